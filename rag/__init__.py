@@ -1,0 +1,58 @@
+"""Cited answers from a corpus of news articles, every statement proven by an exact passage.
+
+    from rag import answer
+    a = answer("How many doctors remain in eastern Aleppo?")
+    a.to_dict()
+
+Heavy libraries load on first use, so `import rag` is fast.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from rag.errors import RagError
+from rag.settings import Settings
+from rag.types import Answer, Citation, Statement
+
+if TYPE_CHECKING:
+    from rag.pipeline import Pipeline
+
+__all__ = ["Answer", "Citation", "RagError", "Settings", "Statement", "answer", "get_pipeline"]
+
+_pipelines: dict[str, Pipeline] = {}
+_lock = threading.Lock()
+
+
+def get_pipeline(settings: Settings | None = None) -> Pipeline:
+    """A pipeline for these settings, built once and reused (models stay loaded)."""
+    from rag.pipeline import Pipeline
+
+    settings = settings or Settings()
+    key = settings.model_dump_json()
+    with _lock:
+        if key not in _pipelines:
+            _pipelines[key] = Pipeline(settings)
+        return _pipelines[key]
+
+
+def answer(question: str, *, settings: Settings | None = None, **kwargs: Any) -> Answer:
+    """Answer `question` from the indexed articles, citing file and passage for every statement.
+
+    Builds the index from the corpus folder first if there is none.
+
+    Args:
+        question: the question.
+        settings: overrides; default `Settings()` (environment `RAG_*`).
+        **kwargs: `sources`, `model`, `top`, as for `Pipeline.stream`.
+
+    Returns:
+        The `Answer`; `to_dict()` gives the JSON contract.
+
+    Raises:
+        RagError: a bad question, a missing/corrupt/busy index, or a model problem, with the fix.
+    """
+    pipe = get_pipeline(settings)
+    pipe.ensure_index()
+    return pipe.ask(question, **kwargs)

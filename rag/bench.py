@@ -1,0 +1,96 @@
+"""`rag bench`: latency figures on the bundled corpus, printed (never asserted).
+
+Index build time (fresh index), retrieval latency p50/p95, prompt tokens, time to first token,
+time to first statement and total answer time per question, for the selected-sentences prompt
+and for a naive prompt of the top 5 whole chunks, with the ratio between them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rag.citations import output_schema
+from rag.pipeline import Pipeline
+from rag.prompting import naive_prompt
+from rag.settings import Settings
+
+QUESTIONS = (
+    "How many doctors remain in eastern Aleppo?",
+    "How many people live under siege in east Aleppo?",
+    "Which hospital in east Aleppo was hit by barrel bombs?",
+    "What did Maria Zakharova warn the US against?",
+    "What did MSF say about the hospitals in eastern Aleppo?",
+)
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    idx = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
+    return values[idx]
+
+
+def run_bench(settings: Settings, *, questions_file: str | None = None, naive: bool = True, repeat: int = 1) -> int:
+    questions = (
+        [q.strip() for q in Path(questions_file).read_text(encoding="utf-8").splitlines() if q.strip()]
+        if questions_file
+        else list(QUESTIONS)
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        s = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
+        pipe = Pipeline(s)
+        pipe.embedder.embed(["warm-up"])  # model load is not index time
+        t0 = time.perf_counter()
+        report = pipe.index([s.corpus_path])
+        print(f"index build: {time.perf_counter() - t0:.2f} s for {report.documents} documents, {report.chunks_added} chunks")
+
+        gen = pipe.generator()
+        t0 = time.perf_counter()
+        gen.load() if hasattr(gen, "load") else None
+        print(f"model: {gen.name} (load {time.perf_counter() - t0:.1f} s)")
+        # Warm-up: the first call also fills the KV cache with the system prompt.
+        pipe.ask(questions[0])
+
+        retrieval: list[float] = []
+        rows = []
+        for _ in range(repeat):
+            for q in questions:
+                a = pipe.ask(q)
+                retrieval.append(a.timings["retrieve_s"])
+                rows.append(("selected", q, a.prompt_tokens, a.timings.get("first_token_s", float("nan")),
+                             a.timings.get("first_statement_s", float("nan")), a.timings["total_s"], len(a.statements)))
+                if naive:
+                    _, manifest = pipe._open()
+                    found = pipe._retriever.retrieve(q, top=5) if pipe._retriever else None
+                    assert found is not None
+                    prompt = naive_prompt(q, found.passages, max_statements=s.max_statements)
+                    t1 = time.perf_counter()
+                    gen.generate(prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens)
+                    u = gen.last_usage
+                    rows.append(("naive", q, u.prompt_tokens, u.first_token_s, float("nan"), time.perf_counter() - t1, -1))
+        print(f"retrieval latency: p50 {_pct(retrieval, .5) * 1000:.0f} ms, p95 {_pct(retrieval, .95) * 1000:.0f} ms")
+        print(f"{'prompt':9} {'tokens':>6} {'ttft_s':>7} {'first_stmt_s':>12} {'total_s':>8} {'stmts':>5}  question")
+        for kind, q, tok, ttft, tfs, total, n in rows:
+            print(f"{kind:9} {tok:6d} {ttft:7.2f} {tfs:12.2f} {total:8.2f} {n:5d}  {q}")
+        for kind in ("selected", "naive"):
+            sel = [r for r in rows if r[0] == kind]
+            if sel:
+                print(
+                    f"mean {kind:9}: prompt {statistics.mean(r[2] for r in sel):.0f} tokens, "
+                    f"ttft {statistics.mean(r[3] for r in sel):.2f} s, total {statistics.mean(r[5] for r in sel):.2f} s"
+                )
+        sel = [r for r in rows if r[0] == "selected"]
+        nai = [r for r in rows if r[0] == "naive"]
+        if sel and nai:
+            print(
+                "naive / selected: prompt tokens x{:.2f}, ttft x{:.2f}, total x{:.2f}".format(
+                    statistics.mean(r[2] for r in nai) / max(1e-9, statistics.mean(r[2] for r in sel)),
+                    statistics.mean(r[3] for r in nai) / max(1e-9, statistics.mean(r[3] for r in sel)),
+                    statistics.mean(r[5] for r in nai) / max(1e-9, statistics.mean(r[5] for r in sel)),
+                )
+            )
+    return 0

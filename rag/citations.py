@@ -1,0 +1,216 @@
+"""Parse the model's JSON, keep only statements with valid source ids, resolve ids to citations.
+
+The model names sentence ids; files, offsets and quotes are filled in here, from the index and
+the file on disk, never by the model. Ids that do not exist are dropped; a statement left
+without a valid id is dropped, never shown uncited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from rag.ingest import content_hash, read_text, resolve_source
+from rag.prompting import SourceLine
+from rag.types import Citation, Statement
+
+log = logging.getLogger(__name__)
+
+SCHEMA_MAX_SOURCES = 4
+
+
+class RawStatement(BaseModel):
+    sources: list[int] = Field(default_factory=list)
+    text: str = ""
+
+
+class ModelOutput(BaseModel):
+    statements: list[RawStatement] = Field(default_factory=list)
+
+
+def output_schema(max_statements: int) -> dict[str, object]:
+    """JSON schema for the model's reply; llama.cpp turns it into a grammar."""
+    return {
+        "type": "object",
+        "properties": {
+            "statements": {
+                "type": "array",
+                "maxItems": max_statements,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "sources": {
+                            "type": "array",
+                            "items": {"type": "integer"},
+                            "minItems": 1,
+                            "maxItems": SCHEMA_MAX_SOURCES,
+                        },
+                        "text": {"type": "string"},
+                    },
+                    "required": ["sources", "text"],
+                },
+            }
+        },
+        "required": ["statements"],
+    }
+
+
+def parse_output(raw: str) -> list[RawStatement]:
+    """The statements in the model's reply; [] for anything unparseable."""
+    try:
+        return ModelOutput.model_validate_json(raw).statements
+    except ValidationError:
+        pass
+    # A reply cut off by max_tokens: keep the statements that were completed.
+    return [s for s in (_parse_obj(o) for o in iter_complete_objects(raw)) if s is not None]
+
+
+def _parse_obj(obj: str) -> RawStatement | None:
+    try:
+        return RawStatement.model_validate_json(obj)
+    except ValidationError:
+        return None
+
+
+def iter_complete_objects(raw: str) -> Iterator[str]:
+    """The complete JSON objects inside the top-level "statements" array of a partial reply."""
+    start = raw.find("[")
+    if start < 0:
+        return
+    depth = 0
+    in_str = esc = False
+    obj_start = -1
+    for i in range(start + 1, len(raw)):
+        ch = raw[i]
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch == "{":
+            if depth == 0:
+                obj_start = i
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0 and obj_start >= 0:
+                yield raw[obj_start : i + 1]
+                obj_start = -1
+        elif ch == "]" and depth == 0:
+            return
+
+
+class StatementStream:
+    """Feeds on streamed text and yields each statement object as soon as it is complete."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._done = 0
+
+    def feed(self, piece: str) -> list[RawStatement]:
+        self.text += piece
+        objs = list(iter_complete_objects(self.text))
+        new = objs[self._done :]
+        self._done = len(objs)
+        return [s for s in (_parse_obj(o) for o in new) if s is not None]
+
+
+class SourceTexts:
+    """Raw file texts for resolving quotes, checked against the hash that was indexed."""
+
+    def __init__(self, root: Path, hashes: dict[str, str], *, max_bytes: int) -> None:
+        self.root = root
+        self.hashes = hashes
+        self.max_bytes = max_bytes
+        self._cache: dict[str, str | None] = {}
+
+    def get(self, source: str) -> str | None:
+        if source not in self._cache:
+            res = read_text(resolve_source(source, self.root), max_bytes=self.max_bytes)
+            text = res.text
+            if text is not None and source in self.hashes and content_hash(text) != self.hashes[source]:
+                log.warning("%s changed since it was indexed: run `rag index` to refresh it", source)
+                text = None
+            self._cache[source] = text
+        return self._cache[source]
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def clean_statement_text(text: str) -> str:
+    """Collapse whitespace and strip any [n] markers the model wrote itself."""
+    text = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    statements: tuple[Statement, ...]
+    dropped: tuple[str, ...]  # why statements were dropped
+
+
+def resolve(raw: Sequence[RawStatement], lines: Sequence[SourceLine], texts: SourceTexts) -> Resolved:
+    """Turn the model's statements into `Statement`s with exact, checked citations."""
+    by_id = {line.id: line for line in lines}
+    out: list[Statement] = []
+    dropped: list[str] = []
+    seen_texts: set[str] = set()
+    for st in raw:
+        text = clean_statement_text(st.text)
+        if not text:
+            continue
+        key = text.casefold()
+        if key in seen_texts:
+            continue
+        citations: list[Citation] = []
+        seen_spans: set[tuple[str, int, int]] = set()
+        for sid in dict.fromkeys(st.sources):
+            line = by_id.get(sid)
+            if line is None:
+                continue
+            for chunk, sent in line.locations:
+                raw_text = texts.get(chunk.source)
+                span = (chunk.source, sent.start, sent.end)
+                if raw_text is None or span in seen_spans or raw_text[sent.start : sent.end] != sent.text:
+                    continue
+                seen_spans.add(span)
+                citations.append(
+                    Citation(chunk.source, sent.start, sent.end, sent.text, chunk.title, chunk.date, chunk.url)
+                )
+        if not citations:
+            dropped.append(f"no valid citation: {text!r} cited {st.sources}")
+            continue
+        seen_texts.add(key)
+        out.append(Statement(text, tuple(citations)))
+    return Resolved(tuple(out), tuple(dropped))
+
+
+def answer_text(statements: Sequence[Statement]) -> tuple[str, dict[tuple[str, int, int], int]]:
+    """The answer prose with [n] markers; citation numbers follow first appearance."""
+    numbers: dict[tuple[str, int, int], int] = {}
+    parts = []
+    for st in statements:
+        marks = []
+        for c in st.citations:
+            key = (c.source, c.start, c.end)
+            numbers.setdefault(key, len(numbers) + 1)
+            if numbers[key] not in marks:
+                marks.append(numbers[key])
+        parts.append(st.text + " " + "".join(f"[{n}]" for n in marks))
+    return " ".join(parts), numbers
+
+
+def dumps(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2)

@@ -1,0 +1,183 @@
+"""`rag` command line: index, ask, chat, models, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+from rag.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "model", None):
+        overrides["llm_model"] = args.model
+    if getattr(args, "index_dir", None):
+        overrides["index_dir"] = Path(args.index_dir).resolve()
+    return Settings(**overrides)
+
+
+def _progress_bar(desc: str, enabled: bool) -> Any:
+    """A tqdm bar on stderr driven by the indexer's (done, total, name) callback."""
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int, name: str) -> None:
+        if not enabled:
+            return
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=desc, unit="file", file=sys.stderr, leave=False)
+        b = bar["bar"]
+        b.n = done
+        b.set_postfix_str(Path(name).name if name else "", refresh=True)
+        if done >= total:
+            b.close()
+
+    return update
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from rag.pipeline import Pipeline
+
+    settings = _settings(args)
+    pipe = Pipeline(settings)
+    paths = [Path(p) for p in args.paths] or [settings.corpus_path]
+    report = pipe.index(paths, rebuild=args.rebuild, progress=_progress_bar("indexing", sys.stderr.isatty()))
+    if args.json:
+        d = report.to_dict()
+        d.pop("warnings")
+        print(json.dumps(d))
+    else:
+        print(
+            f"{report.documents} documents: {report.chunks_added} chunks added, "
+            f"{report.chunks_unchanged} unchanged, {report.chunks_removed} removed in {report.seconds:.1f} s"
+        )
+    return 0
+
+
+def format_answer(a: Any) -> str:
+    """Plain-text rendering: the answer with [n] markers, then each numbered passage."""
+    from rag.citations import answer_text
+
+    if a.abstained:
+        lines = [a.text]
+        if a.passages:
+            lines.append("\nClosest passages found:")
+            for p in a.passages[:3]:
+                lines.append(f"  - {p.chunk.source} [{p.chunk.start}:{p.chunk.end}] {p.chunk.text[:160]}…")
+        return "\n".join(lines)
+    text, numbers = answer_text(a.statements)
+    lines = [text, ""]
+    quotes = {(c.source, c.start, c.end): c for st in a.statements for c in st.citations}
+    for key, n in numbers.items():
+        c = quotes[key]
+        meta = ", ".join(x for x in (c.title, c.date) if x)
+        lines.append(f"[{n}] {c.source}:{c.start}-{c.end} ({meta})")
+        lines.append(f"    “{c.quote}”")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.pipeline import Pipeline
+
+    settings = _settings(args)
+    pipe = Pipeline(settings)
+    if not pipe.has_index():
+        print(f"No index yet: indexing {settings.corpus_path} first…", file=sys.stderr)
+        pipe.ensure_index(progress=_progress_bar("indexing", sys.stderr.isatty()))
+    answer = pipe.ask(args.question, sources=args.source or None, top=args.top)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from ui.app import launch
+
+    launch(_settings(args), host=args.host, port=args.port, share=False)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from rag.models import BUNDLED, prepare
+
+    settings = _settings(args)
+    names = list(BUNDLED) if args.prepare == "all" else [args.prepare]
+    for name in names:
+        path = prepare(name, settings.model_cache_dir)
+        print(f"{name}: {path} (sha256 verified)")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from rag.bench import run_bench
+
+    return run_bench(_settings(args), questions_file=args.questions, naive=not args.no_naive, repeat=args.repeat)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Cited answers from your news articles, offline.")
+    p.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--index-dir", help="index folder (default: index/ in the project)")
+        sp.add_argument("--model", help="'default' (1.5B), 'fast' (0.5B) or a path to a GGUF file")
+
+    sp = sub.add_parser("index", help="index article files (default: seeds/)")
+    sp.add_argument("paths", nargs="*", help="files or folders of .txt/.md articles")
+    sp.add_argument("--rebuild", action="store_true", help="throw the index away and build it again")
+    sp.add_argument("--json", action="store_true", help="print a JSON summary")
+    common(sp)
+    sp.set_defaults(func=cmd_index)
+
+    sp = sub.add_parser("ask", help="answer a question with citations")
+    sp.add_argument("question")
+    sp.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    sp.add_argument("--source", action="append", help="only use this indexed file (repeatable)")
+    sp.add_argument("--top", type=int, help="number of passages to use")
+    common(sp)
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("chat", help="start the Gradio chat")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=7860)
+    common(sp)
+    sp.set_defaults(func=cmd_chat)
+
+    sp = sub.add_parser("models", help="assemble and verify the bundled models")
+    sp.add_argument("--prepare", choices=["default", "fast", "all"], default="default")
+    common(sp)
+    sp.set_defaults(func=cmd_models)
+
+    sp = sub.add_parser("bench", help="print latency figures on the bundled corpus")
+    sp.add_argument("--questions", help="file with one question per line")
+    sp.add_argument("--repeat", type=int, default=1)
+    sp.add_argument("--no-naive", action="store_true", help="skip the naive top-5-chunks baseline")
+    common(sp)
+    sp.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""The small error hierarchy. Every message says how to fix the problem."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class for errors shown to users as a plain message."""
+
+
+class InvalidQuestionError(RagError, ValueError):
+    """The question is empty, too long, or not text."""
+
+
+class EmptyCorpusError(RagError):
+    """No readable article was found where the user pointed."""
+
+
+class IndexMissingError(RagError):
+    """The index has not been built yet."""
+
+
+class IndexCorruptError(RagError):
+    """The index on disk cannot be read."""
+
+
+class IndexBusyError(RagError):
+    """The index is being rebuilt by another process or thread."""
+
+
+class ModelError(RagError):
+    """A model file is missing, damaged or cannot be loaded."""
+
+
+class UploadError(RagError, ValueError):
+    """An uploaded file was refused (type, size, encoding or name)."""

@@ -1,0 +1,71 @@
+"""Lexical retrieval with BM25 (the `bm25s` library) over the indexed chunks.
+
+Names, numbers and dates need exact matching that embeddings blur, so numbers are normalised
+("250,000" -> "250000") and words are stemmed before indexing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me
+    more most my myself no nor not now of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they
+    this those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself yourselves said says say""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    try:
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+    except ImportError:  # pragma: no cover - PyStemmer is a dependency
+        return None
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed word tokens without stopwords; numbers without separators."""
+    out = []
+    for m in _WORD.finditer(text.casefold()):
+        tok = m.group(0).replace("’", "'")
+        if tok[0].isdigit():
+            out.append(tok.replace(",", ""))
+        elif tok not in STOPWORDS and len(tok) > 1:
+            out.append(tok)
+    stem = _stemmer()
+    if stem is not None:
+        out = [t if t[0].isdigit() else stem.stemWord(t) for t in out]
+    return out
+
+
+class BM25Index:
+    """A BM25 index over a fixed list of (id, text); rebuilt when the corpus changes."""
+
+    def __init__(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        import bm25s
+
+        self.ids = list(ids)
+        self._retriever: Any = None
+        if self.ids:
+            self._retriever = bm25s.BM25()
+            # bm25s wants at least one token per document.
+            self._retriever.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The top-`k` (id, score) pairs with a positive score, best first."""
+        q = tokenize(query)
+        if not q or self._retriever is None:
+            return []
+        k = min(k, len(self.ids))
+        docs, scores = self._retriever.retrieve([q], k=k, show_progress=False)
+        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]

@@ -1,0 +1,277 @@
+"""The question-answering pipeline: retrieve, build the prompt, generate, resolve citations.
+
+`Pipeline.stream()` yields progress and each statement as soon as the model completes it;
+`Pipeline.ask()` returns the final `Answer`. Components are passed in (or built from
+`Settings`), so tests run the whole pipeline with a fake embedder and a scripted generator.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rag.citations import SourceTexts, StatementStream, answer_text, output_schema, parse_output, resolve
+from rag.embeddings import Embedder, SentenceTransformerEmbedder
+from rag.errors import IndexMissingError, InvalidQuestionError
+from rag.generation import Generator, LlamaCppGenerator
+from rag.indexer import IndexReport, Progress, index_paths
+from rag.prompting import build_prompt
+from rag.retrieval import Retriever
+from rag.settings import Settings
+from rag.store import ChromaStore, DocEntry, Manifest, index_lock
+from rag.types import Answer, Statement
+
+log = logging.getLogger(__name__)
+
+ABSTAIN_TEXT = "The indexed articles do not answer this question."
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """Progress event: a stage of the pipeline has started."""
+
+    name: str  # "retrieving", "generating", "verifying"
+
+
+@dataclass(frozen=True, slots=True)
+class StatementReady:
+    """A statement, resolved to its citations, as soon as the model finished it."""
+
+    statement: Statement
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    answer: Answer
+
+
+Event = Stage | StatementReady | Done
+
+
+def validate_question(question: object, *, max_chars: int) -> str:
+    """The question, stripped; raises InvalidQuestionError with the fix."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"The question must be text, not {type(question).__name__}.")
+    q = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    if not q:
+        raise InvalidQuestionError("The question is empty: type a question about the articles.")
+    if len(q) > max_chars:
+        raise InvalidQuestionError(
+            f"The question is {len(q)} characters long; the limit is {max_chars} (RAG_MAX_QUESTION_CHARS). "
+            "Ask a shorter question."
+        )
+    return q
+
+
+class Pipeline:
+    """Everything needed to answer questions over one index."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        generator: Generator | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(self.settings.embed_model)
+        self._generators: dict[str, Generator] = {}
+        if generator is not None:
+            self._generators[self.settings.llm_model] = generator
+        self._store: ChromaStore | None = None
+        self._retriever: Retriever | None = None
+        self._lock = threading.Lock()
+
+    # --- components -------------------------------------------------------------------------
+    def generator(self, model: str | None = None) -> Generator:
+        """The generator for 'default', 'fast' or a GGUF path (built once, then shared)."""
+        choice = model or self.settings.llm_model
+        with self._lock:
+            if choice not in self._generators:
+                from rag.models import resolve_model
+
+                path = resolve_model(choice, self.settings.model_cache_dir)
+                self._generators[choice] = LlamaCppGenerator(
+                    path,
+                    n_ctx=self.settings.n_ctx,
+                    n_threads=self.settings.n_threads,
+                    n_gpu_layers=self.settings.n_gpu_layers,
+                    seed=self.settings.seed,
+                )
+            return self._generators[choice]
+
+    def _open(self) -> tuple[Retriever, Manifest]:
+        index_dir = self.settings.index_path
+        manifest = Manifest.load(index_dir)
+        with self._lock:
+            if self._store is None:
+                self._store = ChromaStore(index_dir / "chroma", create=False)
+                self._retriever = Retriever(self._store, self.embedder)
+            retriever = self._retriever
+        assert retriever is not None
+        retriever.refresh(manifest.version)
+        return retriever, manifest
+
+    # --- indexing ---------------------------------------------------------------------------
+    def index(
+        self, paths: Sequence[Path] | None = None, *, rebuild: bool = False, progress: Progress | None = None
+    ) -> IndexReport:
+        """Index article files (default: the corpus folder) incrementally."""
+        if rebuild:
+            with self._lock:
+                self._store = None
+                self._retriever = None
+        return index_paths(
+            list(paths) if paths else [self.settings.corpus_path],
+            settings=self.settings,
+            embedder=self.embedder,
+            rebuild=rebuild,
+            progress=progress,
+        )
+
+    def has_index(self) -> bool:
+        return (self.settings.index_path / "manifest.json").exists()
+
+    def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
+        """Build the index from the corpus folder if none exists yet; returns the report if built."""
+        if self.has_index():
+            return None
+        log.warning("No index yet: indexing %s first", self.settings.corpus_path)
+        return self.index(progress=progress)
+
+    def documents(self) -> dict[str, DocEntry]:
+        """The indexed articles by source path."""
+        return Manifest.load(self.settings.index_path).documents
+
+    # --- answering --------------------------------------------------------------------------
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        """Answer a question; see `stream` for the arguments."""
+        for event in self.stream(question, **kwargs):
+            if isinstance(event, Done):
+                return event.answer
+        raise AssertionError("stream ended without an answer")  # pragma: no cover
+
+    def stream(
+        self,
+        question: str,
+        *,
+        sources: Sequence[str] | None = None,
+        model: str | None = None,
+        top: int | None = None,
+    ) -> Iterator[Event]:
+        """Answer `question`, yielding progress, each statement as it completes, then `Done`.
+
+        Args:
+            question: the user's question (validated here).
+            sources: restrict retrieval to these indexed source paths.
+            model: 'default', 'fast' or a GGUF path; default from settings.
+            top: number of passages to draw sentences from.
+
+        Raises:
+            InvalidQuestionError, IndexMissingError, IndexCorruptError, IndexBusyError, ModelError.
+        """
+        s = self.settings
+        q = validate_question(question, max_chars=s.max_question_chars)
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        yield Stage("retrieving")
+        with index_lock(s.index_path, exclusive=False, timeout=s.lock_timeout_s):
+            if not self.has_index():
+                raise IndexMissingError("No index yet: run `rag index` (or `rag ask`, which builds it).")
+            retriever, manifest = self._open()
+            found = retriever.retrieve(
+                q,
+                top=top or s.top_passages,
+                dense_k=s.dense_k,
+                lexical_k=s.lexical_k,
+                rrf_k=s.rrf_k,
+                duplicate_threshold=s.duplicate_threshold,
+                sources=list(sources) if sources else None,
+            )
+        timings["retrieve_s"] = time.perf_counter() - t0
+        gen = self.generator(model)
+        if not found.passages or (found.best_dense < s.min_relevance and found.lexical_hits == 0):
+            timings["total_s"] = time.perf_counter() - t0
+            yield Done(self._abstain(q, found.passages, gen.name, timings, "retrieval found nothing relevant"))
+            return
+
+        t1 = time.perf_counter()
+        prompt = build_prompt(
+            q, found.passages, embedder=self.embedder, budget=s.prompt_budget_tokens, max_statements=s.max_statements
+        )
+        timings["prompt_s"] = time.perf_counter() - t1
+        texts = SourceTexts(
+            s.root, {k: v.content_hash for k, v in manifest.documents.items()}, max_bytes=s.max_file_bytes
+        )
+        yield Stage("generating")
+        t2 = time.perf_counter()
+        parser = StatementStream()
+        shown: list[Statement] = []
+        for piece in gen.stream(prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens):
+            for raw in parser.feed(piece):
+                resolved = resolve([raw], prompt.lines, texts)
+                for st in resolved.statements:
+                    if all(st.text.casefold() != x.text.casefold() for x in shown):
+                        shown.append(st)
+                        if "first_statement_s" not in timings:
+                            timings["first_statement_s"] = time.perf_counter() - t0
+                        yield StatementReady(st)
+        timings["generate_s"] = time.perf_counter() - t2
+        usage = gen.last_usage
+        timings["first_token_s"] = (t2 - t0) + usage.first_token_s
+        # Parse the whole reply once more: the authoritative result, in order.
+        final = resolve(parse_output(parser.text), prompt.lines, texts)
+        notes = final.dropped
+        timings["total_s"] = time.perf_counter() - t0
+        if not final.statements:
+            yield Done(
+                self._abstain(
+                    q, found.passages, gen.name, timings, "the model found no supported answer", usage.prompt_tokens, notes
+                )
+            )
+            return
+        text, _ = answer_text(final.statements)
+        yield Done(
+            Answer(
+                question=q,
+                text=text,
+                statements=final.statements,
+                abstained=False,
+                passages=found.passages,
+                model=gen.name,
+                timings=timings,
+                prompt_tokens=usage.prompt_tokens,
+                notes=notes,
+            )
+        )
+
+    def _abstain(
+        self,
+        q: str,
+        passages: Sequence[Any],
+        model: str,
+        timings: dict[str, float],
+        why: str,
+        prompt_tokens: int = 0,
+        notes: Sequence[str] = (),
+    ) -> Answer:
+        return Answer(
+            question=q,
+            text=ABSTAIN_TEXT,
+            statements=(),
+            abstained=True,
+            passages=tuple(passages),
+            model=model,
+            timings=timings,
+            prompt_tokens=prompt_tokens,
+            notes=(why, *notes),
+        )
+
+
+def with_timing(answer: Answer, **extra: float) -> Answer:
+    return replace(answer, timings={**answer.timings, **extra})

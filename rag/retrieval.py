@@ -1,0 +1,125 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) lists fused by reciprocal rank fusion,
+then near-duplicate passages (the same wire copy in two articles) collapsed into one.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from rag.embeddings import Embedder
+from rag.lexical import BM25Index
+from rag.store import VectorStore
+from rag.types import Chunk, Passage
+
+_WORDS = re.compile(r"\w+", re.UNICODE)
+
+
+def rrf(rankings: Sequence[Sequence[str]], *, k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(d) = sum over lists of 1 / (k + rank), rank from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = _WORDS.findall(text.casefold())
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def containment(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    """|a ∩ b| / min(|a|, |b|): 1.0 when the smaller text lies wholly inside the larger."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def collapse_duplicates(passages: Sequence[Passage], *, threshold: float) -> list[Passage]:
+    """Merge passages from different articles whose text is the same copy; keep every source."""
+    kept: list[Passage] = []
+    kept_sh: list[set[tuple[str, ...]]] = []
+    for p in passages:
+        sh = shingles(p.chunk.text)
+        for i, q in enumerate(kept):
+            if q.chunk.doc_id != p.chunk.doc_id and containment(sh, kept_sh[i]) >= threshold:
+                kept[i] = replace(q, duplicates=(*q.duplicates, p.chunk))
+                break
+        else:
+            kept.append(p)
+            kept_sh.append(sh)
+    return [replace(p, rank=i + 1) for i, p in enumerate(kept)]
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """Passages for a question, with the relevance signals used to decide abstention."""
+
+    passages: tuple[Passage, ...]
+    best_dense: float
+    lexical_hits: int
+
+
+class Retriever:
+    """Dense + BM25 retrieval over a store; the BM25 index is rebuilt when the index changes."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self._bm25: BM25Index | None = None
+        self._chunks: dict[str, Chunk] = {}
+        self._version: object = None
+        self._lock = threading.Lock()
+
+    def refresh(self, version: object) -> None:
+        """Rebuild the lexical index if the store changed since the last call."""
+        with self._lock:
+            if self._bm25 is not None and version == self._version:
+                return
+            chunks = self.store.all_chunks()
+            self._chunks = {c.id: c for c in chunks}
+            self._bm25 = BM25Index([c.id for c in chunks], [c.embedding_text() for c in chunks])
+            self._version = version
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        top: int,
+        dense_k: int = 20,
+        lexical_k: int = 20,
+        rrf_k: int = 60,
+        duplicate_threshold: float = 0.6,
+        sources: Sequence[str] | None = None,
+    ) -> Retrieval:
+        """The `top` best passages for `question`, optionally only from `sources`."""
+        vec = self.embedder.embed([question])[0]
+        dense = self.store.query(vec, dense_k, sources=sources)
+        dense_ids = [c.id for c, _ in dense]
+        dense_score = {c.id: s for c, s in dense}
+        chunks = dict(self._chunks)
+        chunks.update({c.id: c for c, _ in dense})
+        lexical: list[tuple[str, float]] = []
+        if self._bm25 is not None:
+            wanted = set(sources) if sources else None
+            # Ask for more when filtering, so the filter still leaves `lexical_k` candidates.
+            k = lexical_k * (4 if wanted else 1)
+            lexical = [
+                (cid, s)
+                for cid, s in self._bm25.search(question, k)
+                if cid in chunks and (wanted is None or chunks[cid].source in wanted)
+            ][:lexical_k]
+        fused = rrf([dense_ids, [cid for cid, _ in lexical]], k=rrf_k)
+        passages = [
+            Passage(chunks[cid], score, i + 1, dense_score.get(cid))
+            for i, (cid, score) in enumerate(fused)
+            if cid in chunks
+        ]
+        collapsed = collapse_duplicates(passages, threshold=duplicate_threshold)[:top]
+        best = max(dense_score.values(), default=0.0)
+        return Retrieval(tuple(collapsed), best, len(lexical))

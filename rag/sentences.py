@@ -1,0 +1,60 @@
+"""Sentence splitting that keeps character offsets.
+
+A regex splitter, not a model: news copy is regular enough, and offsets must be exact.
+A boundary is end punctuation (optionally followed by closing quotes/brackets), whitespace,
+then something that can start a sentence. Abbreviations and initials ("U.S.", "Oct.", "J.")
+are not boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.types import Sentence
+
+_BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sen rep gov gen col lt sgt capt st jr sr inc ltd co corp vs etc no
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun""".split()
+)
+_INITIALS = re.compile(r"^(?:[A-Za-z]\.)+$")
+_SPACE = " \t\n\r\f\v\u00a0\u2009\u200b\ufeff"
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """True when the period at `end - 1` closes an abbreviation or initials, not a sentence."""
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    word = text[start:end].lstrip("\"“‘'(")
+    if _INITIALS.match(word):
+        return True
+    return word[:-1].lower() in _ABBREVIATIONS
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Narrow [start, end) so it neither begins nor ends with whitespace (non-breaking too)."""
+    while start < end and text[start] in _SPACE:
+        start += 1
+    while end > start and text[end - 1] in _SPACE:
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
+    """Split `text[start:end]` into sentences whose offsets index `text` itself."""
+    end = len(text) if end is None else end
+    out: list[Sentence] = []
+    cursor = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        cut = m.end()
+        if text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(text, m.start() + 1):
+            continue
+        s, e = strip_span(text, cursor, cut)
+        if e > s:
+            out.append(Sentence(s, e, text[s:e]))
+        cursor = cut
+    s, e = strip_span(text, cursor, end)
+    if e > s:
+        out.append(Sentence(s, e, text[s:e]))
+    return out

@@ -1,0 +1,92 @@
+"""One `Settings` object for every tunable; read from `RAG_*` environment variables.
+
+Values are validated once here, at the edge, and trusted inside the pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_root() -> Path:
+    """The project root when running from a checkout, else the working directory."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").is_file() and (here / "rag").is_dir():
+        return here
+    return Path.cwd()
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cited-rag"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the assistant. Environment variables use the prefix `RAG_`."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    # Where things live.
+    root: Path = Field(default_factory=_default_root, description="Project root; sources are stored relative to it.")
+    corpus_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    model_cache_dir: Path = Field(default_factory=_default_cache)
+
+    # Models.
+    llm_model: str = Field("default", description="'default' (1.5B), 'fast' (0.5B) or a path to any GGUF file.")
+    embed_model: str = Field("", description="Path to a sentence-transformers model; empty = bundled all-MiniLM-L6-v2.")
+    n_ctx: int = 4096
+    n_threads: int = Field(0, description="CPU threads for llama.cpp; 0 = all cores.")
+    n_gpu_layers: int = 0
+    seed: int = 1234
+    max_answer_tokens: int = 320
+
+    # Ingestion. Chunks are sized in cl100k tokens: ~200 tokens (a few paragraphs of news copy)
+    # keeps one idea per chunk and stays under all-MiniLM-L6-v2's 256-wordpiece window even with the
+    # title prefixed, so nothing is silently truncated by the embedder; one sentence of overlap keeps a
+    # sentence that bridges two chunks retrievable from either side.
+    chunk_tokens: int = Field(200, ge=40, le=1000)
+    chunk_max_tokens: int = Field(240, ge=60, le=2000)
+    chunk_overlap_sentences: int = Field(1, ge=0, le=5)
+    max_file_bytes: int = Field(5_000_000, description="Larger files are skipped with a warning.")
+
+    # Retrieval.
+    dense_k: int = 20
+    lexical_k: int = 20
+    rrf_k: int = 60
+    top_passages: int = Field(5, ge=1, le=20)
+    duplicate_threshold: float = Field(0.6, description="Shingle containment above which two passages are one wire copy.")
+    min_relevance: float = Field(0.2, description="Best dense cosine under which, with no lexical hit, the corpus is taken not to answer.")
+
+    # Prompt. The 1.5B model reads ~45 tokens/s on 2 CPU cores: this budget is the answer latency.
+    prompt_budget_tokens: int = Field(360, ge=50, le=3000)
+    max_statements: int = Field(4, ge=1, le=10)
+
+    # Questions.
+    max_question_chars: int = 1000
+
+    # Upload (chat UI).
+    max_upload_bytes: int = 2_000_000
+
+    # Index lock: how long a question waits for a re-index to finish.
+    lock_timeout_s: float = 30.0
+
+    def resolve(self, path: Path) -> Path:
+        """A settings path made absolute against the project root."""
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def index_path(self) -> Path:
+        return self.resolve(self.index_dir)
+
+    @property
+    def corpus_path(self) -> Path:
+        return self.resolve(self.corpus_dir)
+
+
+Choice = Literal["default", "fast"]
