@@ -8,7 +8,6 @@ removed. The manifest is saved after every file, so an interrupted run loses no 
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -19,7 +18,7 @@ from rag.embeddings import Embedder
 from rag.errors import EmptyCorpusError, IndexCorruptError, IndexMissingError
 from rag.ingest import discover, load_document, resolve_source
 from rag.settings import Settings
-from rag.store import ChromaStore, DocEntry, Manifest, index_lock
+from rag.store import ChromaStore, DocEntry, Manifest, index_lock, wipe
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +80,15 @@ def index_paths(
     warnings: list[str] = []
     with index_lock(index_dir, exclusive=True, timeout=settings.lock_timeout_s):
         sig = chunk_signature(settings)
-        manifest = _open_manifest(index_dir, rebuild=rebuild)
-        store = ChromaStore(index_dir / "chroma")
+        manifest, store = _open(index_dir, rebuild=rebuild)
+        added = unchanged = removed = documents = 0
         if manifest.documents and (manifest.signature != sig or manifest.embedder != embedder.name):
             log.warning("chunking or embedder changed: re-indexing everything")
             for source in list(manifest.documents):
-                store.delete_source(source)
+                removed += store.delete_source(source)
             manifest.documents.clear()
         manifest.signature, manifest.embedder = sig, embedder.name
 
-        added = unchanged = removed = documents = 0
         seen: set[str] = set()
         for i, path in enumerate(files):
             if progress:
@@ -138,18 +136,24 @@ def index_paths(
     return IndexReport(documents, added, unchanged, removed, time.perf_counter() - t0, tuple(warnings))
 
 
-def _open_manifest(index_dir: Path, *, rebuild: bool) -> Manifest:
+def _open(index_dir: Path, *, rebuild: bool) -> tuple[Manifest, ChromaStore]:
+    chroma = index_dir / "chroma"
     if rebuild:
         # The index is derived data: --rebuild throws it away and starts again.
-        shutil.rmtree(index_dir / "chroma", ignore_errors=True)
         (index_dir / "manifest.json").unlink(missing_ok=True)
-        return Manifest()
+        try:
+            store = ChromaStore(chroma)
+            store.reset()
+        except IndexCorruptError:
+            wipe(chroma)
+            store = ChromaStore(chroma)
+        return Manifest(), store
     try:
-        return Manifest.load(index_dir)
+        manifest = Manifest.load(index_dir)
     except IndexMissingError:
-        if (index_dir / "chroma" / "chroma.sqlite3").exists():
-            # Chunks without a manifest: an interrupted first run. Start clean.
-            shutil.rmtree(index_dir / "chroma", ignore_errors=True)
-        return Manifest()
-    except IndexCorruptError:
-        raise
+        manifest = Manifest()
+    store = ChromaStore(chroma)
+    if not manifest.documents and store.count():
+        # Chunks without a manifest: an interrupted first run. Start clean.
+        store.reset()
+    return manifest, store

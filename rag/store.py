@@ -99,6 +99,13 @@ class ChromaStore:
                 "Rebuild it with `rag index --rebuild`."
             ) from exc
 
+    def reset(self) -> None:
+        """Drop every chunk (the collection is deleted and created again)."""
+        self._client.delete_collection(COLLECTION)
+        self._col = self._client.get_or_create_collection(
+            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         if not chunks:
             return
@@ -147,6 +154,19 @@ class ChromaStore:
 
     def count(self) -> int:
         return int(self._col.count())
+
+
+def wipe(path: Path) -> None:
+    """Delete a Chroma folder that cannot be opened, and Chroma's in-process handle on it."""
+    import shutil
+
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except ImportError:  # pragma: no cover
+        pass
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @dataclass

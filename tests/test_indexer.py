@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fakes import FakeEmbedder
+
+from rag.errors import EmptyCorpusError, IndexBusyError, IndexCorruptError
+from rag.indexer import index_paths
+from rag.settings import Settings
+from rag.store import ChromaStore, Manifest, index_lock
+
+
+def _index(settings: Settings, paths=None, **kw):
+    return index_paths(paths or [settings.corpus_path], settings=settings, embedder=kw.pop("embedder", FakeEmbedder()), **kw)
+
+
+def _store_sources(settings: Settings) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for c in ChromaStore(settings.index_path / "chroma").all_chunks():
+        counts[c.source] = counts.get(c.source, 0) + 1
+    return counts
+
+
+def test_incremental_add_edit_delete(settings: Settings, corpus: Path) -> None:
+    first = _index(settings)
+    assert first.documents == 5 and first.chunks_added > 5 and first.chunks_removed == 0
+    total = first.chunks_added
+
+    emb = FakeEmbedder()
+    again = _index(settings, embedder=emb)
+    assert (again.chunks_added, again.chunks_unchanged, again.chunks_removed) == (0, total, 0)
+    assert emb.calls == 0  # nothing embedded on an unchanged corpus
+
+    # Add a file.
+    (corpus / "new.txt").write_text("Water returned to west Aleppo on Monday. Engineers fixed the pumps.\n")
+    added = _index(settings)
+    assert added.documents == 6 and added.chunks_added == 1 and added.chunks_unchanged == total
+
+    # Edit it: its old chunk is replaced, not duplicated.
+    (corpus / "new.txt").write_text("Water returned to west Aleppo on Tuesday. Engineers fixed two pumps.\n")
+    edited = _index(settings)
+    assert (edited.chunks_added, edited.chunks_removed) == (1, 1)
+    chunks = [c for c in ChromaStore(settings.index_path / "chroma").all_chunks() if c.source.endswith("new.txt")]
+    assert [c.text for c in chunks] == ["Water returned to west Aleppo on Tuesday. Engineers fixed two pumps."]
+
+    # Delete it: its chunks go.
+    (corpus / "new.txt").unlink()
+    deleted = _index(settings)
+    assert deleted.documents == 5 and deleted.chunks_removed == 1
+    assert sum(_store_sources(settings).values()) == total
+    assert not any(s.endswith("new.txt") for s in Manifest.load(settings.index_path).documents)
+
+
+def test_sources_are_relative_to_the_project_root(settings: Settings) -> None:
+    _index(settings)
+    assert sorted(Manifest.load(settings.index_path).documents)[0] == "corpus/000_3bf8b3bce0af6ef9.txt"
+
+
+def test_report_json_has_the_contract_keys(settings: Settings) -> None:
+    d = _index(settings).to_dict()
+    assert {"documents", "chunks_added", "chunks_unchanged", "chunks_removed", "seconds"} <= set(d)
+    json.dumps(d)
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path: Path, settings: Settings) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(EmptyCorpusError, match="No .txt or .md articles found"):
+        _index(settings, [empty])
+    with pytest.raises(EmptyCorpusError, match="does not exist"):
+        _index(settings, [tmp_path / "nope"])
+
+
+def test_only_binary_files_is_an_empty_corpus(tmp_path: Path, settings: Settings) -> None:
+    d = tmp_path / "bin"
+    d.mkdir()
+    (d / "x.txt").write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(EmptyCorpusError, match="binary"):
+        _index(settings, [d])
+
+
+def test_binary_file_among_articles_is_skipped_with_warning(settings: Settings, corpus: Path) -> None:
+    (corpus / "broken.txt").write_bytes(b"\x00\xff" * 50)
+    rep = _index(settings)
+    assert rep.documents == 5
+    assert any("broken.txt" in w and "binary" in w for w in rep.warnings)
+
+
+def test_chunking_change_reindexes_everything(settings: Settings) -> None:
+    first = _index(settings)
+    changed = settings.model_copy(update={"chunk_tokens": 120, "chunk_max_tokens": 150})
+    rep = _index(changed)
+    assert rep.chunks_removed == first.chunks_added and rep.chunks_added > first.chunks_added
+
+
+def test_corrupt_manifest_is_reported_and_rebuild_recovers(settings: Settings) -> None:
+    _index(settings)
+    (settings.index_path / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError, match="rag index --rebuild"):
+        _index(settings)
+    rep = _index(settings, rebuild=True)
+    assert rep.documents == 5 and rep.chunks_added > 0
+
+
+def test_second_writer_is_refused_while_one_runs(settings: Settings) -> None:
+    with index_lock(settings.index_path, exclusive=True, timeout=1), pytest.raises(IndexBusyError):
+        _index(settings)
