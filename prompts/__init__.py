@@ -6,7 +6,7 @@ import string
 from functools import lru_cache
 from importlib import resources
 
-NAMES = ("system", "user", "rewrite")
+NAMES = ("system", "user", "rewrite", "judge")
 
 
 @lru_cache(maxsize=None)

@@ -66,6 +66,7 @@ class LlamaCppGenerator:
         }
         self._seed = seed
         self._llm: Any = None
+        self._yes_no: tuple[int, int] | None = None
         self._lock = threading.Lock()  # one request at a time: requests queue here
         self.last_usage = Usage()
 
@@ -92,6 +93,33 @@ class LlamaCppGenerator:
 
     def generate(self, messages: Messages, *, schema: dict[str, Any], max_tokens: int) -> str:
         return "".join(self.stream(messages, schema=schema, max_tokens=max_tokens))
+
+    def entailment(self, passage: str, statement: str) -> float:
+        """P(yes) that `passage` states `statement`: one grammar-constrained token, read from logits."""
+        import numpy as np
+        from llama_cpp import LlamaGrammar
+
+        import prompts
+
+        messages = [
+            {"role": "system", "content": "You check whether a passage states a claim. Answer yes or no."},
+            {"role": "user", "content": prompts.render("judge", passage=passage, claim=statement)},
+        ]
+        with self._lock:
+            llm = self._load()
+            if self._yes_no is None:
+                self._yes_no = (
+                    llm.tokenize(b"yes", add_bos=False, special=False)[0],
+                    llm.tokenize(b"no", add_bos=False, special=False)[0],
+                )
+            grammar = LlamaGrammar.from_string('root ::= "yes" | "no"', verbose=False)
+            llm.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0, grammar=grammar)
+            # With max_tokens=1 the last decoded batch is the prompt, so the context's logits are
+            # the distribution of the first answer token.
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+            pair = np.array([logits[self._yes_no[0]], logits[self._yes_no[1]]], dtype=np.float64)
+            pair = np.exp(pair - pair.max())
+            return float(pair[0] / pair.sum())
 
     def stream(self, messages: Messages, *, schema: dict[str, Any], max_tokens: int) -> Iterator[str]:
         with self._lock:

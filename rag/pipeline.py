@@ -25,6 +25,7 @@ from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import ChromaStore, DocEntry, Manifest, index_lock
 from rag.types import Answer, Statement
+from rag.verify import Verifier, addresses_question
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ ABSTAIN_TEXT = "The indexed articles do not answer this question."
 class Stage:
     """Progress event: a stage of the pipeline has started."""
 
-    name: str  # "retrieving", "generating", "verifying"
+    name: str  # "retrieving", "generating"
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,42 +211,64 @@ class Pipeline:
         )
         yield Stage("generating")
         t2 = time.perf_counter()
+        check = _Checker(self, gen, q, texts)
         parser = StatementStream()
         shown: list[Statement] = []
+        held: list[Statement] = []
         for piece in gen.stream(prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens):
             for raw in parser.feed(piece):
-                resolved = resolve([raw], prompt.lines, texts)
-                for st in resolved.statements:
-                    if all(st.text.casefold() != x.text.casefold() for x in shown):
-                        shown.append(st)
-                        if "first_statement_s" not in timings:
-                            timings["first_statement_s"] = time.perf_counter() - t0
-                        yield StatementReady(st)
-        timings["generate_s"] = time.perf_counter() - t2
+                for st in resolve([raw], prompt.lines, texts).statements:
+                    v, relevant = check(st)
+                    if v.verified is False and s.verify_mode == "remove":
+                        continue
+                    # Show nothing until some statement addresses the question; then show in order.
+                    held.append(v)
+                    if relevant or shown:
+                        for h in held:
+                            if all(h.text.casefold() != x.text.casefold() for x in shown):
+                                shown.append(h)
+                                timings.setdefault("first_statement_s", time.perf_counter() - t0)
+                                yield StatementReady(h)
+                        held.clear()
+        timings["generate_s"] = time.perf_counter() - t2 - check.seconds
+        timings["verify_s"] = check.seconds
         usage = gen.last_usage
         timings["first_token_s"] = (t2 - t0) + usage.first_token_s
         # Parse the whole reply once more: the authoritative result, in order.
         final = resolve(parse_output(parser.text), prompt.lines, texts)
-        notes = final.dropped
+        kept: list[Statement] = []
+        rejected: list[Statement] = []
+        relevant_any = False
+        for st in final.statements:
+            v, relevant = check(st)
+            if v.verified is False and s.verify_mode == "remove":
+                rejected.append(v)
+                continue
+            kept.append(v)
+            relevant_any = relevant_any or relevant
         timings["total_s"] = time.perf_counter() - t0
-        if not final.statements:
+        notes = final.dropped
+        if not kept or not relevant_any:
+            why = "no statement the sources support" if not kept else "the supported statements do not address the question"
+            unanswered = [replace(k, reason=k.reason or "does not address the question") for k in kept]
             yield Done(
                 self._abstain(
-                    q, found.passages, gen.name, timings, "the model found no supported answer", usage.prompt_tokens, notes
+                    q, found.passages, gen.name, timings, why, usage.prompt_tokens, notes, (*rejected, *unanswered)
                 )
             )
             return
-        text, _ = answer_text(final.statements)
+        text, _ = answer_text(kept)
         yield Done(
             Answer(
                 question=q,
                 text=text,
-                statements=final.statements,
+                statements=tuple(kept),
                 abstained=False,
                 passages=found.passages,
                 model=gen.name,
                 timings=timings,
                 prompt_tokens=usage.prompt_tokens,
+                rejected_statements=tuple(rejected),
                 notes=notes,
             )
         )
@@ -259,6 +282,7 @@ class Pipeline:
         why: str,
         prompt_tokens: int = 0,
         notes: Sequence[str] = (),
+        rejected: Sequence[Statement] = (),
     ) -> Answer:
         return Answer(
             question=q,
@@ -269,8 +293,39 @@ class Pipeline:
             model=model,
             timings=timings,
             prompt_tokens=prompt_tokens,
+            rejected_statements=tuple(rejected),
             notes=(why, *notes),
         )
+
+
+class _Checker:
+    """Verifies each statement once (by text) and tells whether it addresses the question."""
+
+    def __init__(self, pipe: Pipeline, gen: Generator, question: str, texts: SourceTexts) -> None:
+        s = pipe.settings
+        judge = gen if (s.use_judge and hasattr(gen, "entailment")) else None
+        self.verifier = Verifier(pipe.embedder, judge=judge)  # type: ignore[arg-type]
+        self.pipe = pipe
+        self.question = question
+        self.texts = texts
+        self.seconds = 0.0
+        self._done: dict[str, tuple[Statement, bool]] = {}
+
+    def __call__(self, st: Statement) -> tuple[Statement, bool]:
+        key = st.text.casefold()
+        if key not in self._done:
+            t = time.perf_counter()
+            s = self.pipe.settings
+            context = []
+            for c in st.citations:
+                raw = self.texts.get(c.source) or ""
+                context.append(raw[max(0, c.start - s.context_chars) : c.start])
+            v = st if s.verify_mode == "off" else self.verifier.verify(st, context=context)
+            evidence = " ".join([*(c.title for c in st.citations), *context, *(c.quote for c in st.citations)])
+            rel = addresses_question(self.question, st.text, evidence, self.pipe.embedder) >= s.relevance_threshold
+            self._done[key] = (v, rel)
+            self.seconds += time.perf_counter() - t
+        return self._done[key]
 
 
 def with_timing(answer: Answer, **extra: float) -> Answer:

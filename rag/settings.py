@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     prompt_budget_tokens: int = Field(360, ge=50, le=3000)
     max_statements: int = Field(4, ge=1, le=10)
 
+    # Verification.
+    verify_mode: Literal["remove", "flag", "off"] = Field(
+        "remove", description="Unsupported statements are removed (default), flagged, or not checked."
+    )
+    use_judge: bool = Field(True, description="Ask the local model to judge statements the cheap checks leave undecided.")
+    relevance_threshold: float = Field(
+        0.55, description="Under this, a supported statement is taken not to address the question."
+    )
+    context_chars: int = Field(300, description="Text before a quote in which a named source may stand.")
+
     # Questions.
     max_question_chars: int = 1000
 

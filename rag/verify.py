@@ -1,0 +1,248 @@
+"""Verification: does the cited text support the statement? Cheapest layers first.
+
+1. Exact checks in code: every number, quoted phrase and name in the statement must be in the
+   cited text (names may also come from the article title or the sentences just before the
+   quote); a statement whose figures come from different articles is a merged claim.
+2. Lexical and embedding similarity between the statement and the cited text.
+3. For what 1-2 leave undecided (a score between `low` and `high`), an entailment judgement by
+   the local model (yes/no under a grammar, with its probability), when a judge is given.
+
+The scoring is pure (no model calls but the embedder and the optional judge), so each layer is
+unit-tested, and the thresholds are calibrated on `tests/eval/support_labels.jsonl`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+from rag.embeddings import Embedder
+from rag.lexical import tokenize
+from rag.types import Citation, Statement
+
+_NUM_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_NUM_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
+_SCALE = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:(?:,|\s|\u00a0|\u202f)\d{3})+(?![\d])|\d+(?:\.\d+)?")
+_NUM_WORD = re.compile(
+    r"\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")(?:[-\s](one|two|three|four|five|six|seven|eight|nine))?"
+    r"(?:\s+(hundred|thousand|million|billion))?\b",
+    re.IGNORECASE,
+)
+_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s+(hundred|thousand|million|billion)\b", re.IGNORECASE)
+_QUOTE = re.compile(r"[“\"]([^”\"]{3,}?)[”\"]")
+_NAME = re.compile(r"\b(?:[A-Z][\w’'-]*\.?)(?:\s+(?:al-|de\s)?[A-Z][\w’'-]*)*")
+_NOT_NAMES = frozenset(
+    """according the a an in on at it he she they this that these those both after before as since while
+    when and but however there its their his her our we i what who why how some many most all only more
+    also yet so then if for from with by to of""".split()
+)
+_ALIASES = {
+    "us": ("us", "u.s", "united states", "american", "washington"),
+    "u.s": ("us", "u.s", "united states", "american", "washington"),
+    "un": ("un", "u.n", "united nations"),
+    "u.n": ("un", "u.n", "united nations"),
+    "uk": ("uk", "u.k", "britain", "british"),
+}
+
+
+def numbers_in(text: str) -> set[float]:
+    """Numeric values in text: digits with any thousands separator, and number words."""
+    out: set[float] = set()
+    for m in _SCALED.finditer(text):
+        out.add(float(m.group(1)) * _SCALE[m.group(2).lower()])
+    for m in _NUMBER.finditer(text):
+        raw = re.sub(r"[,\s\u00a0\u202f]", "", m.group(0))
+        try:
+            out.add(float(raw))
+        except ValueError:  # pragma: no cover - the regex only matches numbers
+            continue
+    for m in _NUM_WORD.finditer(text):
+        value = _NUM_WORDS[m.group(1).lower()]
+        if m.group(2):
+            value += _NUM_WORDS[m.group(2).lower()]
+        if m.group(3):
+            value *= _SCALE[m.group(3).lower()]
+        out.add(float(value))
+    return out
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("\u00a0", " ")
+    return " ".join(text.casefold().split())
+
+
+def quotes_in(text: str) -> list[str]:
+    return [q.strip(" ,.") for q in _QUOTE.findall(text) if len(q.split()) >= 2]
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised words and runs (a cheap named-entity finder), without sentence-start words."""
+    names = []
+    for m in _NAME.finditer(text):
+        words = [w for w in m.group(0).split() if w.lower().strip(".") not in _NOT_NAMES]
+        names.extend(w.strip(".,’'") for w in words if len(w.strip(".,’'")) > 1)
+    return names
+
+
+def _name_found(name: str, haystack: str) -> bool:
+    key = name.casefold().rstrip(".")
+    for alias in _ALIASES.get(key, (key,)):
+        if re.search(r"(?<!\w)" + re.escape(alias), haystack):
+            return True
+    # "Russian" for "Russia", "Syria's" for "Syria": a shared stem of at least 5 letters.
+    stem = re.sub(r"('s|n|ns|s|es|an|ian)$", "", key)
+    return len(stem) >= 5 and re.search(r"(?<!\w)" + re.escape(stem), haystack) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a statement is checked against: the cited quotes plus each quote's surroundings."""
+
+    quotes: tuple[str, ...]
+    articles: tuple[str, ...]  # the source of each quote
+    context: str = ""  # article titles and the sentences just before each quote
+
+    @staticmethod
+    def of(citations: Sequence[Citation], *, context: Sequence[str] = ()) -> Evidence:
+        return Evidence(
+            tuple(c.quote for c in citations),
+            tuple(c.source for c in citations),
+            " ".join([*(c.title for c in citations), *context]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    supported: bool
+    score: float
+    layer: str  # "exact", "similarity" or "judge"
+    reason: str | None = None
+
+
+def exact_check(statement: str, ev: Evidence) -> str | None:
+    """Layer 1: the reason the statement fails exact checks, or None."""
+    cited = " ".join(ev.quotes)
+    nums = numbers_in(statement)
+    by_article: dict[str, set[float]] = {}
+    for q, a in zip(ev.quotes, ev.articles, strict=True):
+        by_article.setdefault(a, set()).update(numbers_in(q))
+    all_nums = set().union(*by_article.values()) if by_article else set()
+    missing = sorted(n for n in nums if n not in all_nums)
+    if missing:
+        return "number not in the cited text: " + ", ".join(f"{m:g}" for m in missing)
+    if len(nums) > 1 and len(by_article) > 1 and not any(nums <= v for v in by_article.values()):
+        return "merges figures from different sources into one claim"
+    norm_cited = _norm(cited)
+    for q in quotes_in(statement):
+        if _norm(q) not in norm_cited:
+            return f"quoted text not in the cited text: “{q}”"
+    hay = _norm(cited + " " + ev.context)
+    for name in names_in(statement):
+        if not _name_found(name, hay):
+            return f"name not in the cited text: {name}"
+    return None
+
+
+def lexical_support(statement: str, cited: str) -> float:
+    """Share of the statement's content words (stemmed) that the cited text contains."""
+    st = tokenize(statement)
+    if not st:
+        return 0.0
+    have = set(tokenize(cited))
+    return sum(t in have for t in st) / len(st)
+
+
+class Judge(Protocol):
+    """A model that gives the probability that a passage entails a statement."""
+
+    def entailment(self, passage: str, statement: str) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Calibrated on the labelled support set (see `rag.calibrate`)."""
+
+    low: float = 0.45  # similarity under which a statement is unsupported
+    high: float = 0.7  # similarity at or over which it is supported
+    judge: float = 0.5  # judge probability at or over which it is supported
+    lexical_weight: float = 0.5
+
+
+class Verifier:
+    """Scores statements against their citations; see the module docstring for the layers."""
+
+    def __init__(self, embedder: Embedder, *, judge: Judge | None = None, thresholds: Thresholds | None = None) -> None:
+        self.embedder = embedder
+        self.judge = judge
+        self.t = thresholds or Thresholds()
+
+    def similarity(self, statement: str, ev: Evidence) -> float:
+        """Layer 2 score in [0, 1]: weighted lexical support and embedding cosine."""
+        cited = " ".join(ev.quotes)
+        lex = lexical_support(statement, cited)
+        vecs = self.embedder.embed([statement, cited])
+        cos = float(np.clip(vecs[0] @ vecs[1], 0.0, 1.0))
+        w = self.t.lexical_weight
+        return w * lex + (1 - w) * cos
+
+    def check(self, statement: str, ev: Evidence, *, use_judge: bool = True) -> Verdict:
+        reason = exact_check(statement, ev)
+        if reason:
+            return Verdict(False, 0.0, "exact", reason)
+        score = self.similarity(statement, ev)
+        if score >= self.t.high:
+            return Verdict(True, score, "similarity")
+        if score < self.t.low:
+            return Verdict(False, score, "similarity", "the cited text does not say this")
+        if self.judge is not None and use_judge:
+            p = self.judge.entailment(" ".join(ev.quotes), statement)
+            ok = p >= self.t.judge
+            return Verdict(ok, p, "judge", None if ok else "the model judges the cited text does not say this")
+        mid = (self.t.low + self.t.high) / 2
+        ok = score >= mid
+        return Verdict(ok, score, "similarity", None if ok else "the cited text does not clearly say this")
+
+    def verify(self, st: Statement, *, context: Sequence[str] = ()) -> Statement:
+        """The statement with `verified`/`support` set on it and on each of its citations."""
+        verdict = self.check(st.text, Evidence.of(st.citations, context=context))
+        cites = []
+        for c in st.citations:
+            alone = self.check(st.text, Evidence.of([c], context=context), use_judge=False)
+            cites.append(replace(c, verified=alone.supported, support=round(alone.score, 4)))
+        return replace(
+            st,
+            citations=tuple(cites),
+            verified=verdict.supported,
+            support=round(verdict.score, 4),
+            reason=verdict.reason,
+        )
+
+
+_QUESTION_WORDS = frozenset("mani much whi which what who whom when where how doe did".split())
+
+
+def addresses_question(question: str, statement: str, cited: str, embedder: Embedder) -> float:
+    """How well a statement addresses the question, in [0, 1].
+
+    The share of the question's content words found in the statement or its evidence (the
+    quotes, their article titles and the text just before them), or, if higher, the mean of
+    that share and the embedding cosine between question and statement (for paraphrases). A statement that is true but about something else (asked
+    for the population of Damascus, a truce around Damascus) scores low.
+    """
+    q = [t for t in tokenize(question) if t not in _QUESTION_WORDS]
+    have = set(tokenize(statement + " " + cited))
+    coverage = sum(t in have for t in q) / len(q) if q else 1.0
+    vecs = embedder.embed([question, statement])
+    cos = float(np.clip(vecs[0] @ vecs[1], 0.0, 1.0))
+    return max(coverage, 0.5 * coverage + 0.5 * cos)
