@@ -15,17 +15,25 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rag.citations import SourceTexts, StatementStream, answer_text, output_schema, parse_output, resolve
+from rag.citations import (
+    RawStatement,
+    SourceTexts,
+    StatementStream,
+    answer_text,
+    output_schema,
+    parse_output,
+    resolve,
+)
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
 from rag.errors import IndexMissingError, InvalidQuestionError
 from rag.generation import Generator, LlamaCppGenerator
 from rag.indexer import IndexReport, Progress, index_paths
-from rag.prompting import build_prompt
+from rag.prompting import SourceLine, build_prompt
 from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import ChromaStore, DocEntry, Manifest, index_lock
 from rag.types import Answer, Statement
-from rag.verify import Verifier, addresses_question
+from rag.verify import Verifier, addresses_question, lexical_support
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +219,7 @@ class Pipeline:
         )
         yield Stage("generating")
         t2 = time.perf_counter()
-        check = _Checker(self, gen, q, texts)
+        check = _Checker(self, gen, q, texts, prompt.lines)
         parser = StatementStream()
         shown: list[Statement] = []
         held: list[Statement] = []
@@ -301,13 +309,16 @@ class Pipeline:
 class _Checker:
     """Verifies each statement once (by text) and tells whether it addresses the question."""
 
-    def __init__(self, pipe: Pipeline, gen: Generator, question: str, texts: SourceTexts) -> None:
+    def __init__(
+        self, pipe: Pipeline, gen: Generator, question: str, texts: SourceTexts, lines: Sequence[SourceLine]
+    ) -> None:
         s = pipe.settings
         judge = gen if (s.use_judge and hasattr(gen, "entailment")) else None
         self.verifier = Verifier(pipe.embedder, judge=judge)  # type: ignore[arg-type]
         self.pipe = pipe
         self.question = question
         self.texts = texts
+        self.lines = lines
         self.seconds = 0.0
         self._done: dict[str, tuple[Statement, bool]] = {}
 
@@ -316,16 +327,37 @@ class _Checker:
         if key not in self._done:
             t = time.perf_counter()
             s = self.pipe.settings
-            context = []
-            for c in st.citations:
-                raw = self.texts.get(c.source) or ""
-                context.append(raw[max(0, c.start - s.context_chars) : c.start])
-            v = st if s.verify_mode == "off" else self.verifier.verify(st, context=context)
-            evidence = " ".join([*(c.title for c in st.citations), *context, *(c.quote for c in st.citations)])
-            rel = addresses_question(self.question, st.text, evidence, self.pipe.embedder) >= s.relevance_threshold
+            v = st if s.verify_mode == "off" else self._verify(st)
+            if v.verified is False:
+                v = self._repair(v)
+            context = self._context(v)
+            evidence = " ".join([*(c.title for c in v.citations), *context, *(c.quote for c in v.citations)])
+            rel = addresses_question(self.question, v.text, evidence, self.pipe.embedder) >= s.relevance_threshold
             self._done[key] = (v, rel)
             self.seconds += time.perf_counter() - t
         return self._done[key]
+
+    def _context(self, st: Statement) -> list[str]:
+        n = self.pipe.settings.context_chars
+        return [(self.texts.get(c.source) or "")[max(0, c.start - n) : c.start] for c in st.citations]
+
+    def _verify(self, st: Statement) -> Statement:
+        return self.verifier.verify(st, context=self._context(st))
+
+    def _repair(self, st: Statement) -> Statement:
+        """A small model often writes a right statement but cites a neighbouring sentence id.
+
+        The model's ids are a hint; citations are resolved in code. So when the cited sentences
+        fail verification, the prompt's sentences that share most words with the statement are
+        tried instead, one at a time, and the first that passes verification is cited.
+        """
+        ranked = sorted(self.lines, key=lambda line: -lexical_support(st.text, line.text))[:3]
+        for line in ranked:
+            for cand in resolve([RawStatement(sources=[line.id], text=st.text)], self.lines, self.texts).statements:
+                v = self._verify(cand)
+                if v.verified:
+                    return v
+        return st
 
 
 def with_timing(answer: Answer, **extra: float) -> Answer:

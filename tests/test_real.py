@@ -1,0 +1,91 @@
+"""The real components: bundled embedder and the default 1.5B GGUF model (marker `real`).
+
+Asserts properties of real answers: the expected fact is present, every statement is cited,
+every citation resolves to the exact text at its offsets, and an off-corpus question abstains.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+
+pytestmark = pytest.mark.real
+
+ROOT = Path(__file__).resolve().parent.parent
+
+QUESTIONS = [
+    ("How many doctors remain in eastern Aleppo?", ["30"]),
+    ("How many people live under government siege in east Aleppo?", ["250,000", "250 000"]),
+    ("Which hospital was hit by barrel bombs on Saturday?", ["M10"]),
+    ("What did Maria Zakharova warn the US against?", ["direct action"]),
+    ("Who is the president of MSF?", ["Joanne Liu"]),
+    ("How many civilians were killed in 10 days of renewed fighting according to the Syrian Observatory?", ["250"]),
+]
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    s = Settings(root=ROOT, corpus_dir=ROOT / "seeds", index_dir=tmp_path_factory.mktemp("real") / "index")
+    p = Pipeline(s)
+    rep = p.index()
+    assert rep.documents == 5 and rep.chunks_added > 0
+    return p
+
+
+def check_contract(a) -> None:
+    for st in a.statements:
+        assert st.citations, f"uncited statement: {st.text}"
+        assert st.verified is True
+        for c in st.citations:
+            raw = open(ROOT / c.source, encoding="utf-8").read()
+            assert raw[c.start : c.end] == c.quote
+            assert c.source.startswith("seeds/")
+            assert len(c.quote) < 600, "a citation is one or a few sentences, not a whole chunk"
+
+
+@pytest.mark.parametrize("question, facts", QUESTIONS, ids=[q for q, _ in QUESTIONS])
+def test_real_answer_is_correct_cited_and_exact(pipe: Pipeline, question: str, facts: list[str]) -> None:
+    a = pipe.ask(question)
+    print("\n", question, "->", a.text, a.timings)
+    assert not a.abstained, a.to_dict()
+    assert any(f.lower() in a.text.lower() for f in facts), a.text
+    check_contract(a)
+    d = json.loads(json.dumps(a.to_dict()))
+    assert d["statements"] and all(st["citations"] for st in d["statements"])
+
+
+@pytest.mark.parametrize("question", ["What is the population of Damascus?", "Who won the 2018 World Cup?"])
+def test_real_off_corpus_question_abstains(pipe: Pipeline, question: str) -> None:
+    a = pipe.ask(question)
+    print("\n", question, "->", a.text, [s.text for s in a.rejected_statements])
+    assert a.abstained and a.statements == ()
+    assert a.text == "The indexed articles do not answer this question."
+
+
+def test_real_cli_index_json_is_incremental(tmp_path: Path) -> None:
+    env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "index")}
+    cmd = [sys.executable, "-m", "rag.cli", "index", "--json"]
+    first = json.loads(subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    second = json.loads(subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    assert set(first) == {"documents", "chunks_added", "chunks_unchanged", "chunks_removed", "seconds"}
+    assert first["documents"] == 5 and first["chunks_added"] > 0
+    assert second["chunks_added"] == 0 and second["chunks_unchanged"] == first["chunks_added"]
+
+
+def test_real_cli_ask_json_builds_missing_index(tmp_path: Path) -> None:
+    env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "index")}
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "How many doctors remain in eastern Aleppo?", "--json"],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    assert "No index yet" in out.stderr
+    d = json.loads(out.stdout)
+    assert d["question"] == "How many doctors remain in eastern Aleppo?" and "30" in d["answer"]

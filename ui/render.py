@@ -1,0 +1,133 @@
+"""Pure functions that turn pipeline results into chat HTML (tested directly, no Gradio).
+
+Everything from articles and from the model is HTML-escaped. The HTML is one block with no
+blank line, so the chat's markdown renderer leaves it alone.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from urllib.parse import quote as urlquote
+from urllib.parse import unquote
+
+from rag.types import Answer, Citation, Passage, Statement
+
+STAGES = {"retrieving": "Searching the articles…", "generating": "Writing the answer…", "rewriting": "Reading the conversation…"}
+
+
+def esc(text: str) -> str:
+    """Escape for HTML, and neutralise markdown so article text is shown as written."""
+    out = html.escape(text, quote=True)
+    for ch in "*_`[]#~|\\$":
+        out = out.replace(ch, f"&#{ord(ch)};")
+    return out.replace("\n", " ")
+
+
+def cite_key(c: Citation) -> str:
+    return f"{c.source}:{c.start}:{c.end}"
+
+
+def parse_cite_key(key: str) -> tuple[str, int, int]:
+    """Inverse of `cite_key` (the source may itself contain ':'). Raises ValueError."""
+    source, start, end = unquote(key).rsplit(":", 2)
+    s, e = int(start), int(end)
+    if not source or s < 0 or e < s:
+        raise ValueError(f"bad citation reference: {key!r}")
+    return source, s, e
+
+
+def cite_link(c: Citation, n: int) -> str:
+    return f'<a class="cite" href="#cite={urlquote(cite_key(c), safe="")}" title="{esc(c.title)}">[{n}]</a>'
+
+
+def number_citations(statements: Sequence[Statement]) -> dict[str, tuple[int, Citation]]:
+    numbers: dict[str, tuple[int, Citation]] = {}
+    for st in statements:
+        for c in st.citations:
+            numbers.setdefault(cite_key(c), (len(numbers) + 1, c))
+    return numbers
+
+
+def statement_html(st: Statement, numbers: dict[str, tuple[int, Citation]]) -> str:
+    links = "".join(cite_link(c, numbers[cite_key(c)][0]) for c in st.citations)
+    flag = "" if st.verified is not False else ' <span class="unverified" title="not supported">⚠</span>'
+    return f'<span class="statement">{esc(st.text)}</span> {links}{flag}'
+
+
+def streaming_html(statements: Sequence[Statement], stage: str | None) -> str:
+    """The answer while it is being written: the statements so far and a progress line."""
+    numbers = number_citations(statements)
+    body = " ".join(statement_html(st, numbers) for st in statements)
+    progress = f'<div class="progress">{esc(STAGES.get(stage, stage))}</div>' if stage else ""
+    return f'<div class="answer">{body}{progress}</div>'
+
+
+def sources_html(numbers: dict[str, tuple[int, Citation]]) -> str:
+    items = []
+    for n, c in numbers.values():
+        meta = " · ".join(esc(x) for x in (c.title, c.date or "date unknown"))
+        items.append(
+            f'<li>{cite_link(c, n)} <span class="meta">{meta} — <code>{esc(c.source)}:{c.start}–{c.end}</code></span>'
+            f'<blockquote class="quote">{esc(c.quote)}</blockquote></li>'
+        )
+    return f'<ol class="sources">{"".join(items)}</ol>' if items else ""
+
+
+def rejected_html(rejected: Sequence[Statement]) -> str:
+    if not rejected:
+        return ""
+    n = len(rejected)
+    items = "".join(
+        f'<li><s>{esc(st.text)}</s> <span class="reason">— {esc(st.reason or "not supported")}</span></li>' for st in rejected
+    )
+    label = f"{n} statement{'s' if n != 1 else ''} hidden: not supported by the sources"
+    return f'<details class="rejected"><summary>{label}</summary><ul>{items}</ul></details>'
+
+
+def passages_html(passages: Sequence[Passage], limit: int = 3) -> str:
+    items = []
+    for p in passages[:limit]:
+        c = p.chunk
+        text = c.text if len(c.text) <= 300 else c.text[:300].rsplit(" ", 1)[0] + "…"
+        link = f'<a class="cite" href="#cite={urlquote(f"{c.source}:{c.start}:{c.end}", safe="")}">{esc(c.title)}</a>'
+        items.append(f"<li>{link} ({esc(c.date or 'date unknown')}): {esc(text)}</li>")
+    return f'<div class="closest">Closest passages found:<ul>{"".join(items)}</ul></div>' if items else ""
+
+
+def answer_html(a: Answer) -> str:
+    """The final answer: statements with citation links, the cited passages, hidden statements."""
+    rewritten = ""
+    if a.standalone_question and a.standalone_question != a.question:
+        rewritten = f'<div class="rewritten">Answering: {esc(a.standalone_question)}</div>'
+    if a.abstained:
+        return (
+            f'<div class="answer abstained">{rewritten}<p class="abstain">{esc(a.text)}</p>'
+            f"{passages_html(a.passages)}{rejected_html(a.rejected_statements)}</div>"
+        )
+    numbers = number_citations(a.statements)
+    body = " ".join(statement_html(st, numbers) for st in a.statements)
+    return (
+        f'<div class="answer">{rewritten}<p>{body}</p>{sources_html(numbers)}'
+        f"{rejected_html(a.rejected_statements)}</div>"
+    )
+
+
+def error_html(message: str) -> str:
+    return f'<div class="error">⚠ {esc(message)}</div>'
+
+
+def article_html(
+    text: str, *, title: str, date: str | None, url: str | None, source: str, start: int, end: int
+) -> str:
+    """The whole article with the cited passage highlighted (`<mark id="cite-mark">`)."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))
+    before, passage, after = (html.escape(x) for x in (text[:start], text[start:end], text[end:]))
+    link = f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">{html.escape(url)}</a>' if url else "no URL"
+    return (
+        f'<div class="article"><h3>{html.escape(title)}</h3>'
+        f'<div class="meta">{html.escape(date or "date unknown")} · {link} · <code>{html.escape(source)}</code> '
+        f"· characters {start}–{end}</div>"
+        f'<div class="article-text">{before}<mark id="cite-mark">{passage}</mark>{after}</div></div>'
+    )
