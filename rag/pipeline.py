@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -15,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import prompts
 from rag.citations import (
     RawStatement,
     SourceTexts,
@@ -38,6 +41,25 @@ from rag.verify import Verifier, addresses_question, lexical_support
 log = logging.getLogger(__name__)
 
 ABSTAIN_TEXT = "The indexed articles do not answer this question."
+REWRITE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"question": {"type": "string"}},
+    "required": ["question"],
+}
+_FOLLOW_UP = re.compile(
+    r"^(and|but|also|so|what about|how about|then|why|which of)\b|\b(they|them|their|it|its|he|she|his|her|"
+    r"those|these|that|this|there|the same|the other)\b",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the conversation: short, or opening/referring back with a pronoun."""
+    return len(question.split()) <= 4 or _FOLLOW_UP.search(question) is not None
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s*\[\d+\]", "", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +194,7 @@ class Pipeline:
         sources: Sequence[str] | None = None,
         model: str | None = None,
         top: int | None = None,
+        history: Sequence[tuple[str, str]] = (),
     ) -> Iterator[Event]:
         """Answer `question`, yielding progress, each statement as it completes, then `Done`.
 
@@ -180,14 +203,21 @@ class Pipeline:
             sources: restrict retrieval to these indexed source paths.
             model: 'default', 'fast' or a GGUF path; default from settings.
             top: number of passages to draw sentences from.
+            history: earlier (question, answer) turns; a follow-up question is rewritten into a
+                standalone one with them before retrieval.
 
         Raises:
             InvalidQuestionError, IndexMissingError, IndexCorruptError, IndexBusyError, ModelError.
         """
         s = self.settings
-        q = validate_question(question, max_chars=s.max_question_chars)
+        original = validate_question(question, max_chars=s.max_question_chars)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        q = original
+        if history and is_follow_up(original):
+            yield Stage("rewriting")
+            q = self.rewrite(original, history, model=model)
+            timings["rewrite_s"] = time.perf_counter() - t0
         yield Stage("retrieving")
         with index_lock(s.index_path, exclusive=False, timeout=s.lock_timeout_s):
             if not self.has_index():
@@ -206,7 +236,13 @@ class Pipeline:
         gen = self.generator(model)
         if not found.passages or (found.best_dense < s.min_relevance and found.lexical_hits == 0):
             timings["total_s"] = time.perf_counter() - t0
-            yield Done(self._abstain(q, found.passages, gen.name, timings, "retrieval found nothing relevant"))
+            yield Done(
+                replace(
+                    self._abstain(q, found.passages, gen.name, timings, "retrieval found nothing relevant"),
+                    question=original,
+                    standalone_question=q if q != original else None,
+                )
+            )
             return
 
         t1 = time.perf_counter()
@@ -260,15 +296,20 @@ class Pipeline:
             why = "no statement the sources support" if not kept else "the supported statements do not address the question"
             unanswered = [replace(k, reason=k.reason or "does not address the question") for k in kept]
             yield Done(
-                self._abstain(
-                    q, found.passages, gen.name, timings, why, usage.prompt_tokens, notes, (*rejected, *unanswered)
+                replace(
+                    self._abstain(
+                        q, found.passages, gen.name, timings, why, usage.prompt_tokens, notes, (*rejected, *unanswered)
+                    ),
+                    question=original,
+                    standalone_question=q if q != original else None,
                 )
             )
             return
         text, _ = answer_text(kept)
         yield Done(
             Answer(
-                question=q,
+                question=original,
+                standalone_question=q if q != original else None,
                 text=text,
                 statements=tuple(kept),
                 abstained=False,
@@ -280,6 +321,25 @@ class Pipeline:
                 notes=notes,
             )
         )
+
+    def rewrite(self, question: str, history: Sequence[tuple[str, str]], *, model: str | None = None) -> str:
+        """A follow-up question made standalone with the conversation (the last three turns)."""
+        lines = []
+        for q, a in list(history)[-3:]:
+            lines.append(f"User: {q}")
+            lines.append(f"Assistant: {strip_markers(a)[:600]}")
+        gen = self.generator(model)
+        raw = gen.generate(
+            [{"role": "user", "content": prompts.render("rewrite", history="\n".join(lines), question=question)}],
+            schema=REWRITE_SCHEMA,
+            max_tokens=80,
+        )
+        try:
+            out = json.loads(raw).get("question", "")
+        except (ValueError, AttributeError):
+            out = ""
+        out = " ".join(str(out).split())
+        return out if 3 <= len(out) <= self.settings.max_question_chars else question
 
     def _abstain(
         self,

@@ -53,6 +53,8 @@ _ALIASES = {
     "un": ("un", "u.n", "united nations"),
     "u.n": ("un", "u.n", "united nations"),
     "uk": ("uk", "u.k", "britain", "british"),
+    "united states": ("us", "u.s", "united states", "american", "washington"),
+    "united nations": ("un", "u.n", "united nations"),
 }
 
 
@@ -90,13 +92,16 @@ def names_in(text: str) -> list[str]:
     """Capitalised words and runs (a cheap named-entity finder), without sentence-start words."""
     names = []
     for m in _NAME.finditer(text):
-        words = [w for w in m.group(0).split() if w.lower().strip(".") not in _NOT_NAMES]
-        names.extend(w.strip(".,’'") for w in words if len(w.strip(".,’'")) > 1)
+        words = [w for w in m.group(0).replace("’", "'").split() if w.lower().strip(".") not in _NOT_NAMES]
+        words = [re.sub(r"'s$", "", w).strip(".,'") for w in words]
+        run = " ".join(w for w in words if len(w) > 1)
+        if run:
+            names.append(run)
     return names
 
 
 def _name_found(name: str, haystack: str) -> bool:
-    key = name.casefold().rstrip(".")
+    key = _norm(name).rstrip(".")
     for alias in _ALIASES.get(key, (key,)):
         if re.search(r"(?<!\w)" + re.escape(alias), haystack):
             return True
@@ -149,8 +154,9 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
             return f"quoted text not in the cited text: “{q}”"
     hay = _norm(cited + " " + ev.context)
     for name in names_in(statement):
-        if not _name_found(name, hay):
-            return f"name not in the cited text: {name}"
+        if not (_name_found(name, hay) or all(_name_found(w, hay) for w in name.split())):
+            missing = [w for w in name.split() if not _name_found(w, hay)]
+            return f"name not in the cited text: {' '.join(missing) or name}"
     return None
 
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
     ("How many doctors remain in eastern Aleppo?", ["30"]),
     ("How many people live under government siege in east Aleppo?", ["250,000", "250 000"]),
-    ("Which hospital was hit by barrel bombs on Saturday?", ["M10"]),
+    ("Which hospital was hit by barrel bombs on Saturday?", ["M10", "largest hospital"]),
     ("What did Maria Zakharova warn the US against?", ["direct action"]),
     ("Who is the president of MSF?", ["Joanne Liu"]),
     ("How many civilians were killed in 10 days of renewed fighting according to the Syrian Observatory?", ["250"]),

@@ -17,11 +17,9 @@ STAGES = {"retrieving": "Searching the articles…", "generating": "Writing the 
 
 
 def esc(text: str) -> str:
-    """Escape for HTML, and neutralise markdown so article text is shown as written."""
-    out = html.escape(text, quote=True)
-    for ch in "*_`[]#~|\\$":
-        out = out.replace(ch, f"&#{ord(ch)};")
-    return out.replace("\n", " ")
+    """Escape for HTML on one line. The answer is one HTML block with no blank line, which the
+    chat's markdown renderer passes through untouched, so markdown in article text stays text."""
+    return html.escape(text, quote=True).replace("\n", " ")
 
 
 def cite_key(c: Citation) -> str:
