@@ -187,14 +187,14 @@ def build_app(pipe: Pipeline) -> Any:
                                      elem_id="question", scale=5, max_lines=4)
                     send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
                 clear = gr.Button("New chat", elem_id="new-chat", size="sm")
-                with gr.Accordion("Articles", open=False):
+                with gr.Accordion("Articles", open=False, elem_id="articles-panel"):
                     filt = gr.CheckboxGroup(choices=article_choices(pipe), label="Only answer from these articles (none = all)",
                                             elem_id="article-filter")
                     files = gr.File(file_count="multiple", file_types=[".txt", ".md"], label="Add articles (.txt, .md)",
                                     elem_id="upload")
                     add = gr.Button("Add to corpus", elem_id="add-articles", size="sm")
                     upload_status = gr.Textbox(label="Upload", interactive=False, elem_id="upload-status", lines=2)
-                with gr.Accordion("Advanced", open=False):
+                with gr.Accordion("Advanced", open=False, elem_id="advanced-panel"):
                     model = gr.Radio(["default", "fast"], value="default", label="Model (default 1.5B, fast 0.5B)",
                                      elem_id="model-choice")
                     top = gr.Slider(1, 10, value=pipe.settings.top_passages, step=1, label="Passages", elem_id="top-k")

@@ -1,0 +1,181 @@
+"""The chat in a real headless Chromium (Debian's, driven by Playwright), served on loopback.
+
+The app runs in a subprocess (tests/ui_server.py) with the fake embedder and a scripted
+generator; the last test runs one question against the real model. Screenshots go to
+test-output/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test-output"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(tmp: Path, *extra: str) -> Iterator[str]:
+    root = tmp / "project"
+    shutil.copytree(ROOT / "seeds", root / "corpus")
+    port = _free_port()
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "ui_server.py"), str(root), str(port), *extra],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((tmp / "server.log").read_text())
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("the chat did not start: " + (tmp / "server.log").read_text())
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("ui"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run `scripts/setup.sh --test` (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _ask(page, question: str) -> str:
+    before = page.locator("#chat .answer").count()
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(
+        "(n) => { const all = [...document.querySelectorAll('#chat .answer')]; const a = all.pop();"
+        " return all.length >= n && a && !a.querySelector('.progress') && (a.querySelector('.sources') || a.classList.contains('abstained')); }",
+        arg=before,
+        timeout=180_000,
+    )
+    return page.locator("#chat .answer").last.inner_text()
+
+
+def test_ask_open_citation_and_upload(server: str, browser) -> None:
+    OUT.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    text = _ask(page, "How many doctors remained inside according to SAMS?")
+    assert "30 doctors" in text
+    answer = page.locator("#chat .answer").last
+    assert answer.locator("p a.cite").count() >= 1
+    quote = answer.locator(".sources .quote").first.inner_text()
+
+    answer.locator("p a.cite").first.click()
+    page.wait_for_selector("#source-panel mark#cite-mark", timeout=10_000)
+    assert page.inner_text("#source-panel mark#cite-mark") == quote
+    panel = page.inner_text("#source-panel")
+    assert "characters" in panel and "corpus/" in panel
+    page.wait_for_timeout(500)  # let the passage scroll into view
+    in_view = page.evaluate(
+        "() => { const m = document.getElementById('cite-mark').getBoundingClientRect();"
+        " const p = document.querySelector('#source-panel .article-text').getBoundingClientRect();"
+        " return m.top >= p.top - 1 && m.bottom <= p.bottom + 1; }"
+    )
+    assert in_view, "the highlighted passage is scrolled into view"
+    page.screenshot(path=str(OUT / "chat-citation.png"), full_page=True)
+
+    # Upload a new article, then ask about it.
+    new = OUT / "zarqa_water.txt"
+    new.write_text("Water plant repaired\n\nFourteen engineers repaired the Qasr al-Nil pumping station in Zarqa on Tuesday.\n")
+    page.locator("#articles-panel").get_by_text("Articles", exact=True).first.click()
+    page.set_input_files("#upload input[type=file]", str(new))
+    page.wait_for_timeout(1000)
+    page.click("#add-articles")
+    page.wait_for_function("() => document.querySelector('#upload-status textarea').value.includes('Added')", timeout=60_000)
+    assert "zarqa_water.txt" in page.input_value("#upload-status textarea")
+    assert page.locator("#article-filter label", has_text="Water plant repaired").count() == 1
+    text = _ask(page, "Who repaired the Qasr al-Nil pumping station in Zarqa?")
+    assert "Fourteen engineers repaired the Qasr al-Nil pumping station" in text
+    assert "corpus/zarqa_water.txt" in text
+    page.screenshot(path=str(OUT / "chat-upload.png"), full_page=True)
+
+    # An empty question is a readable error, and the app keeps working.
+    page.fill("#question textarea", "   ")
+    page.click("#ask")
+    page.wait_for_selector("#chat .error", timeout=30_000)
+    assert "empty" in page.locator("#chat .error").last.inner_text()
+    page.click("#new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .answer').length === 0", timeout=10_000)
+    page.close()
+
+
+def test_two_clients_at_once_get_their_own_answers(server: str, browser) -> None:
+    questions = {
+        "How many doctors remained inside according to SAMS?": "30 doctors",
+        "What did Maria Zakharova warn the US against?": "Zakharova",
+    }
+    results: dict[str, str] = {}
+    pages = {q: browser.new_context().new_page() for q in questions}
+    for q, page in pages.items():
+        page.goto(server)
+        page.fill("#question textarea", q)
+    # Both questions are sent before either answer arrives.
+    for page in pages.values():
+        page.click("#ask")
+    for q, page in pages.items():
+        page.wait_for_function(
+            "() => { const a = [...document.querySelectorAll('#chat .answer')].pop(); return a && a.querySelector('.sources'); }",
+            timeout=120_000,
+        )
+        results[q] = page.inner_text("#chat")
+    for q, expected in questions.items():
+        assert expected in results[q]
+        other = next(x for x in questions if x != q)
+        assert other not in results[q], "each client sees only its own conversation"
+    for page in pages.values():
+        page.context.close()
+
+
+@pytest.mark.real
+def test_real_model_answers_in_the_browser(tmp_path: Path, browser) -> None:
+    for url in _serve(tmp_path, "--real"):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        text = _ask(page, "How many doctors remain in eastern Aleppo?")
+        assert "30" in text
+        answer = page.locator("#chat .answer").last
+        quote = answer.locator(".sources .quote").first.inner_text()
+        answer.locator("p a.cite").first.click()
+        page.wait_for_selector("#source-panel mark#cite-mark", timeout=10_000)
+        assert page.inner_text("#source-panel mark#cite-mark") == quote
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUT / "chat-real-model.png"), full_page=True)
+        page.close()
