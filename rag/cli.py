@@ -123,6 +123,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(_settings(args), questions_file=args.questions, naive=not args.no_naive, repeat=args.repeat)
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from rag.calibrate import markdown, run
+    from rag.pipeline import Pipeline
+
+    settings = _settings(args)
+    pipe = Pipeline(settings)
+    judge = None if args.no_judge else pipe.generator()
+    report = run(pipe.embedder, judge, root=settings.root)  # type: ignore[arg-type]
+    print(json.dumps(report, indent=1))
+    print(markdown(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Cited answers from your news articles, offline.")
     p.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
@@ -164,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-naive", action="store_true", help="skip the naive top-5-chunks baseline")
     common(sp)
     sp.set_defaults(func=cmd_bench)
+    sp = sub.add_parser("calibrate", help="fit and report the verifier on tests/eval/support_labels.jsonl")
+    sp.add_argument("--no-judge", action="store_true", help="leave the model judge out")
+    common(sp)
+    sp.set_defaults(func=cmd_calibrate)
     return p
 
 

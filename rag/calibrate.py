@@ -1,0 +1,144 @@
+"""`rag calibrate`: fit the verifier's thresholds on half of the labelled support set and report
+precision, recall and accuracy per layer and combined on the other (held-out) half.
+
+Rows with an even index calibrate, odd rows are held out (a fixed, stratified-enough split: the
+table alternates supported and unsupported statements about the same passage).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.embeddings import Embedder
+from rag.ingest import resolve_source
+from rag.types import Citation
+from rag.verify import Evidence, Judge, Thresholds, Verifier, exact_check
+
+LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "support_labels.jsonl"
+
+
+@dataclass
+class Row:
+    id: str
+    statement: str
+    evidence: Evidence
+    label: bool
+    kind: str
+    exact_ok: bool = True
+    score: float = 0.0
+    judge: float = math.nan
+
+
+def load_rows(path: Path, root: Path, *, context_chars: int = 300) -> list[Row]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        cites, context = [], []
+        for p in d["passages"]:
+            text = resolve_source(p["source"], root).read_text(encoding="utf-8")
+            start = text.index(p["quote"])
+            cites.append(Citation(p["source"], start, start + len(p["quote"]), p["quote"], "", None, None))
+            context.append(text[max(0, start - context_chars) : start])
+        rows.append(Row(d["id"], d["statement"], Evidence.of(cites, context=context), d["label"] == "supported", d["kind"]))
+    return rows
+
+
+def score_rows(rows: list[Row], embedder: Embedder, judge: Judge | None) -> None:
+    v = Verifier(embedder)
+    for r in rows:
+        r.exact_ok = exact_check(r.statement, r.evidence) is None
+        r.score = v.similarity(r.statement, r.evidence)
+        if judge is not None:
+            r.judge = judge.entailment(" ".join(r.evidence.quotes), r.statement)
+
+
+def decide(r: Row, t: Thresholds, *, use_judge: bool) -> bool:
+    if not r.exact_ok:
+        return False
+    if r.score >= t.high:
+        return True
+    if r.score < t.low:
+        return False
+    if use_judge and not math.isnan(r.judge):
+        return r.judge >= t.judge
+    return r.score >= (t.low + t.high) / 2
+
+
+def metrics(pred: list[bool], gold: list[bool]) -> dict[str, float]:
+    tp = sum(p and g for p, g in zip(pred, gold, strict=True))
+    fp = sum(p and not g for p, g in zip(pred, gold, strict=True))
+    fn = sum(g and not p for p, g in zip(pred, gold, strict=True))
+    acc = sum(p == g for p, g in zip(pred, gold, strict=True)) / len(gold) if gold else math.nan
+    prec = tp / (tp + fp) if tp + fp else math.nan
+    rec = tp / (tp + fn) if tp + fn else math.nan
+    return {"precision": prec, "recall": rec, "accuracy": acc, "n": len(gold)}
+
+
+def fit(rows: list[Row], *, use_judge: bool) -> Thresholds:
+    """Grid search (low, high) for accuracy; ties go to higher precision, then a wider band."""
+    best: tuple[float, float, float, Thresholds] | None = None
+    grid = [i / 100 for i in range(20, 96, 5)]
+    gold = [r.label for r in rows]
+    for lo in grid:
+        for hi in grid:
+            if hi < lo:
+                continue
+            t = Thresholds(low=lo, high=hi)
+            m = metrics([decide(r, t, use_judge=use_judge) for r in rows], gold)
+            key = (m["accuracy"], 0 if math.isnan(m["precision"]) else m["precision"], hi - lo)
+            if best is None or key > best[:3]:
+                best = (*key, t)
+    assert best is not None
+    return best[3]
+
+
+def run(embedder: Embedder, judge: Judge | None, *, root: Path, path: Path = LABELS) -> dict[str, object]:
+    rows = load_rows(path, root)
+    score_rows(rows, embedder, judge)
+    calib, held = rows[0::2], rows[1::2]
+    t_nojudge = fit(calib, use_judge=False)
+    t_judge = fit(calib, use_judge=True) if judge is not None else None
+    gold = [r.label for r in held]
+    # Layer 2 alone: one threshold, fitted on the calibration half.
+    best_t2 = max((i / 100 for i in range(20, 96)), key=lambda x: metrics([r.score >= x for r in calib], [r.label for r in calib])["accuracy"])
+    report: dict[str, object] = {
+        "rows": len(rows),
+        "calibration": len(calib),
+        "held_out": len(held),
+        "thresholds": {"without_judge": vars_of(t_nojudge), "with_judge": vars_of(t_judge) if t_judge else None,
+                       "similarity_alone": best_t2},
+        "held_out_metrics": {
+            "1 exact checks alone": metrics([r.exact_ok for r in held], gold),
+            "2 similarity alone": metrics([r.score >= best_t2 for r in held], gold),
+            "1+2 combined": metrics([decide(r, t_nojudge, use_judge=False) for r in held], gold),
+        },
+    }
+    if judge is not None and t_judge is not None:
+        hm = report["held_out_metrics"]
+        assert isinstance(hm, dict)
+        hm["3 judge alone"] = metrics([r.judge >= 0.5 for r in held], gold)
+        hm["1+2+3 combined"] = metrics([decide(r, t_judge, use_judge=True) for r in held], gold)
+        report["judge_calls_held_out"] = sum(t_judge.low <= r.score < t_judge.high and r.exact_ok for r in held)
+    errors = [
+        {"id": r.id, "kind": r.kind, "label": r.label, "statement": r.statement, "score": round(r.score, 3)}
+        for r in held
+        if decide(r, t_judge or t_nojudge, use_judge=judge is not None) != r.label
+    ]
+    report["held_out_errors"] = errors
+    return report
+
+
+def vars_of(t: Thresholds) -> dict[str, float]:
+    return {"low": t.low, "high": t.high, "judge": t.judge}
+
+
+def markdown(report: dict[str, object]) -> str:
+    lines = ["| layer | precision | recall | accuracy | n |", "|---|---|---|---|---|"]
+    hm = report["held_out_metrics"]
+    assert isinstance(hm, dict)
+    for name, m in hm.items():
+        lines.append(f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | {m['accuracy']:.3f} | {m['n']} |")
+    return "\n".join(lines)
