@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import string
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 NAMES = ("system", "user", "rewrite", "judge")
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str) -> string.Template:
     return string.Template(resources.files(__name__).joinpath(f"{name}.txt").read_text(encoding="utf-8"))
 

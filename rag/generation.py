@@ -58,7 +58,7 @@ class LlamaCppGenerator:
     ) -> None:
         self.model_path = model_path
         self.name = model_path.name
-        self._kw = {
+        self._kw: dict[str, Any] = {
             "n_ctx": n_ctx,
             "n_threads": n_threads or os.cpu_count() or 2,
             "n_gpu_layers": n_gpu_layers,

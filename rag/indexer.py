@@ -74,8 +74,9 @@ def index_paths(
             raise EmptyCorpusError(f"{p} does not exist: give a folder or file of .txt/.md articles.")
     files = list(discover(paths))
     if not files:
+        where = ", ".join(map(str, paths))
         raise EmptyCorpusError(
-            f"No .txt or .md articles found in {', '.join(map(str, paths))}: add article files and run `rag index` again."
+            f"No .txt or .md articles found in {where}: add article files and run `rag index` again."
         )
     warnings: list[str] = []
     with index_lock(index_dir, exclusive=True, timeout=settings.lock_timeout_s):

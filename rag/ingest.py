@@ -63,7 +63,9 @@ def read_text(path: Path, *, max_bytes: int) -> ReadResult:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return ReadResult(None, "", f"{path}: skipped, {size} bytes is over the {max_bytes}-byte limit (RAG_MAX_FILE_BYTES)")
+            return ReadResult(
+                None, "", f"{path}: skipped, {size} bytes is over the {max_bytes}-byte limit (RAG_MAX_FILE_BYTES)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         return ReadResult(None, "", f"{path}: skipped, cannot be read ({exc.strerror or exc})")

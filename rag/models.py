@@ -74,7 +74,12 @@ def prepare(choice: str, cache_dir: Path) -> Path:
     model = BUNDLED[choice]
     target = bundled_path(choice, cache_dir)
     stamp = target.with_suffix(".sha256")
-    if target.exists() and stamp.exists() and stamp.read_text().strip() == model.sha256 and target.stat().st_size == model.size:
+    if (
+        target.exists()
+        and stamp.exists()
+        and stamp.read_text().strip() == model.sha256
+        and target.stat().st_size == model.size
+    ):
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".partial")

@@ -259,7 +259,9 @@ class Pipeline:
         parser = StatementStream()
         shown: list[Statement] = []
         held: list[Statement] = []
-        for piece in gen.stream(prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens):
+        for piece in gen.stream(
+            prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens
+        ):
             for raw in parser.feed(piece):
                 for st in resolve([raw], prompt.lines, texts).statements:
                     v, relevant = check(st)
@@ -293,7 +295,11 @@ class Pipeline:
         timings["total_s"] = time.perf_counter() - t0
         notes = final.dropped
         if not kept or not relevant_any:
-            why = "no statement the sources support" if not kept else "the supported statements do not address the question"
+            why = (
+                "no statement the sources support"
+                if not kept
+                else "the supported statements do not address the question"
+            )
             unanswered = [replace(k, reason=k.reason or "does not address the question") for k in kept]
             yield Done(
                 replace(

@@ -60,8 +60,12 @@ class Settings(BaseSettings):
     lexical_k: int = 20
     rrf_k: int = 60
     top_passages: int = Field(5, ge=1, le=20)
-    duplicate_threshold: float = Field(0.6, description="Shingle containment above which two passages are one wire copy.")
-    min_relevance: float = Field(0.2, description="Best dense cosine under which, with no lexical hit, the corpus is taken not to answer.")
+    duplicate_threshold: float = Field(
+        0.6, description="Shingle containment above which two passages are one wire copy."
+    )
+    min_relevance: float = Field(
+        0.2, description="Best dense cosine under which, with no lexical hit, the corpus is taken not to answer."
+    )
 
     # Prompt. The 1.5B model reads ~45 tokens/s on 2 CPU cores: this budget is the answer latency.
     prompt_budget_tokens: int = Field(360, ge=50, le=3000)
@@ -71,7 +75,9 @@ class Settings(BaseSettings):
     verify_mode: Literal["remove", "flag", "off"] = Field(
         "remove", description="Unsupported statements are removed (default), flagged, or not checked."
     )
-    use_judge: bool = Field(True, description="Ask the local model to judge statements the cheap checks leave undecided.")
+    use_judge: bool = Field(
+        True, description="Ask the local model to judge statements the cheap checks leave undecided."
+    )
     relevance_threshold: float = Field(
         0.55, description="Under this, a supported statement is taken not to address the question."
     )

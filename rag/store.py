@@ -31,7 +31,9 @@ class VectorStore(Protocol):
 
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
     def delete_source(self, source: str) -> int: ...
-    def query(self, embedding: np.ndarray, k: int, *, sources: Sequence[str] | None = None) -> list[tuple[Chunk, float]]: ...
+    def query(
+        self, embedding: np.ndarray, k: int, *, sources: Sequence[str] | None = None
+    ) -> list[tuple[Chunk, float]]: ...
     def all_chunks(self) -> list[Chunk]: ...
     def count(self) -> int: ...
 
@@ -132,8 +134,8 @@ class ChromaStore:
         where: dict[str, Any] | None = None
         if sources:
             where = {"source": {"$in": list(sources)}}
-        res = self._col.query(
-            query_embeddings=[embedding.astype(np.float32)],
+        res: Any = self._col.query(
+            query_embeddings=[embedding.astype(np.float32).tolist()],
             n_results=min(k, n),
             where=where,
             include=["documents", "metadatas", "distances"],
@@ -146,7 +148,7 @@ class ChromaStore:
         return out
 
     def all_chunks(self) -> list[Chunk]:
-        res = self._col.get(include=["documents", "metadatas"])
+        res: Any = self._col.get(include=["documents", "metadatas"])
         return [
             _chunk_from(cid, doc, md)
             for cid, doc, md in zip(res["ids"], res["documents"], res["metadatas"], strict=True)

@@ -27,15 +27,38 @@ from rag.types import Citation, Statement
 _NUM_WORDS = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen twenty".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 }
 _NUM_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
 _SCALE = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:(?:,|\s|\u00a0|\u202f)\d{3})+(?![\d])|\d+(?:\.\d+)?")
 _NUM_WORD = re.compile(
-    r"\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")(?:[-\s](one|two|three|four|five|six|seven|eight|nine))?"
+    r"\b("
+    + "|".join(sorted(_NUM_WORDS, key=len, reverse=True))
+    + r")(?:[-\s](one|two|three|four|five|six|seven|eight|nine))?"
     r"(?:\s+(hundred|thousand|million|billion))?\b",
     re.IGNORECASE,
 )
@@ -43,9 +66,62 @@ _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s+(hundred|thousand|million|billion)\b", 
 _QUOTE = re.compile(r"[“\"]([^”\"]{3,}?)[”\"]")
 _NAME = re.compile(r"\b(?:[A-Z][\w’'-]*\.?)(?:\s+(?:al-|de\s)?[A-Z][\w’'-]*)*")
 _NOT_NAMES = frozenset(
-    """according the a an in on at it he she they this that these those both after before as since while
-    when and but however there its their his her our we i what who why how some many most all only more
-    also yet so then if for from with by to of""".split()
+    [
+        "according",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "it",
+        "he",
+        "she",
+        "they",
+        "this",
+        "that",
+        "these",
+        "those",
+        "both",
+        "after",
+        "before",
+        "as",
+        "since",
+        "while",
+        "when",
+        "and",
+        "but",
+        "however",
+        "there",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "we",
+        "i",
+        "what",
+        "who",
+        "why",
+        "how",
+        "some",
+        "many",
+        "most",
+        "all",
+        "only",
+        "more",
+        "also",
+        "yet",
+        "so",
+        "then",
+        "if",
+        "for",
+        "from",
+        "with",
+        "by",
+        "to",
+        "of",
+    ]
 )
 _ALIASES = {
     "us": ("us", "u.s", "united states", "american", "washington"),
@@ -155,8 +231,8 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
     hay = _norm(cited + " " + ev.context)
     for name in names_in(statement):
         if not (_name_found(name, hay) or all(_name_found(w, hay) for w in name.split())):
-            missing = [w for w in name.split() if not _name_found(w, hay)]
-            return f"name not in the cited text: {' '.join(missing) or name}"
+            absent = [w for w in name.split() if not _name_found(w, hay)]
+            return f"name not in the cited text: {' '.join(absent) or name}"
     return None
 
 
@@ -235,7 +311,9 @@ class Verifier:
         )
 
 
-_QUESTION_WORDS = frozenset("mani much whi which what who whom when where how doe did".split())
+_QUESTION_WORDS = frozenset(
+    ["mani", "much", "whi", "which", "what", "who", "whom", "when", "where", "how", "doe", "did"]
+)
 
 
 def addresses_question(question: str, statement: str, cited: str, embedder: Embedder) -> float:
@@ -243,8 +321,9 @@ def addresses_question(question: str, statement: str, cited: str, embedder: Embe
 
     The share of the question's content words found in the statement or its evidence (the
     quotes, their article titles and the text just before them), or, if higher, the mean of
-    that share and the embedding cosine between question and statement (for paraphrases). A statement that is true but about something else (asked
-    for the population of Damascus, a truce around Damascus) scores low.
+    that share and the embedding cosine between question and statement (for paraphrases). A
+    statement that is true but about something else (asked for the population of Damascus, a
+    truce around Damascus) scores low.
     """
     q = [t for t in tokenize(question) if t not in _QUESTION_WORDS]
     have = set(tokenize(statement + " " + cited))

@@ -64,7 +64,9 @@ class ScriptedGenerator:
         self.prompts.append(messages)
         self.schemas.append(schema)
         text = self._next(messages)
-        self.last_usage = Usage(prompt_tokens=sum(len(m["content"]) // 4 for m in messages), completion_tokens=len(text) // 4)
+        self.last_usage = Usage(
+            prompt_tokens=sum(len(m["content"]) // 4 for m in messages), completion_tokens=len(text) // 4
+        )
         for i in range(0, len(text), 7):
             yield text[i : i + 7]
 

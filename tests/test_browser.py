@@ -23,7 +23,13 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -37,8 +43,12 @@ def _serve(tmp: Path, *extra: str) -> Iterator[str]:
     shutil.copytree(ROOT / "seeds", root / "corpus")
     port = _free_port()
     log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "ui_server.py"), str(root), str(port), *extra],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "ui_server.py"), str(root), str(port), *extra],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
@@ -114,12 +124,16 @@ def test_ask_open_citation_and_upload(server: str, browser) -> None:
 
     # Upload a new article, then ask about it.
     new = OUT / "zarqa_water.txt"
-    new.write_text("Water plant repaired\n\nFourteen engineers repaired the Qasr al-Nil pumping station in Zarqa on Tuesday.\n")
+    new.write_text(
+        "Water plant repaired\n\nFourteen engineers repaired the Qasr al-Nil pumping station in Zarqa on Tuesday.\n"
+    )
     page.locator("#articles-panel").get_by_text("Articles", exact=True).first.click()
     page.set_input_files("#upload input[type=file]", str(new))
     page.wait_for_timeout(1000)
     page.click("#add-articles")
-    page.wait_for_function("() => document.querySelector('#upload-status textarea').value.includes('Added')", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('#upload-status textarea').value.includes('Added')", timeout=60_000
+    )
     assert "zarqa_water.txt" in page.input_value("#upload-status textarea")
     assert page.locator("#article-filter label", has_text="Water plant repaired").count() == 1
     text = _ask(page, "Who repaired the Qasr al-Nil pumping station in Zarqa?")

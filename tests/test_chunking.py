@@ -29,7 +29,7 @@ def test_chunks_are_token_sized_sentence_runs_with_one_sentence_overlap() -> Non
             covered.update(s.start for s in c.sentences)
         # Every sentence is in some chunk, and consecutive chunks share exactly one sentence.
         assert covered == {s.start for s in doc.sentences}
-        for a, b in zip(chunks, chunks[1:]):
+        for a, b in zip(chunks, chunks[1:], strict=False):
             assert a.sentences[-1] == b.sentences[0]
 
 

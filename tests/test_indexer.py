@@ -13,7 +13,9 @@ from rag.store import ChromaStore, Manifest, index_lock
 
 
 def _index(settings: Settings, paths=None, **kw):
-    return index_paths(paths or [settings.corpus_path], settings=settings, embedder=kw.pop("embedder", FakeEmbedder()), **kw)
+    return index_paths(
+        paths or [settings.corpus_path], settings=settings, embedder=kw.pop("embedder", FakeEmbedder()), **kw
+    )
 
 
 def _store_sources(settings: Settings) -> dict[str, int]:

@@ -82,7 +82,9 @@ def test_section_headings_are_not_sentences() -> None:
 
 
 def test_sentence_splitter_keeps_abbreviations_and_quotes_together() -> None:
-    text = 'Russia said Lavrov spoke to Kerry on Oct. 1 about the U.S. plan. “It will fail,” she said. Then A. Smith left.'
+    text = (
+        "Russia said Lavrov spoke to Kerry on Oct. 1 about the U.S. plan. “It will fail,” she said. Then A. Smith left."
+    )
     sents = split_sentences(text)
     assert [s.text for s in sents] == [
         "Russia said Lavrov spoke to Kerry on Oct. 1 about the U.S. plan.",

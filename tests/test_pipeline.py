@@ -44,7 +44,10 @@ def test_answer_cites_exact_passage(make_pipeline, settings) -> None:
     assert [s.text for s in a.statements] == ["SAMS said only 30 doctors remained inside."]
     (c,) = a.statements[0].citations
     assert c.source == "corpus/002_75629192de6a8d8b.txt"
-    assert c.quote == "The Syrian American Medical Society (SAMS) charity group said this week in a statement that only 30 doctors remained inside."
+    assert (
+        c.quote
+        == "The Syrian American Medical Society (SAMS) charity group said this week in a statement that only 30 doctors remained inside."
+    )
     assert a.text == "SAMS said only 30 doctors remained inside. [1]"
     _check_contract(a, settings.root)
     # The prompt holds numbered sentences, not whole chunks, and the question.
@@ -54,7 +57,9 @@ def test_answer_cites_exact_passage(make_pipeline, settings) -> None:
 
 
 def test_wire_copy_sentence_cites_every_outlet(make_pipeline, settings) -> None:
-    pipe, _ = make_pipeline(_reply(("Zakharova warned", "Maria Zakharova warned the US against direct action against Damascus.")))
+    pipe, _ = make_pipeline(
+        _reply(("Zakharova warned", "Maria Zakharova warned the US against direct action against Damascus."))
+    )
     pipe.index()
     a = pipe.ask("What did Maria Zakharova warn the US against?")
     sources = {c.source for c in a.statements[0].citations}
@@ -83,7 +88,9 @@ def test_abstains_without_calling_the_model_when_nothing_is_relevant(make_pipeli
 
 def test_stream_yields_stages_and_statements_before_done(make_pipeline) -> None:
     pipe, _ = make_pipeline(
-        _reply(("only 30 doctors remained", "Only 30 doctors remained."), ("250,000", "About 250,000 people live there."))
+        _reply(
+            ("only 30 doctors remained", "Only 30 doctors remained."), ("250,000", "About 250,000 people live there.")
+        )
     )
     pipe.index()
     events = list(pipe.stream("How many doctors remain in eastern Aleppo and how many people?"))
@@ -96,7 +103,9 @@ def test_stream_yields_stages_and_statements_before_done(make_pipeline) -> None:
     assert streamed == [s.text for s in final.answer.statements]
 
 
-@pytest.mark.parametrize("q, msg", [("", "empty"), ("   \n ", "empty"), ("x" * 5000, "limit is 1000"), (None, "must be text")])
+@pytest.mark.parametrize(
+    "q, msg", [("", "empty"), ("   \n ", "empty"), ("x" * 5000, "limit is 1000"), (None, "must be text")]
+)
 def test_bad_questions_are_refused_with_the_fix(make_pipeline, q, msg) -> None:
     pipe, _ = make_pipeline("{}")
     with pytest.raises(InvalidQuestionError, match=msg):
@@ -128,7 +137,10 @@ def test_corrupt_chroma_is_reported(make_pipeline, settings) -> None:
 def test_question_during_reindexing_waits_then_reports_busy(make_pipeline) -> None:
     pipe, _ = make_pipeline(_reply(("only 30 doctors remained", "Only 30 doctors remained.")))
     pipe.index()
-    with index_lock(pipe.settings.index_path, exclusive=True, timeout=1), pytest.raises(IndexBusyError, match="Try again"):
+    with (
+        index_lock(pipe.settings.index_path, exclusive=True, timeout=1),
+        pytest.raises(IndexBusyError, match="Try again"),
+    ):
         pipe.ask("How many doctors remain?")
     # Once the writer releases the lock, a waiting question goes through.
     release = threading.Event()
@@ -163,7 +175,9 @@ def test_injected_instruction_in_question_does_not_change_format(make_pipeline) 
 def test_statement_citing_the_wrong_sentence_is_re_cited_to_the_one_that_supports_it(make_pipeline) -> None:
     def reply(messages):
         wrong = source_ids(messages, "Since fighting first broke out")
-        return json.dumps({"statements": [{"sources": wrong, "text": "An estimated 250,000 people live under government siege."}]})
+        return json.dumps(
+            {"statements": [{"sources": wrong, "text": "An estimated 250,000 people live under government siege."}]}
+        )
 
     pipe, _ = make_pipeline(reply)
     pipe.index()

@@ -10,7 +10,11 @@ import prompts
 @pytest.mark.parametrize("name", prompts.NAMES)
 def test_every_template_renders_with_its_variables(name: str) -> None:
     tpl = prompts.template(name)
-    names = {m.group("named") or m.group("braced") for m in tpl.pattern.finditer(tpl.template) if m.group("named") or m.group("braced")}
+    names = {
+        m.group("named") or m.group("braced")
+        for m in tpl.pattern.finditer(tpl.template)
+        if m.group("named") or m.group("braced")
+    }
     assert names, f"{name} has no variables"
     out = prompts.render(name, **{n: f"<{n}>" for n in names})
     for n in names:

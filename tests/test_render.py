@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from rag.errors import UploadError
 from rag.types import Answer, Citation, Statement
 from ui import render
 from ui.app import safe_filename, save_upload
-from rag.errors import UploadError
 
 C1 = Citation("seeds/a <b>.txt", 10, 20, "30 <doctors> & *nurses*", "Title <i>", "2016-10-02", None)
 C2 = Citation("seeds/b.txt", 5, 9, "six", "B", None, "http://x.org/a?b=1&c=2")
@@ -75,7 +75,8 @@ def test_upload_name_cannot_escape_the_corpus(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
-    "data, msg", [(b"\x00\x01" * 10, "binary"), (b"caf\xe9 au lait", "not UTF-8"), (b"   ", "empty"), (b"x" * 2000, "limit")]
+    "data, msg",
+    [(b"\x00\x01" * 10, "binary"), (b"caf\xe9 au lait", "not UTF-8"), (b"   ", "empty"), (b"x" * 2000, "limit")],
 )
 def test_upload_content_is_validated(tmp_path, data: bytes, msg: str) -> None:
     src = tmp_path / "a.txt"

@@ -25,8 +25,16 @@ def _chunk(cid: str, source: str, text: str) -> Chunk:
 
 
 def test_wire_copy_in_two_articles_collapses_and_keeps_both_sources() -> None:
-    a = _chunk("d1:0", "a.txt", "Russian Foreign Ministry spokeswoman Maria Zakharova warned the US against taking any direct action against Damascus or the Syrian army.")
-    b = _chunk("d2:0", "b.txt", "And Russian Foreign Ministry spokeswoman Maria Zakharova warned the U.S. against taking any direct action against Damascus or the Syrian army.")
+    a = _chunk(
+        "d1:0",
+        "a.txt",
+        "Russian Foreign Ministry spokeswoman Maria Zakharova warned the US against taking any direct action against Damascus or the Syrian army.",
+    )
+    b = _chunk(
+        "d2:0",
+        "b.txt",
+        "And Russian Foreign Ministry spokeswoman Maria Zakharova warned the U.S. against taking any direct action against Damascus or the Syrian army.",
+    )
     c = _chunk("d3:0", "c.txt", "The offensive has seen dozens of civilians killed in the east.")
     out = collapse_duplicates([Passage(a, 0.3, 1), Passage(c, 0.2, 2), Passage(b, 0.1, 3)], threshold=0.6)
     assert [p.chunk.id for p in out] == ["d1:0", "d3:0"]

@@ -32,7 +32,10 @@ def test_numbers_in_allows_formatting_variants(text: str, values: set[float]) ->
 
 def test_numbers_must_appear_in_the_cited_text() -> None:
     assert exact_check("An estimated 250 000 people live under siege.", ev(SIEGE)) is None
-    assert exact_check("An estimated 350,000 people live under siege.", ev(SIEGE)) == "number not in the cited text: 350000"
+    assert (
+        exact_check("An estimated 350,000 people live under siege.", ev(SIEGE))
+        == "number not in the cited text: 350000"
+    )
     assert exact_check("Only 30 doctors remain.", ev("only thirty doctors remained inside")) is None
 
 
@@ -46,11 +49,20 @@ def test_quoted_phrases_must_be_verbatim() -> None:
 
 def test_names_must_be_in_the_cited_text_title_or_context() -> None:
     assert names_in("According to SAMS, the M10 hospital was hit on Saturday.") == ["SAMS", "M10", "Saturday"]
-    assert exact_check("According to MSF, only six hospitals work in east Aleppo.", ev(SAMS)) == "name not in the cited text: MSF"
+    assert (
+        exact_check("According to MSF, only six hospitals work in east Aleppo.", ev(SAMS))
+        == "name not in the cited text: MSF"
+    )
     assert exact_check("According to SAMS, only six hospitals work in east Aleppo.", ev(SAMS)) is None
     # The actor may stand just before the quote.
     assert exact_check("MSF says all eight remaining hospitals have been damaged.", ev(MSF)) is not None
-    assert exact_check("MSF says all eight remaining hospitals have been damaged.", ev(MSF, context="run by Doctors Without Borders (MSF)")) is None
+    assert (
+        exact_check(
+            "MSF says all eight remaining hospitals have been damaged.",
+            ev(MSF, context="run by Doctors Without Borders (MSF)"),
+        )
+        is None
+    )
     # "U.S." and "US" and "United States" are one name.
     assert exact_check("Zakharova warned the United States.", ev("Zakharova warned the U.S. against it.")) is None
 
@@ -60,7 +72,9 @@ def test_merged_figures_from_two_sources_are_rejected() -> None:
     reason = exact_check(merged, ev(SAMS, MSF, articles=("000.txt", "003.txt")))
     assert reason == "merges figures from different sources into one claim"
     # Each figure with its own source passes.
-    assert exact_check("According to SAMS, only six fully-functional hospitals are left in east Aleppo.", ev(SAMS)) is None
+    assert (
+        exact_check("According to SAMS, only six fully-functional hospitals are left in east Aleppo.", ev(SAMS)) is None
+    )
 
 
 class FixedJudge:
@@ -95,7 +109,10 @@ def test_similarity_layer_and_judge_for_the_undecided_band() -> None:
 
 def test_verify_marks_statement_and_each_citation() -> None:
     v = Verifier(FakeEmbedder())
-    st = Statement("Only six fully-functional hospitals are left in east Aleppo, according to SAMS.", (_cite(SAMS), _cite(MSF, "b.txt")))
+    st = Statement(
+        "Only six fully-functional hospitals are left in east Aleppo, according to SAMS.",
+        (_cite(SAMS), _cite(MSF, "b.txt")),
+    )
     out = v.verify(st)
     assert out.verified is True and out.support is not None
     assert [c.verified for c in out.citations] == [True, False]

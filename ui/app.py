@@ -17,6 +17,7 @@ from rag.errors import RagError, UploadError
 from rag.ingest import SUFFIXES, looks_binary, resolve_source
 from rag.pipeline import Done, Pipeline, Stage, StatementReady
 from rag.settings import Settings
+from rag.types import Statement
 from ui import render
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,9 @@ def save_upload(src: Path, corpus: Path, *, max_bytes: int) -> Path:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UploadError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 first.") from None
+        raise UploadError(
+            f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 first."
+        ) from None
     corpus.mkdir(parents=True, exist_ok=True)
     root = corpus.resolve()
     target = (root / name).resolve()
@@ -103,20 +106,23 @@ def article_choices(pipe: Pipeline) -> list[tuple[str, str]]:
         docs = pipe.documents()
     except RagError:
         return []
-    return sorted(((f"{d.title} ({d.date or 'date unknown'})", src) for src, d in docs.items()), key=lambda x: x[0].lower())
+    return sorted(
+        ((f"{d.title} ({d.date or 'date unknown'})", src) for src, d in docs.items()), key=lambda x: x[0].lower()
+    )
 
 
 def build_app(pipe: Pipeline) -> Any:
     """The chat as a `gr.Blocks`, bound to a pipeline (fake or real)."""
     import gradio as gr
 
-    def respond(message: str, chat: list[dict[str, Any]], turns: list[tuple[str, str]], model: str, top: int,
-                chosen: list[str]) -> Iterator[tuple[Any, ...]]:
+    def respond(
+        message: str, chat: list[dict[str, Any]], turns: list[tuple[str, str]], model: str, top: int, chosen: list[str]
+    ) -> Iterator[tuple[Any, ...]]:
         chat = list(chat or [])
         chat.append({"role": "user", "content": message or ""})
         chat.append({"role": "assistant", "content": render.streaming_html([], "retrieving")})
         yield chat, turns, ""
-        statements = []
+        statements: list[Statement] = []
         try:
             for event in pipe.stream(message, model=model, top=int(top), sources=chosen or None, history=turns):
                 if isinstance(event, Stage):
@@ -144,11 +150,13 @@ def build_app(pipe: Pipeline) -> Any:
                 raise ValueError(f"{source} is not an indexed article")
             doc = docs[source]
             text = resolve_source(source, pipe.settings.root).read_text(encoding=doc.encoding)
-            return render.article_html(text, title=doc.title, date=doc.date, url=doc.url, source=source, start=start, end=end)
+            return render.article_html(
+                text, title=doc.title, date=doc.date, url=doc.url, source=source, start=start, end=end
+            )
         except (ValueError, OSError, RagError) as exc:
             return render.error_html(f"Cannot open that passage: {exc}")
 
-    def upload(files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[str, Any]:
+    def upload(files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio idiom)
         if not files:
             return "Choose .txt or .md files first.", gr.update()
         saved, errors = [], []
@@ -163,8 +171,10 @@ def build_app(pipe: Pipeline) -> Any:
         if saved:
             try:
                 rep = pipe.index([corpus], progress=lambda d, t, n: progress((d, max(t, 1)), desc="Indexing"))
-                msg.append(f"Added {len(saved)} file(s): {', '.join(p.name for p in saved)}. "
-                           f"{rep.chunks_added} new chunks indexed; {rep.documents} articles in all.")
+                msg.append(
+                    f"Added {len(saved)} file(s): {', '.join(p.name for p in saved)}. "
+                    f"{rep.chunks_added} new chunks indexed; {rep.documents} articles in all."
+                )
                 msg.extend(rep.warnings)
             except RagError as exc:
                 errors.append(str(exc))
@@ -175,32 +185,58 @@ def build_app(pipe: Pipeline) -> Any:
         return [], [], "", "<div class='article'>Click a citation number to open its article here.</div>"
 
     with gr.Blocks(title="Cited answers — news articles") as app:
-        gr.Markdown("## Ask the articles\nEvery sentence of an answer cites the exact passage it comes from. "
-                    "Click a number to read it in its article.")
+        gr.Markdown(
+            "## Ask the articles\nEvery sentence of an answer cites the exact passage it comes from. "
+            "Click a number to read it in its article."
+        )
         turns = gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(elem_id="chat", height=520, label="Chat", sanitize_html=True,
-                                     feedback_options=None, buttons=["copy"])
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    height=520,
+                    label="Chat",
+                    sanitize_html=True,
+                    feedback_options=None,
+                    buttons=["copy"],
+                )
                 with gr.Row():
-                    box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
-                                     elem_id="question", scale=5, max_lines=4)
+                    box = gr.Textbox(
+                        placeholder="Ask a question about the articles…",
+                        show_label=False,
+                        elem_id="question",
+                        scale=5,
+                        max_lines=4,
+                    )
                     send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
                 clear = gr.Button("New chat", elem_id="new-chat", size="sm")
                 with gr.Accordion("Articles", open=False, elem_id="articles-panel"):
-                    filt = gr.CheckboxGroup(choices=article_choices(pipe), label="Only answer from these articles (none = all)",
-                                            elem_id="article-filter")
-                    files = gr.File(file_count="multiple", file_types=[".txt", ".md"], label="Add articles (.txt, .md)",
-                                    elem_id="upload")
+                    filt = gr.CheckboxGroup(
+                        choices=article_choices(pipe),
+                        label="Only answer from these articles (none = all)",
+                        elem_id="article-filter",
+                    )
+                    files = gr.File(
+                        file_count="multiple",
+                        file_types=[".txt", ".md"],
+                        label="Add articles (.txt, .md)",
+                        elem_id="upload",
+                    )
                     add = gr.Button("Add to corpus", elem_id="add-articles", size="sm")
                     upload_status = gr.Textbox(label="Upload", interactive=False, elem_id="upload-status", lines=2)
                 with gr.Accordion("Advanced", open=False, elem_id="advanced-panel"):
-                    model = gr.Radio(["default", "fast"], value="default", label="Model (default 1.5B, fast 0.5B)",
-                                     elem_id="model-choice")
+                    model = gr.Radio(
+                        ["default", "fast"],
+                        value="default",
+                        label="Model (default 1.5B, fast 0.5B)",
+                        elem_id="model-choice",
+                    )
                     top = gr.Slider(1, 10, value=pipe.settings.top_passages, step=1, label="Passages", elem_id="top-k")
             with gr.Column(scale=2):
-                panel = gr.HTML("<div class='article'>Click a citation number to open its article here.</div>",
-                                elem_id="source-panel")
+                panel = gr.HTML(
+                    "<div class='article'>Click a citation number to open its article here.</div>",
+                    elem_id="source-panel",
+                )
         cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
         cite_open = gr.Button("open citation", elem_id="cite-open")
 
@@ -215,8 +251,15 @@ def build_app(pipe: Pipeline) -> Any:
     return app
 
 
-def launch(settings: Settings | None = None, *, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
-           pipe: Pipeline | None = None, block: bool = True) -> Any:
+def launch(
+    settings: Settings | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    pipe: Pipeline | None = None,
+    block: bool = True,
+) -> Any:
     """Index the corpus if needed, load the model once, and serve the chat."""
     pipe = pipe or Pipeline(settings or Settings())
     report = pipe.ensure_index()
@@ -229,6 +272,7 @@ def launch(settings: Settings | None = None, *, host: str = "127.0.0.1", port: i
     app = build_app(pipe)
     app.queue(default_concurrency_limit=1)
     print(f"Chat on http://{host}:{port}")
-    app.launch(server_name=host, server_port=port, share=share, css=CSS, js=JS, prevent_thread_lock=not block,
-               quiet=not block)
+    app.launch(
+        server_name=host, server_port=port, share=share, css=CSS, js=JS, prevent_thread_lock=not block, quiet=not block
+    )
     return app

@@ -13,7 +13,11 @@ from urllib.parse import unquote
 
 from rag.types import Answer, Citation, Passage, Statement
 
-STAGES = {"retrieving": "Searching the articles…", "generating": "Writing the answer…", "rewriting": "Reading the conversation…"}
+STAGES = {
+    "retrieving": "Searching the articles…",
+    "generating": "Writing the answer…",
+    "rewriting": "Reading the conversation…",
+}
 
 
 def esc(text: str) -> str:
@@ -77,7 +81,8 @@ def rejected_html(rejected: Sequence[Statement]) -> str:
         return ""
     n = len(rejected)
     items = "".join(
-        f'<li><s>{esc(st.text)}</s> <span class="reason">— {esc(st.reason or "not supported")}</span></li>' for st in rejected
+        f'<li><s>{esc(st.text)}</s> <span class="reason">— {esc(st.reason or "not supported")}</span></li>'
+        for st in rejected
     )
     label = f"{n} statement{'s' if n != 1 else ''} hidden: not supported by the sources"
     return f'<details class="rejected"><summary>{label}</summary><ul>{items}</ul></details>'
@@ -115,14 +120,16 @@ def error_html(message: str) -> str:
     return f'<div class="error">⚠ {esc(message)}</div>'
 
 
-def article_html(
-    text: str, *, title: str, date: str | None, url: str | None, source: str, start: int, end: int
-) -> str:
+def article_html(text: str, *, title: str, date: str | None, url: str | None, source: str, start: int, end: int) -> str:
     """The whole article with the cited passage highlighted (`<mark id="cite-mark">`)."""
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))
     before, passage, after = (html.escape(x) for x in (text[:start], text[start:end], text[end:]))
-    link = f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">{html.escape(url)}</a>' if url else "no URL"
+    link = (
+        f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">{html.escape(url)}</a>'
+        if url
+        else "no URL"
+    )
     return (
         f'<div class="article"><h3>{html.escape(title)}</h3>'
         f'<div class="meta">{html.escape(date or "date unknown")} · {link} · <code>{html.escape(source)}</code> '
