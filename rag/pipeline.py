@@ -36,7 +36,7 @@ from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import ChromaStore, DocEntry, Manifest, index_lock
 from rag.types import Answer, Statement
-from rag.verify import Verifier, addresses_question, lexical_support
+from rag.verify import Thresholds, Verifier, addresses_question, lexical_support
 
 log = logging.getLogger(__name__)
 
@@ -380,7 +380,10 @@ class _Checker:
     ) -> None:
         s = pipe.settings
         judge = gen if (s.use_judge and hasattr(gen, "entailment")) else None
-        self.verifier = Verifier(pipe.embedder, judge=judge)  # type: ignore[arg-type]
+        thresholds = None
+        if s.support_low is not None and s.support_high is not None:
+            thresholds = Thresholds(low=s.support_low, high=s.support_high)
+        self.verifier = Verifier(pipe.embedder, judge=judge, thresholds=thresholds)  # type: ignore[arg-type]
         self.pipe = pipe
         self.question = question
         self.texts = texts

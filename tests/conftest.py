@@ -32,7 +32,15 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, corpus: Path) -> Settings:
-    return Settings(root=tmp_path, corpus_dir=corpus, index_dir=tmp_path / "index", lock_timeout_s=0.5)
+    # The fake bag-of-words embedder puts similarities on its own scale: a band of its own.
+    return Settings(
+        root=tmp_path,
+        corpus_dir=corpus,
+        index_dir=tmp_path / "index",
+        lock_timeout_s=0.5,
+        support_low=0.3,
+        support_high=0.6,
+    )
 
 
 @pytest.fixture

@@ -42,10 +42,11 @@ def best_sentence_reply(messages) -> str:
 def main() -> None:
     root, port = Path(sys.argv[1]), int(sys.argv[2])
     real = "--real" in sys.argv
-    settings = Settings(root=root, corpus_dir=root / "corpus", index_dir=root / "index", use_judge=False)
+    settings = Settings(root=root, corpus_dir=root / "corpus", index_dir=root / "index")
     if real:
         pipe = Pipeline(settings)
     else:
+        settings = settings.model_copy(update={"support_low": 0.3, "support_high": 0.6})
         pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator(best_sentence_reply))
     launch(settings, host="127.0.0.1", port=port, pipe=pipe, block=True)
 
