@@ -53,6 +53,9 @@ _FOLLOW_UP = re.compile(
 )
 
 
+_ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|remain|remaining)\b", re.I)
+
+
 def is_follow_up(question: str) -> bool:
     """A question that leans on the conversation: short, or opening/referring back with a pronoun."""
     return len(question.split()) <= 4 or _FOLLOW_UP.search(question) is not None
@@ -312,6 +315,12 @@ class Pipeline:
             )
             return
         text, _ = answer_text(kept)
+        as_of = None
+        if _ABOUT_NOW.search(q):
+            # News goes stale: say from when the answer speaks.
+            dates = sorted({c.date for st in kept for c in st.citations if c.date})
+            as_of = dates[-1] if dates else "undated"
+            text = f"As of {as_of}: {text}" if dates else f"As of the cited (undated) articles: {text}"
         yield Done(
             Answer(
                 question=original,
@@ -324,6 +333,7 @@ class Pipeline:
                 timings=timings,
                 prompt_tokens=usage.prompt_tokens,
                 rejected_statements=tuple(rejected),
+                as_of=as_of,
                 notes=notes,
             )
         )

@@ -124,6 +124,7 @@ class Answer:
     prompt_tokens: int = 0
     rejected_statements: tuple[Statement, ...] = ()
     standalone_question: str | None = None
+    as_of: str | None = None  # for questions about "now": the date of the newest cited article
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,5 +152,6 @@ class Answer:
             "prompt_tokens": self.prompt_tokens,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "standalone_question": self.standalone_question,
+            "as_of": self.as_of,
             "notes": list(self.notes),
         }

@@ -48,7 +48,9 @@ def test_answer_cites_exact_passage(make_pipeline, settings) -> None:
         c.quote
         == "The Syrian American Medical Society (SAMS) charity group said this week in a statement that only 30 doctors remained inside."
     )
-    assert a.text == "SAMS said only 30 doctors remained inside. [1]"
+    # "remain" asks about the present: the answer says from when it speaks (002 has no date).
+    assert a.text == "As of the cited (undated) articles: SAMS said only 30 doctors remained inside. [1]"
+    assert a.as_of == "undated"
     _check_contract(a, settings.root)
     # The prompt holds numbered sentences, not whole chunks, and the question.
     user = gen.prompts[0][-1]["content"]
@@ -216,3 +218,32 @@ def test_flag_mode_keeps_unsupported_statements_marked(make_pipeline) -> None:
     pipe.index()
     a = pipe.ask("How many doctors remain in eastern Aleppo?")
     assert [s.verified for s in a.statements] == [True, False]
+
+
+def test_question_about_now_says_as_of_which_date(make_pipeline) -> None:
+    pipe, _ = make_pipeline(_reply(("six fully-functional hospitals", "Only six fully-functional hospitals are left in east Aleppo, according to SAMS.")))
+    pipe.index()
+    a = pipe.ask("How many fully-functional hospitals are still left in east Aleppo now, according to SAMS?")
+    assert a.as_of == "2016-10-02"
+    assert a.text.startswith("As of 2016-10-02: Only six fully-functional hospitals")
+
+
+def test_follow_up_is_rewritten_with_the_conversation(make_pipeline) -> None:
+    def reply(messages):
+        user = messages[-1]["content"]
+        if "Follow-up question:" in user:
+            assert "User: How many civilians were killed in 10 days" in user
+            return json.dumps({"question": "How many children were among the civilians killed in 10 days in Aleppo?"})
+        return _reply(("49 children", "More than 250 civilians, including 49 children, had been killed."))(messages)
+
+    pipe, gen = make_pipeline(reply)
+    pipe.index()
+    history = [("How many civilians were killed in 10 days?", "More than 250 civilians were killed. [1]")]
+    a = pipe.ask("And how many of them were children?", history=history)
+    assert a.question == "And how many of them were children?"
+    assert a.standalone_question == "How many children were among the civilians killed in 10 days in Aleppo?"
+    assert "49 children" in a.text
+    assert len(gen.prompts) == 2  # one rewrite, one answer
+    # A standalone question is not rewritten.
+    b = pipe.ask("How many children were killed in Aleppo in 10 days of renewed fighting?", history=history)
+    assert b.standalone_question is None
