@@ -68,6 +68,12 @@ class LlamaCppGenerator:
         self._llm: Any = None
         self._yes_no: tuple[int, int] | None = None
         self._lock = threading.Lock()  # one request at a time: requests queue here
+        # The judge runs while an answer is still streaming (each statement is checked as soon
+        # as it is complete), so it has a context of its own: sharing one would clobber the
+        # answer's KV cache mid-generation. Weights are mmapped, so the second context costs
+        # only its KV cache.
+        self._judge_llm: Any = None
+        self._judge_lock = threading.Lock()
         self.last_usage = Usage()
 
     def _load(self) -> Any:
@@ -81,6 +87,17 @@ class LlamaCppGenerator:
             except Exception as exc:  # noqa: BLE001 - llama.cpp raises ValueError/RuntimeError
                 raise ModelError(f"Cannot load the model {self.model_path}: {exc}") from exc
         return self._llm
+
+    def _load_judge(self) -> Any:
+        if self._judge_llm is None:
+            from llama_cpp import Llama
+
+            kw = {**self._kw, "n_ctx": min(2048, self._kw["n_ctx"])}
+            try:
+                self._judge_llm = Llama(model_path=str(self.model_path), verbose=False, **kw)
+            except Exception as exc:  # noqa: BLE001
+                raise ModelError(f"Cannot load the model {self.model_path}: {exc}") from exc
+        return self._judge_llm
 
     def load(self) -> None:
         """Load the weights now (the chat does this at start-up)."""
@@ -105,8 +122,8 @@ class LlamaCppGenerator:
             {"role": "system", "content": "You check whether a passage states a claim. Answer yes or no."},
             {"role": "user", "content": prompts.render("judge", passage=passage, claim=statement)},
         ]
-        with self._lock:
-            llm = self._load()
+        with self._judge_lock:
+            llm = self._load_judge()
             if self._yes_no is None:
                 self._yes_no = (
                     llm.tokenize(b"yes", add_bos=False, special=False)[0],
