@@ -428,11 +428,17 @@ class _Checker:
 
         The model's ids are a hint; citations are resolved in code. So when the cited sentences
         fail verification, the prompt's sentences that share most words with the statement are
-        tried instead, one at a time, and the first that passes verification is cited.
+        tried instead: the best alone, the best with the model's own choice (a statement may
+        draw on two sentences), then the next best; the first that passes verification is cited.
         """
-        ranked = sorted(self.lines, key=lambda line: -lexical_support(st.text, line.text))[:3]
-        for line in ranked:
-            for cand in resolve([RawStatement(sources=[line.id], text=st.text)], self.lines, self.texts).statements:
+        cited = {(c.source, c.start) for c in st.citations}
+        own = [line.id for line in self.lines if any((ch.source, se.start) in cited for ch, se in line.locations)]
+        ranked = [line.id for line in sorted(self.lines, key=lambda line: -lexical_support(st.text, line.text))[:3]]
+        tries: list[list[int]] = []
+        for i, best in enumerate(ranked):
+            tries += [[best], [best, *own]] if i == 0 else [[best], [ranked[0], best]]
+        for ids in tries:
+            for cand in resolve([RawStatement(sources=ids, text=st.text)], self.lines, self.texts).statements:
                 v = self._verify(cand)
                 if v.verified:
                     return v
