@@ -247,3 +247,18 @@ def test_follow_up_is_rewritten_with_the_conversation(make_pipeline) -> None:
     # A standalone question is not rewritten.
     b = pipe.ask("How many children were killed in Aleppo in 10 days of renewed fighting?", history=history)
     assert b.standalone_question is None
+
+
+def test_re_citation_can_combine_two_sentences(make_pipeline) -> None:
+    def reply(messages):
+        wrong = source_ids(messages, "two hospitals run by Doctors Without Borders")
+        text = "The two hospitals received more than 270 dead and more than 800 wounded, according to MSF."
+        return json.dumps({"statements": [{"sources": wrong, "text": text}]})
+
+    pipe, _ = make_pipeline(reply)
+    pipe.index()
+    a = pipe.ask("How many dead and wounded did the two MSF hospitals receive?")
+    assert not a.abstained, a.to_dict()["rejected_statements"]
+    quotes = [c.quote for c in a.statements[0].citations]
+    assert any("270 dead and more than 800 wounded" in q for q in quotes)
+    assert any("two hospitals run by Doctors Without Borders" in q for q in quotes)
