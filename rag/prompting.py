@@ -159,14 +159,7 @@ def build_prompt(
     max_statements: int,
 ) -> BuiltPrompt:
     """Select sentences, number them and render the system and user messages."""
-    chosen = select_sentences(question, passages, embedder=embedder, budget=budget)
-    sources, lines = _render_sources(chosen)
-    return BuiltPrompt(
-        system=prompts.render("system", max_statements=max_statements),
-        user=prompts.render("user", sources=sources, question=question),
-        lines=tuple(lines),
-        source_tokens=count_tokens(sources),
-    )
+    return _prompt(question, select_sentences(question, passages, embedder=embedder, budget=budget), max_statements)
 
 
 def naive_prompt(question: str, passages: Sequence[Passage], *, max_statements: int, top: int = 5) -> BuiltPrompt:
@@ -174,6 +167,10 @@ def naive_prompt(question: str, passages: Sequence[Passage], *, max_statements: 
     chosen = [
         _Candidate(s.text, [(p.chunk, s)], p.rank, (p.rank, s.start)) for p in passages[:top] for s in p.chunk.sentences
     ]
+    return _prompt(question, chosen, max_statements)
+
+
+def _prompt(question: str, chosen: list[_Candidate], max_statements: int) -> BuiltPrompt:
     sources, lines = _render_sources(chosen)
     return BuiltPrompt(
         system=prompts.render("system", max_statements=max_statements),
