@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     )
 
     # Prompt. The 1.5B model reads ~45 tokens/s on 2 CPU cores: this budget is the answer latency.
-    prompt_budget_tokens: int = Field(360, ge=50, le=3000)
+    prompt_budget_tokens: int = Field(300, ge=50, le=3000)
     max_statements: int = Field(4, ge=1, le=10)
 
     # Verification.
