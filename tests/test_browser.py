@@ -190,6 +190,7 @@ def test_real_model_answers_in_the_browser(tmp_path: Path, browser) -> None:
         answer.locator("p a.cite").first.click()
         page.wait_for_selector("#source-panel mark#cite-mark", timeout=10_000)
         assert page.inner_text("#source-panel mark#cite-mark") == quote
+        page.wait_for_timeout(600)  # let the passage scroll into view
         OUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUT / "chat-real-model.png"), full_page=True)
         page.close()
