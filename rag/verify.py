@@ -192,15 +192,25 @@ class Evidence:
 
     quotes: tuple[str, ...]
     articles: tuple[str, ...]  # the source of each quote
-    context: str = ""  # article titles and the sentences just before each quote
+    contexts: tuple[str, ...] = ()  # per quote: its article title and the text just before it
 
     @staticmethod
     def of(citations: Sequence[Citation], *, context: Sequence[str] = ()) -> Evidence:
+        ctx = list(context) + [""] * (len(citations) - len(context))
         return Evidence(
             tuple(c.quote for c in citations),
             tuple(c.source for c in citations),
-            " ".join([*(c.title for c in citations), *context]),
+            tuple(f"{c.title} {x}" for c, x in zip(citations, ctx, strict=False)),
         )
+
+    def article_text(self, article: str | None = None) -> str:
+        """Quotes and contexts, of one article or of all."""
+        parts = [
+            f"{q} {c}"
+            for q, a, c in zip(self.quotes, self.articles, self.contexts or [""] * len(self.quotes), strict=True)
+            if article is None or a == article
+        ]
+        return " ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,17 +232,29 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
     missing = sorted(n for n in nums if n not in all_nums)
     if missing:
         return "number not in the cited text: " + ", ".join(f"{m:g}" for m in missing)
-    if len(nums) > 1 and len(by_article) > 1 and not any(nums <= v for v in by_article.values()):
-        return "merges figures from different sources into one claim"
     norm_cited = _norm(cited)
     for q in quotes_in(statement):
         if _norm(q) not in norm_cited:
             return f"quoted text not in the cited text: “{q}”"
-    hay = _norm(cited + " " + ev.context)
-    for name in names_in(statement):
+    names = names_in(statement)
+    absent = _absent_names(names, _norm(ev.article_text()))
+    if absent:
+        return f"name not in the cited text: {absent}"
+    if nums and len(by_article) > 1:
+        # A figure and who reported it must come from one article: "According to SAMS, eight
+        # hospitals..." citing SAMS's sentence and MSF's "eight" merges two sources' claims.
+        whole = any(
+            nums <= by_article[a] and not _absent_names(names, _norm(ev.article_text(a))) for a in by_article
+        )
+        if not whole:
+            return "merges figures from different sources into one claim"
+    return None
+
+
+def _absent_names(names: Sequence[str], hay: str) -> str | None:
+    for name in names:
         if not (_name_found(name, hay) or all(_name_found(w, hay) for w in name.split())):
-            absent = [w for w in name.split() if not _name_found(w, hay)]
-            return f"name not in the cited text: {' '.join(absent) or name}"
+            return " ".join(w for w in name.split() if not _name_found(w, hay)) or name
     return None
 
 
@@ -305,8 +327,8 @@ class Verifier:
         """The statement with `verified`/`support` set on it and on each of its citations."""
         verdict = self.check(st.text, Evidence.of(st.citations, context=context))
         cites = []
-        for c in st.citations:
-            alone = self.check(st.text, Evidence.of([c], context=context), use_judge=False)
+        for i, c in enumerate(st.citations):
+            alone = self.check(st.text, Evidence.of([c], context=context[i : i + 1]), use_judge=False)
             cites.append(replace(c, verified=alone.supported, support=round(alone.score, 4)))
         return replace(
             st,

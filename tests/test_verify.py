@@ -12,7 +12,7 @@ SIEGE = "The offensive, announced on September 22, has seen dozens of civilians 
 
 
 def ev(*quotes: str, articles: tuple[str, ...] | None = None, context: str = "") -> Evidence:
-    return Evidence(quotes, articles or tuple(f"a{i}" for i in range(len(quotes))), context)
+    return Evidence(quotes, articles or tuple(f"a{i}" for i in range(len(quotes))), (context,) * len(quotes))
 
 
 @pytest.mark.parametrize(
@@ -71,6 +71,10 @@ def test_merged_figures_from_two_sources_are_rejected() -> None:
     merged = "Six hospitals are fully functional and all eight remaining hospitals have been damaged."
     reason = exact_check(merged, ev(SAMS, MSF, articles=("000.txt", "003.txt")))
     assert reason == "merges figures from different sources into one claim"
+    # A figure from one article attributed to the source named in another is a merge too.
+    reason = exact_check("According to SAMS, all eight remaining hospitals have been damaged.", ev(MSF, SAMS, articles=("003.txt", "000.txt")))
+    assert reason == "merges figures from different sources into one claim"
+    assert exact_check("According to SAMS, six hospitals are fully functional.", ev(MSF, SAMS, articles=("003.txt", "000.txt"))) is None
     # Each figure with its own source passes.
     assert (
         exact_check("According to SAMS, only six fully-functional hospitals are left in east Aleppo.", ev(SAMS)) is None
