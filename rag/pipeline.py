@@ -443,7 +443,3 @@ class _Checker:
                 if v.verified:
                     return v
         return st
-
-
-def with_timing(answer: Answer, **extra: float) -> Answer:
-    return replace(answer, timings={**answer.timings, **extra})

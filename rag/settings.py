@@ -82,8 +82,9 @@ class Settings(BaseSettings):
         0.55, description="Under this, a supported statement is taken not to address the question."
     )
     context_chars: int = Field(300, description="Text before a quote in which a named source may stand.")
-    support_low: float | None = Field(None, description="Similarity under which a statement is unsupported; None = calibrated.")
-    support_high: float | None = Field(None, description="Similarity from which a statement is supported; None = calibrated.")
+    # The similarity band of the verifier; None = the values calibrated in rag.verify.CALIBRATED.
+    support_low: float | None = Field(None, description="Similarity under which a statement is unsupported.")
+    support_high: float | None = Field(None, description="Similarity from which a statement is supported.")
 
     # Questions.
     max_question_chars: int = 1000
@@ -106,5 +107,3 @@ class Settings(BaseSettings):
     def corpus_path(self) -> Path:
         return self.resolve(self.corpus_dir)
 
-
-Choice = Literal["default", "fast"]
