@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -52,10 +52,7 @@ class _Candidate:
     passage_rank: int
     order: tuple[int, int]  # (first passage rank, position in its document)
     score: float = 0.0
-
-
-def _same_copy(a: str, b: str) -> bool:
-    return containment(shingles(a), shingles(b)) >= 0.6
+    shingles: set[tuple[str, ...]] = field(default_factory=set)
 
 
 def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
@@ -67,15 +64,20 @@ def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
                 key = (chunk.source, sent.start)
                 if key in by_loc:
                     continue
+                sh = shingles(sent.text)
                 match = next(
-                    (c for c in cands if c.locations[0][0].source != chunk.source and _same_copy(c.text, sent.text)),
+                    (
+                        c
+                        for c in cands
+                        if c.locations[0][0].source != chunk.source and containment(c.shingles, sh) >= 0.6
+                    ),
                     None,
                 )
                 if match is not None:
                     match.locations.append((chunk, sent))
                     by_loc[key] = match
                     continue
-                cand = _Candidate(sent.text, [(chunk, sent)], p.rank, (p.rank, sent.start))
+                cand = _Candidate(sent.text, [(chunk, sent)], p.rank, (p.rank, sent.start), shingles=sh)
                 cands.append(cand)
                 by_loc[key] = cand
     return cands

@@ -56,6 +56,19 @@ def collapse_duplicates(passages: Sequence[Passage], *, threshold: float) -> lis
     return [replace(p, rank=i + 1) for i, p in enumerate(kept)]
 
 
+class _Lookup:
+    """Two chunk maps read as one."""
+
+    def __init__(self, base: dict[str, Chunk], extra: dict[str, Chunk]) -> None:
+        self.base, self.extra = base, extra
+
+    def __contains__(self, cid: str) -> bool:
+        return cid in self.extra or cid in self.base
+
+    def __getitem__(self, cid: str) -> Chunk:
+        return self.extra[cid] if cid in self.extra else self.base[cid]
+
+
 @dataclass(frozen=True, slots=True)
 class Retrieval:
     """Passages for a question, with the relevance signals used to decide abstention."""
@@ -102,8 +115,9 @@ class Retriever:
         dense = self.store.query(vec, dense_k, sources=sources)
         dense_ids = [c.id for c, _ in dense]
         dense_score = {c.id: s for c, s in dense}
-        chunks = dict(self._chunks)
-        chunks.update({c.id: c for c, _ in dense})
+        # The dense hits come with their chunks; BM25 hits are looked up (no per-query copy of
+        # the corpus-wide map).
+        chunks = _Lookup(self._chunks, {c.id: c for c, _ in dense})
         lexical: list[tuple[str, float]] = []
         if self._bm25 is not None:
             wanted = set(sources) if sources else None
