@@ -337,7 +337,7 @@ def chart(report: dict[str, Any], path: Path) -> None:
         "gold_citation_recall",
         "retrieval_recall",
     ]
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig, ax = plt.subplots(figsize=(11, 5.2))
     width = 0.8 / len(metrics)
     for i, m in enumerate(metrics):
         vals = [0 if math.isnan(per[k][m]) else per[k][m] for k in kinds]
@@ -345,7 +345,7 @@ def chart(report: dict[str, Any], path: Path) -> None:
     ax.set_xticks([x + 0.4 - width / 2 for x in range(len(kinds))], kinds, rotation=20)
     ax.set_ylim(0, 1.05)
     ax.set_title(f"Metrics per kind — {report['model']}")
-    ax.legend(fontsize=8, ncol=3, loc="lower right")
+    ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
