@@ -84,3 +84,11 @@ def test_upload_content_is_validated(tmp_path, data: bytes, msg: str) -> None:
     with pytest.raises(UploadError, match=msg):
         save_upload(src, tmp_path / "corpus", max_bytes=1000)
     assert not (tmp_path / "corpus" / "a.txt").exists()
+
+
+def test_model_choices_keep_a_configured_gguf_path() -> None:
+    from ui.app import model_choices
+
+    assert [v for _, v in model_choices("default")] == ["default", "fast"]
+    choices = model_choices("/models/my-model.gguf")
+    assert choices[0] == ("configured (my-model.gguf)", "/models/my-model.gguf")

@@ -111,6 +111,17 @@ def article_choices(pipe: Pipeline) -> list[tuple[str, str]]:
     )
 
 
+def model_choices(configured: str) -> list[tuple[str, str]]:
+    """(label, value) pairs: the configured model (which may be any GGUF path) and the other bundled one."""
+    if configured in ("default", "fast"):
+        return [("default (1.5B)", "default"), ("fast (0.5B)", "fast")]
+    return [
+        (f"configured ({Path(configured).name})", configured),
+        ("default (1.5B)", "default"),
+        ("fast (0.5B)", "fast"),
+    ]
+
+
 def build_app(pipe: Pipeline) -> Any:
     """The chat as a `gr.Blocks`, bound to a pipeline (fake or real)."""
     import gradio as gr
@@ -226,9 +237,9 @@ def build_app(pipe: Pipeline) -> Any:
                     upload_status = gr.Textbox(label="Upload", interactive=False, elem_id="upload-status", lines=2)
                 with gr.Accordion("Advanced", open=False, elem_id="advanced-panel"):
                     model = gr.Radio(
-                        ["default", "fast"],
-                        value="default",
-                        label="Model (default 1.5B, fast 0.5B)",
+                        model_choices(pipe.settings.llm_model),
+                        value=pipe.settings.llm_model,
+                        label="Model",
                         elem_id="model-choice",
                     )
                     top = gr.Slider(1, 10, value=pipe.settings.top_passages, step=1, label="Passages", elem_id="top-k")
