@@ -221,6 +221,7 @@ class Pipeline:
             yield Stage("rewriting")
             q = self.rewrite(original, history, model=model)
             timings["rewrite_s"] = time.perf_counter() - t0
+        standalone = q if q != original else None
         yield Stage("retrieving")
         with index_lock(s.index_path, exclusive=False, timeout=s.lock_timeout_s):
             if not self.has_index():
@@ -240,10 +241,8 @@ class Pipeline:
         if not found.passages or (found.best_dense < s.min_relevance and found.lexical_hits == 0):
             timings["total_s"] = time.perf_counter() - t0
             yield Done(
-                replace(
-                    self._abstain(q, found.passages, gen.name, timings, "retrieval found nothing relevant"),
-                    question=original,
-                    standalone_question=q if q != original else None,
+                self._abstain(
+                    original, standalone, found.passages, gen.name, timings, "retrieval found nothing relevant"
                 )
             )
             return
@@ -305,12 +304,16 @@ class Pipeline:
             )
             unanswered = [replace(k, reason=k.reason or "does not address the question") for k in kept]
             yield Done(
-                replace(
-                    self._abstain(
-                        q, found.passages, gen.name, timings, why, usage.prompt_tokens, notes, (*rejected, *unanswered)
-                    ),
-                    question=original,
-                    standalone_question=q if q != original else None,
+                self._abstain(
+                    original,
+                    standalone,
+                    found.passages,
+                    gen.name,
+                    timings,
+                    why,
+                    usage.prompt_tokens,
+                    notes,
+                    (*rejected, *unanswered),
                 )
             )
             return
@@ -324,7 +327,7 @@ class Pipeline:
         yield Done(
             Answer(
                 question=original,
-                standalone_question=q if q != original else None,
+                standalone_question=standalone,
                 text=text,
                 statements=tuple(kept),
                 abstained=False,
@@ -359,7 +362,8 @@ class Pipeline:
 
     def _abstain(
         self,
-        q: str,
+        question: str,
+        standalone: str | None,
         passages: Sequence[Any],
         model: str,
         timings: dict[str, float],
@@ -369,7 +373,8 @@ class Pipeline:
         rejected: Sequence[Statement] = (),
     ) -> Answer:
         return Answer(
-            question=q,
+            question=question,
+            standalone_question=standalone,
             text=ABSTAIN_TEXT,
             statements=(),
             abstained=True,
