@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.citations import SourceTexts
 from rag.embeddings import Embedder
-from rag.ingest import resolve_source
 from rag.types import Citation
-from rag.verify import Evidence, Judge, Thresholds, Verifier, exact_check
+from rag.verify import Evidence, Judge, Thresholds, Verifier, contexts, exact_check
 
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "support_labels.jsonl"
 
@@ -34,14 +34,14 @@ class Row:
 
 def load_rows(path: Path, root: Path, *, context_chars: int = 300) -> list[Row]:
     rows = []
+    texts = SourceTexts(root, {}, max_bytes=10**8)  # each file read once
     for line in path.read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
-        cites, context = [], []
+        cites = []
         for p in d["passages"]:
-            text = resolve_source(p["source"], root).read_text(encoding="utf-8")
-            start = text.index(p["quote"])
+            start = (texts.get(p["source"]) or "").index(p["quote"])
             cites.append(Citation(p["source"], start, start + len(p["quote"]), p["quote"], "", None, None))
-            context.append(text[max(0, start - context_chars) : start])
+        context = contexts(cites, texts.get, context_chars)
         rows.append(
             Row(d["id"], d["statement"], Evidence.of(cites, context=context), d["label"] == "supported", d["kind"])
         )

@@ -371,19 +371,15 @@ def _no_nan(v: Any) -> Any:
 
 def verifier_support(pipe: Any, judge: Any) -> SupportFn:
     """The project's verifier as the eval's judge (context read from the files, as in answers)."""
-    from rag.verify import Evidence, Verifier
+    from rag.citations import SourceTexts
+    from rag.verify import Evidence, Verifier, contexts
 
     verifier = Verifier(pipe.embedder, judge=judge)
-    n = pipe.settings.context_chars
+    s = pipe.settings
+    texts = SourceTexts(s.root, {}, max_bytes=s.max_file_bytes)  # each file read once per run
 
     def supports(statement: str, cites: Sequence[Citation]) -> bool:
-        context = []
-        for c in cites:
-            try:
-                text = resolve_source(c.source, pipe.settings.root).read_text(encoding="utf-8")
-            except OSError:
-                text = ""
-            context.append(text[max(0, c.start - n) : c.start])
+        context = contexts(cites, texts.get, s.context_chars)
         return verifier.check(statement, Evidence.of(cites, context=context)).supported
 
     return supports

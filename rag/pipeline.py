@@ -36,7 +36,7 @@ from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import ChromaStore, DocEntry, Manifest, index_lock
 from rag.types import Answer, Statement
-from rag.verify import Thresholds, Verifier, addresses_question, lexical_support
+from rag.verify import Thresholds, Verifier, addresses_question, contexts, lexical_support
 
 log = logging.getLogger(__name__)
 
@@ -422,8 +422,7 @@ class _Checker:
         return self._done[key]
 
     def _context(self, st: Statement) -> list[str]:
-        n = self.pipe.settings.context_chars
-        return [(self.texts.get(c.source) or "")[max(0, c.start - n) : c.start] for c in st.citations]
+        return contexts(st.citations, self.texts.get, self.pipe.settings.context_chars)
 
     def _verify(self, st: Statement) -> Statement:
         return self.verifier.verify(st, context=self._context(st))

@@ -14,7 +14,7 @@ unit-tested, and the thresholds are calibrated on `tests/eval/support_labels.jso
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -211,6 +211,11 @@ class Evidence:
             if article is None or a == article
         ]
         return " ".join(parts)
+
+
+def contexts(citations: Sequence[Citation], text_of: Callable[[str], str | None], chars: int) -> list[str]:
+    """The `chars` characters before each quote, where news copy names who is speaking."""
+    return [(text_of(c.source) or "")[max(0, c.start - chars) : c.start] for c in citations]
 
 
 @dataclass(frozen=True, slots=True)
