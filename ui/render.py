@@ -39,8 +39,13 @@ def parse_cite_key(key: str) -> tuple[str, int, int]:
     return source, s, e
 
 
+def cite_href(source: str, start: int, end: int) -> str:
+    """The link the page's click handler turns into "open this passage" (see ui.app.JS)."""
+    return "#cite=" + urlquote(f"{source}:{start}:{end}", safe="")
+
+
 def cite_link(c: Citation, n: int) -> str:
-    return f'<a class="cite" href="#cite={urlquote(cite_key(c), safe="")}" title="{esc(c.title)}">[{n}]</a>'
+    return f'<a class="cite" href="{cite_href(c.source, c.start, c.end)}" title="{esc(c.title)}">[{n}]</a>'
 
 
 def number_citations(statements: Sequence[Statement]) -> dict[str, tuple[int, Citation]]:
@@ -93,7 +98,7 @@ def passages_html(passages: Sequence[Passage], limit: int = 3) -> str:
     for p in passages[:limit]:
         c = p.chunk
         text = c.text if len(c.text) <= 300 else c.text[:300].rsplit(" ", 1)[0] + "…"
-        link = f'<a class="cite" href="#cite={urlquote(f"{c.source}:{c.start}:{c.end}", safe="")}">{esc(c.title)}</a>'
+        link = f'<a class="cite" href="{cite_href(c.source, c.start, c.end)}">{esc(c.title)}</a>'
         items.append(f"<li>{link} ({esc(c.date or 'date unknown')}): {esc(text)}</li>")
     return f'<div class="closest">Closest passages found:<ul>{"".join(items)}</ul></div>' if items else ""
 
