@@ -72,8 +72,8 @@ def format_answer(a: Any) -> str:
             for p in a.passages[:3]:
                 lines.append(f"  - {p.chunk.source} [{p.chunk.start}:{p.chunk.end}] {p.chunk.text[:160]}…")
         return "\n".join(lines)
-    text, numbers = answer_text(a.statements)
-    lines = [text, ""]
+    _, numbers = answer_text(a.statements)  # the same numbering as the [n] markers in a.text
+    lines = [a.text, ""]
     quotes = {(c.source, c.start, c.end): c for st in a.statements for c in st.citations}
     for key, n in numbers.items():
         c = quotes[key]
