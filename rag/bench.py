@@ -52,7 +52,7 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
 
         gen = pipe.generator()
         t0 = time.perf_counter()
-        gen.load() if hasattr(gen, "load") else None
+        gen.load()
         print(f"model: {gen.name} (load {time.perf_counter() - t0:.1f} s)")
         # Warm-up: the first call also fills the KV cache with the system prompt.
         pipe.ask(questions[0])

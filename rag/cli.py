@@ -117,6 +117,33 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from rag import doctor
+    from rag.models import resolve_model
+
+    settings = _settings(args)
+    model = resolve_model(settings.llm_model, settings.model_cache_dir)
+    if args.compare_site is not None or args.rounds:
+        result = doctor.compare(
+            model, other_site=args.compare_site or None, rounds=args.rounds or 3, n_threads=settings.n_threads
+        )
+        text = json.dumps(result, indent=1)
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(text)
+        return 0
+    setting = settings.llama_extra_buffers
+    probe, cpu = doctor.check(model, setting=setting, n_threads=settings.n_threads, quick=args.quick)
+    if args.json:
+        print(json.dumps({"cpu": asdict(cpu), "probe": asdict(probe)}))
+    else:
+        for line in doctor.report_lines(probe, cpu, setting, doctor.build_record(settings.root), model):
+            print(line)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag.bench import run_bench
 
@@ -228,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--prepare", choices=["default", "fast", "all"], default="default")
     common(sp)
     sp.set_defaults(func=cmd_models)
+
+    sp = sub.add_parser("doctor", help="check that llama.cpp runs here; CPU features, buffers, speed")
+    sp.add_argument("--quick", action="store_true", help="a shorter generation (used by scripts/setup.sh)")
+    sp.add_argument("--json", action="store_true", help="print the facts as JSON")
+    sp.add_argument("--compare-site", metavar="DIR", help="also time the llama-cpp-python build installed in DIR")
+    sp.add_argument("--rounds", type=int, help="speed comparison: rounds of every variant (default 3)")
+    sp.add_argument("--out", help="write the comparison JSON here")
+    common(sp)
+    sp.set_defaults(func=cmd_doctor)
 
     sp = sub.add_parser("bench", help="print latency figures on the bundled corpus")
     sp.add_argument("--questions", help="file with one question per line")

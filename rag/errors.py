@@ -33,3 +33,7 @@ class ModelError(RagError):
 
 class UploadError(RagError, ValueError):
     """An uploaded file was refused (type, size, encoding or name)."""
+
+
+class NativeCrashError(ModelError):
+    """The native llama.cpp library crashed in a test process (the message names CPU and fix)."""

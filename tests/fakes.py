@@ -53,6 +53,9 @@ class ScriptedGenerator:
         self.name = name
         self.last_usage = Usage()
 
+    def load(self) -> None:
+        """Nothing to load."""
+
     def _next(self, messages: Messages) -> str:
         reply = self.replies[min(len(self.prompts) - 1, len(self.replies) - 1)]
         return reply(messages) if callable(reply) else reply

@@ -158,7 +158,10 @@ def test_real_eval_ci_subset_meets_thresholds(tmp_path: Path) -> None:
     out = tmp_path / "eval"
     proc = subprocess.run(
         [sys.executable, "-m", "rag.cli", "eval", "--ci", "--quiet", "--out", str(out)],
-        env=env, cwd=ROOT, capture_output=True, text=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     print(proc.stdout[-4000:], proc.stderr[-2000:])
     report = json.loads((out / "report.json").read_text())
@@ -168,3 +171,21 @@ def test_real_eval_ci_subset_meets_thresholds(tmp_path: Path) -> None:
     assert 0.5 <= report["verifier_on_labels"] <= 1.0
     assert (out / "report.md").exists() and (out / "metrics.png").exists()
     assert proc.returncode == 0, proc.stderr
+
+
+def test_real_doctor_runs_the_model_in_a_child_and_reports_facts() -> None:
+    """`rag doctor --json`: the real model loads and writes here, with the portable parameters."""
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "doctor", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    probe = d["probe"]
+    print("\n", d)
+    assert probe["ok"] and probe["stage"] == "generated"
+    assert probe["extra_buffers"] is True  # no AMX code in the portable build: repacking stays on
+    assert "AMX_INT8" not in probe["system_info"] and "AVX2 = 1" in probe["system_info"]
+    assert "CPU_REPACK" in probe["buffers"] and "AMX" not in probe["buffers"]
+    assert probe["prompt_tokens"] == 256 and probe["gen_tokens"] == 32
+    assert probe["prompt_tok_s"] > 0 and probe["gen_tok_s"] > 0
+    assert set(d["cpu"]) == {"model", "cores", "flags"}

@@ -277,9 +277,8 @@ def launch(
     if report:
         print(f"Indexed {report.documents} articles ({report.chunks_added} chunks).")
     gen = pipe.generator()
-    if hasattr(gen, "load"):
-        print(f"Loading {gen.name}…")
-        gen.load()
+    print(f"Loading {gen.name}…")
+    gen.load()
     app = build_app(pipe)
     app.queue(default_concurrency_limit=1)
     print(f"Chat on http://{host}:{port}")
