@@ -75,9 +75,7 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
                     )
                 )
                 if naive:
-                    _, manifest = pipe._open()
-                    found = pipe._retriever.retrieve(q, top=5) if pipe._retriever else None
-                    assert found is not None
+                    found = pipe.retrieve(q, top=5)
                     prompt = naive_prompt(q, found.passages, max_statements=s.max_statements)
                     t1 = time.perf_counter()
                     gen.generate(

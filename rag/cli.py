@@ -156,8 +156,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     pipe = Pipeline(settings)
-    judge = None if args.no_judge else pipe.generator()
-    report = run(pipe.embedder, judge, root=settings.root)  # type: ignore[arg-type]  # the llama generator is a Judge
+    judge = None if args.no_judge else pipe.judge()
+    report = run(pipe.embedder, judge, root=settings.root)
     print(json.dumps(report, indent=1))
     print(markdown(report))
     return 0
@@ -185,12 +185,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not cases:
         print("error: no case selected", file=sys.stderr)
         return 2
-    gen = pipe.generator()
-    judge: Any = gen if settings.use_judge else None  # the llama generator is also a Judge
+    judge = pipe.judge()
     supports = ev.verifier_support(pipe, judge)
     second = None
     if args.judge2 == "llm":
-        second = ev.llm_support(gen)
+        if judge is None:
+            print("error: --judge2 llm needs the model judge: unset RAG_USE_JUDGE=false", file=sys.stderr)
+            return 2
+        second = ev.llm_support(judge)
     elif args.judge2:
         second = ev.endpoint_support(args.judge2)
     report = ev.run_cases(

@@ -11,6 +11,10 @@ class InvalidQuestionError(RagError, ValueError):
     """The question is empty, too long, or not text."""
 
 
+class UnknownSourceError(RagError, ValueError):
+    """A source named to restrict an answer is not an indexed article."""
+
+
 class EmptyCorpusError(RagError):
     """No readable article was found where the user pointed."""
 

@@ -7,62 +7,30 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import prompts
-from rag.citations import (
-    RawStatement,
-    SourceTexts,
-    StatementStream,
-    answer_text,
-    output_schema,
-    parse_output,
-    resolve,
-)
+from rag.assemble import Draft, Reveal, abstain, assemble
+from rag.checking import StatementChecker
+from rag.citations import SourceTexts, StatementStream, output_schema, parse_output, resolve
+from rag.conversation import is_follow_up, rewrite
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
-from rag.errors import IndexMissingError, InvalidQuestionError
+from rag.errors import IndexMissingError, InvalidQuestionError, UnknownSourceError
 from rag.generation import Generator, LlamaCppGenerator
 from rag.indexer import IndexReport, Progress, index_paths
+from rag.ingest import resolve_source
 from rag.prompting import SourceLine, build_prompt
-from rag.retrieval import Retriever
-from rag.settings import Settings
+from rag.retrieval import Retrieval, Retriever
+from rag.settings import MAX_TOP, Settings
 from rag.store import ChromaStore, DocEntry, Manifest, index_lock
 from rag.types import Answer, Statement
-from rag.verify import Thresholds, Verifier, addresses_question, contexts, lexical_support
+from rag.verify import Judge, Thresholds, Verifier
 
 log = logging.getLogger(__name__)
-
-ABSTAIN_TEXT = "The indexed articles do not answer this question."
-REWRITE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"question": {"type": "string"}},
-    "required": ["question"],
-}
-_FOLLOW_UP = re.compile(
-    r"^(and|but|also|so|what about|how about|then|why|which of)\b|\b(they|them|their|it|its|he|she|his|her|"
-    r"those|these|that|this|there|the same|the other)\b",
-    re.IGNORECASE,
-)
-
-
-_ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|remain|remaining)\b", re.I)
-
-
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the conversation: short, or opening/referring back with a pronoun."""
-    return len(question.split()) <= 4 or _FOLLOW_UP.search(question) is not None
-
-
-def strip_markers(text: str) -> str:
-    return re.sub(r"\s*\[\d+\]", "", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +70,42 @@ def validate_question(question: object, *, max_chars: int) -> str:
     return q
 
 
+def validate_top(top: object, *, default: int) -> int:
+    """The number of passages to use; raises InvalidQuestionError naming the allowed range."""
+    if top is None:
+        return default
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
+        raise InvalidQuestionError(
+            f"The number of passages must be a whole number from 1 to {MAX_TOP}, not {top!r}: "
+            f"pass `top` (`--top`) in that range, or leave it out for the default ({default}, RAG_TOP_PASSAGES)."
+        )
+    return top
+
+
+def validate_sources(sources: Sequence[str], documents: Mapping[str, object], *, root: Path) -> list[str]:
+    """Sources as indexed (a file path is matched to its indexed name); raises UnknownSourceError.
+
+    A misspelt name must not quietly restrict retrieval to nothing and abstain.
+    """
+    out = []
+    for src in sources:
+        if src in documents:
+            out.append(src)
+            continue
+        path = Path(src).expanduser()
+        candidates = [path.resolve(), resolve_source(src, root).resolve()]
+        match = next((name for name in documents if resolve_source(name, root).resolve() in candidates), None)
+        if match is None:
+            names = sorted(documents)
+            shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+            raise UnknownSourceError(
+                f"No such indexed article: {src!r}. Indexed are: {shown or 'none'}. "
+                "Give a name from that list (or index the file first with `rag index FILE`)."
+            )
+        out.append(match)
+    return out
+
+
 class Pipeline:
     """Everything needed to answer questions over one index."""
 
@@ -111,12 +115,25 @@ class Pipeline:
         *,
         embedder: Embedder | None = None,
         generator: Generator | None = None,
+        judge: Judge | None = None,
     ) -> None:
+        """Components default to the real ones built from `settings`; tests pass fakes.
+
+        Args:
+            settings: every tunable; default `Settings()` (environment `RAG_*`).
+            embedder: the sentence embedder (default: the bundled MiniLM).
+            generator: the model for `settings.llm_model` (default: llama.cpp, loaded on first use).
+            judge: the verifier's entailment judge for that model; a llama.cpp generator built here
+                is its own judge. Used only when `settings.use_judge`.
+        """
         self.settings = settings or Settings()
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(self.settings.embed_model)
         self._generators: dict[str, Generator] = {}
+        self._judges: dict[str, Judge] = {}
         if generator is not None:
             self._generators[self.settings.llm_model] = generator
+        if judge is not None:
+            self._judges[self.settings.llm_model] = judge
         self._store: ChromaStore | None = None
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()
@@ -137,7 +154,7 @@ class Pipeline:
                     n_threads=self.settings.n_threads,
                     cache_dir=self.settings.model_cache_dir,
                 )
-                self._generators[choice] = LlamaCppGenerator(
+                llama = LlamaCppGenerator(
                     path,
                     n_ctx=self.settings.n_ctx,
                     n_threads=self.settings.n_threads,
@@ -145,7 +162,25 @@ class Pipeline:
                     seed=self.settings.seed,
                     extra_buffers=self.settings.llama_extra_buffers,
                 )
+                self._generators[choice] = llama
+                self._judges.setdefault(choice, llama)
             return self._generators[choice]
+
+    def judge(self, model: str | None = None) -> Judge | None:
+        """The entailment judge for a model, or None when judging is off (`RAG_USE_JUDGE`)."""
+        if not self.settings.use_judge:
+            return None
+        choice = model or self.settings.llm_model
+        self.generator(choice)  # builds the llama.cpp model, which is its own judge
+        return self._judges.get(choice)
+
+    def verifier(self, model: str | None = None) -> Verifier:
+        """The verifier with this model's judge and the configured (or calibrated) thresholds."""
+        s = self.settings
+        thresholds = None
+        if s.support_low is not None and s.support_high is not None:
+            thresholds = Thresholds(low=s.support_low, high=s.support_high)
+        return Verifier(self.embedder, judge=self.judge(model), thresholds=thresholds)
 
     def _open(self) -> tuple[Retriever, Manifest]:
         index_dir = self.settings.index_path
@@ -190,10 +225,49 @@ class Pipeline:
         """The indexed articles by source path."""
         return Manifest.load(self.settings.index_path).documents
 
+    # --- retrieval --------------------------------------------------------------------------
+    def retrieve(self, question: str, *, top: int | None = None, sources: Sequence[str] | None = None) -> Retrieval:
+        """The passages for a (standalone) question, with the retrieval settings.
+
+        Raises:
+            InvalidQuestionError: `top` is not a passage count in range.
+            UnknownSourceError: a source is not an indexed article.
+            IndexMissingError, IndexCorruptError, IndexBusyError.
+        """
+        found, _ = self._retrieve(question, top=top, sources=sources)
+        return found
+
+    def _retrieve(self, question: str, *, top: int | None, sources: Sequence[str] | None) -> tuple[Retrieval, Manifest]:
+        s = self.settings
+        k = validate_top(top, default=s.top_passages)
+        with index_lock(s.index_path, exclusive=False, timeout=s.lock_timeout_s):
+            if not self.has_index():
+                raise IndexMissingError("No index yet: run `rag index` (or `rag ask`, which builds it).")
+            retriever, manifest = self._open()
+            chosen = validate_sources(sources, manifest.documents, root=s.root) if sources else None
+            found = retriever.retrieve(
+                question,
+                top=k,
+                dense_k=s.dense_k,
+                lexical_k=s.lexical_k,
+                rrf_k=s.rrf_k,
+                duplicate_threshold=s.duplicate_threshold,
+                sources=chosen,
+            )
+        return found, manifest
+
     # --- answering --------------------------------------------------------------------------
-    def ask(self, question: str, **kwargs: Any) -> Answer:
-        """Answer a question; see `stream` for the arguments."""
-        for event in self.stream(question, **kwargs):
+    def ask(
+        self,
+        question: str,
+        *,
+        sources: Sequence[str] | None = None,
+        model: str | None = None,
+        top: int | None = None,
+        history: Sequence[tuple[str, str]] = (),
+    ) -> Answer:
+        """Answer a question; the arguments are those of `stream`."""
+        for event in self.stream(question, sources=sources, model=model, top=top, history=history):
             if isinstance(event, Done):
                 return event.answer
         raise AssertionError("stream ended without an answer")  # pragma: no cover
@@ -211,48 +285,35 @@ class Pipeline:
 
         Args:
             question: the user's question (validated here).
-            sources: restrict retrieval to these indexed source paths.
+            sources: restrict retrieval to these indexed articles (paths as indexed, or files).
             model: 'default', 'fast' or a GGUF path; default from settings.
-            top: number of passages to draw sentences from.
+            top: number of passages to draw sentences from (1-20; default `RAG_TOP_PASSAGES`).
             history: earlier (question, answer) turns; a follow-up question is rewritten into a
                 standalone one with them before retrieval.
 
         Raises:
-            InvalidQuestionError, IndexMissingError, IndexCorruptError, IndexBusyError, ModelError.
+            InvalidQuestionError, UnknownSourceError, IndexMissingError, IndexCorruptError,
+            IndexBusyError, ModelError.
         """
         s = self.settings
         original = validate_question(question, max_chars=s.max_question_chars)
+        validate_top(top, default=s.top_passages)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         q = original
         if history and is_follow_up(original):
             yield Stage("rewriting")
-            q = self.rewrite(original, history, model=model)
+            q = rewrite(self.generator(model), original, history, max_chars=s.max_question_chars)
             timings["rewrite_s"] = time.perf_counter() - t0
         standalone = q if q != original else None
         yield Stage("retrieving")
-        with index_lock(s.index_path, exclusive=False, timeout=s.lock_timeout_s):
-            if not self.has_index():
-                raise IndexMissingError("No index yet: run `rag index` (or `rag ask`, which builds it).")
-            retriever, manifest = self._open()
-            found = retriever.retrieve(
-                q,
-                top=top or s.top_passages,
-                dense_k=s.dense_k,
-                lexical_k=s.lexical_k,
-                rrf_k=s.rrf_k,
-                duplicate_threshold=s.duplicate_threshold,
-                sources=list(sources) if sources else None,
-            )
+        found, manifest = self._retrieve(q, top=top, sources=sources)
         timings["retrieve_s"] = time.perf_counter() - t0
         gen = self.generator(model)
         if not found.passages or (found.best_dense < s.min_relevance and found.lexical_hits == 0):
             timings["total_s"] = time.perf_counter() - t0
-            yield Done(
-                self._abstain(
-                    original, standalone, found.passages, gen.name, timings, "retrieval found nothing relevant"
-                )
-            )
+            draft = Draft(original, standalone, found.passages, gen.name, timings)
+            yield Done(abstain(draft, "retrieval found nothing relevant"))
             return
 
         t1 = time.perf_counter()
@@ -265,193 +326,40 @@ class Pipeline:
         )
         yield Stage("generating")
         t2 = time.perf_counter()
-        check = _Checker(self, gen, q, texts, prompt.lines)
+        check = self._checker(q, texts, prompt.lines, model)
+        remove = s.verify_mode == "remove"
+        reveal = Reveal(remove_unverified=remove)
         parser = StatementStream()
-        shown: list[Statement] = []
-        held: list[Statement] = []
         for piece in gen.stream(
             prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens
         ):
             for raw in parser.feed(piece):
                 for st in resolve([raw], prompt.lines, texts).statements:
-                    v, relevant = check(st)
-                    if v.verified is False and s.verify_mode == "remove":
-                        continue
-                    # Show nothing until some statement addresses the question; then show in order.
-                    held.append(v)
-                    if relevant or shown:
-                        for h in held:
-                            if all(h.text.casefold() != x.text.casefold() for x in shown):
-                                shown.append(h)
-                                timings.setdefault("first_statement_s", time.perf_counter() - t0)
-                                yield StatementReady(h)
-                        held.clear()
+                    for shown in reveal.offer(check(st)):
+                        timings.setdefault("first_statement_s", time.perf_counter() - t0)
+                        yield StatementReady(shown)
         timings["generate_s"] = time.perf_counter() - t2 - check.seconds
         timings["verify_s"] = check.seconds
         usage = gen.last_usage
         timings["first_token_s"] = (t2 - t0) + usage.first_token_s
         # Parse the whole reply once more: the authoritative result, in order.
         final = resolve(parse_output(parser.text), prompt.lines, texts)
-        kept: list[Statement] = []
-        rejected: list[Statement] = []
-        relevant_any = False
-        for st in final.statements:
-            v, relevant = check(st)
-            if v.verified is False and s.verify_mode == "remove":
-                rejected.append(v)
-                continue
-            kept.append(v)
-            relevant_any = relevant_any or relevant
+        checked = [check(st) for st in final.statements]
         timings["total_s"] = time.perf_counter() - t0
-        notes = final.dropped
-        if not kept or not relevant_any:
-            why = (
-                "no statement the sources support"
-                if not kept
-                else "the supported statements do not address the question"
-            )
-            unanswered = [replace(k, reason=k.reason or "does not address the question") for k in kept]
-            yield Done(
-                self._abstain(
-                    original,
-                    standalone,
-                    found.passages,
-                    gen.name,
-                    timings,
-                    why,
-                    usage.prompt_tokens,
-                    notes,
-                    (*rejected, *unanswered),
-                )
-            )
-            return
-        text, _ = answer_text(kept)
-        as_of = None
-        if _ABOUT_NOW.search(q):
-            # News goes stale: say from when the answer speaks.
-            dates = sorted({c.date for st in kept for c in st.citations if c.date})
-            as_of = dates[-1] if dates else "undated"
-            text = f"As of {as_of}: {text}" if dates else f"As of the cited (undated) articles: {text}"
-        yield Done(
-            Answer(
-                question=original,
-                standalone_question=standalone,
-                text=text,
-                statements=tuple(kept),
-                abstained=False,
-                passages=found.passages,
-                model=gen.name,
-                timings=timings,
-                prompt_tokens=usage.prompt_tokens,
-                rejected_statements=tuple(rejected),
-                as_of=as_of,
-                notes=notes,
-            )
-        )
+        draft = Draft(original, standalone, found.passages, gen.name, timings, usage.prompt_tokens, final.dropped)
+        yield Done(assemble(draft, checked, remove_unverified=remove))
 
-    def rewrite(self, question: str, history: Sequence[tuple[str, str]], *, model: str | None = None) -> str:
-        """A follow-up question made standalone with the conversation (the last three turns)."""
-        lines = []
-        for q, a in list(history)[-3:]:
-            lines.append(f"User: {q}")
-            lines.append(f"Assistant: {strip_markers(a)[:600]}")
-        gen = self.generator(model)
-        raw = gen.generate(
-            [{"role": "user", "content": prompts.render("rewrite", history="\n".join(lines), question=question)}],
-            schema=REWRITE_SCHEMA,
-            max_tokens=80,
-        )
-        try:
-            out = json.loads(raw).get("question", "")
-        except (ValueError, AttributeError):
-            out = ""
-        out = " ".join(str(out).split())
-        return out if 3 <= len(out) <= self.settings.max_question_chars else question
-
-    def _abstain(
-        self,
-        question: str,
-        standalone: str | None,
-        passages: Sequence[Any],
-        model: str,
-        timings: dict[str, float],
-        why: str,
-        prompt_tokens: int = 0,
-        notes: Sequence[str] = (),
-        rejected: Sequence[Statement] = (),
-    ) -> Answer:
-        return Answer(
+    def _checker(
+        self, question: str, texts: SourceTexts, lines: Sequence[SourceLine], model: str | None
+    ) -> StatementChecker:
+        s = self.settings
+        return StatementChecker(
+            self.verifier(model),
+            self.embedder,
             question=question,
-            standalone_question=standalone,
-            text=ABSTAIN_TEXT,
-            statements=(),
-            abstained=True,
-            passages=tuple(passages),
-            model=model,
-            timings=timings,
-            prompt_tokens=prompt_tokens,
-            rejected_statements=tuple(rejected),
-            notes=(why, *notes),
+            texts=texts,
+            lines=lines,
+            verify=s.verify_mode != "off",
+            relevance_threshold=s.relevance_threshold,
+            context_chars=s.context_chars,
         )
-
-
-class _Checker:
-    """Verifies each statement once (by text) and tells whether it addresses the question."""
-
-    def __init__(
-        self, pipe: Pipeline, gen: Generator, question: str, texts: SourceTexts, lines: Sequence[SourceLine]
-    ) -> None:
-        s = pipe.settings
-        judge = gen if (s.use_judge and hasattr(gen, "entailment")) else None
-        thresholds = None
-        if s.support_low is not None and s.support_high is not None:
-            thresholds = Thresholds(low=s.support_low, high=s.support_high)
-        self.verifier = Verifier(pipe.embedder, judge=judge, thresholds=thresholds)  # type: ignore[arg-type]
-        self.pipe = pipe
-        self.question = question
-        self.texts = texts
-        self.lines = lines
-        self.seconds = 0.0
-        self._done: dict[str, tuple[Statement, bool]] = {}
-
-    def __call__(self, st: Statement) -> tuple[Statement, bool]:
-        key = st.text.casefold()
-        if key not in self._done:
-            t = time.perf_counter()
-            s = self.pipe.settings
-            v = st if s.verify_mode == "off" else self._verify(st)
-            if v.verified is False:
-                v = self._repair(v)
-            context = self._context(v)
-            evidence = " ".join([*(c.title for c in v.citations), *context, *(c.quote for c in v.citations)])
-            rel = addresses_question(self.question, v.text, evidence, self.pipe.embedder) >= s.relevance_threshold
-            self._done[key] = (v, rel)
-            self.seconds += time.perf_counter() - t
-        return self._done[key]
-
-    def _context(self, st: Statement) -> list[str]:
-        return contexts(st.citations, self.texts.get, self.pipe.settings.context_chars)
-
-    def _verify(self, st: Statement) -> Statement:
-        return self.verifier.verify(st, context=self._context(st))
-
-    def _repair(self, st: Statement) -> Statement:
-        """A small model often writes a right statement but cites a neighbouring sentence id.
-
-        The model's ids are a hint; citations are resolved in code. So when the cited sentences
-        fail verification, the prompt's sentences that share most words with the statement are
-        tried instead: the best alone, the best with the model's own choice (a statement may
-        draw on two sentences), then the next best; the first that passes verification is cited.
-        """
-        cited = {(c.source, c.start) for c in st.citations}
-        own = [line.id for line in self.lines if any((ch.source, se.start) in cited for ch, se in line.locations)]
-        ranked = [line.id for line in sorted(self.lines, key=lambda line: -lexical_support(st.text, line.text))[:3]]
-        tries: list[list[int]] = []
-        for i, best in enumerate(ranked):
-            tries += [[best], [best, *own]] if i == 0 else [[best], [ranked[0], best]]
-        for ids in tries:
-            for cand in resolve([RawStatement(sources=ids, text=st.text)], self.lines, self.texts).statements:
-                v = self._verify(cand)
-                if v.verified:
-                    return v
-        return st

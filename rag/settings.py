@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_TOP = 20  # passages per question; the prompt budget, not this, bounds what the model reads
+
 
 def _default_root() -> Path:
     """The project root when running from a checkout, else the working directory."""
@@ -63,7 +65,7 @@ class Settings(BaseSettings):
     dense_k: int = 20
     lexical_k: int = 20
     rrf_k: int = 60
-    top_passages: int = Field(5, ge=1, le=20)
+    top_passages: int = Field(5, ge=1, le=MAX_TOP)
     duplicate_threshold: float = Field(
         0.6, description="Shingle containment above which two passages are one wire copy."
     )

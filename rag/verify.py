@@ -248,9 +248,7 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
     if nums and len(by_article) > 1:
         # A figure and who reported it must come from one article: "According to SAMS, eight
         # hospitals..." citing SAMS's sentence and MSF's "eight" merges two sources' claims.
-        whole = any(
-            nums <= by_article[a] and not _absent_names(names, _norm(ev.article_text(a))) for a in by_article
-        )
+        whole = any(nums <= by_article[a] and not _absent_names(names, _norm(ev.article_text(a))) for a in by_article)
         if not whole:
             return "merges figures from different sources into one claim"
     return None

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from fakes import source_ids
 
+from rag.assemble import ABSTAIN_TEXT
 from rag.errors import IndexBusyError, IndexCorruptError, IndexMissingError, InvalidQuestionError
-from rag.pipeline import ABSTAIN_TEXT, Done, Stage, StatementReady
+from rag.pipeline import Done, Stage, StatementReady
 from rag.store import index_lock
 
 

@@ -1,0 +1,113 @@
+"""From checked statements to the `Answer`: what is shown while streaming, answer or abstain.
+
+Pure functions and one small object, so the decisions are unit-tested without any model:
+- `Reveal` holds streamed statements back until one addresses the question, then shows them in
+  order (a true but beside-the-point first statement must not be shown before we know the
+  answer is an answer at all);
+- `assemble` decides between an answer and an abstention, and adds "As of <date>" to answers
+  about the present (news goes stale).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from rag.checking import Checked
+from rag.citations import answer_text
+from rag.types import Answer, Passage, Statement
+
+ABSTAIN_TEXT = "The indexed articles do not answer this question."
+_ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|remain|remaining)\b", re.I)
+
+
+class Reveal:
+    """Statements to show while the answer streams: held until one is relevant, never twice."""
+
+    def __init__(self, *, remove_unverified: bool) -> None:
+        self.remove_unverified = remove_unverified
+        self.shown: list[Statement] = []
+        self._held: list[Statement] = []
+
+    def offer(self, checked: Checked) -> Iterator[Statement]:
+        """The statements that may be shown now that `checked` is known."""
+        st = checked.statement
+        if st.verified is False and self.remove_unverified:
+            return
+        self._held.append(st)
+        if not (checked.relevant or self.shown):
+            return
+        for h in self._held:
+            if all(h.text.casefold() != x.text.casefold() for x in self.shown):
+                self.shown.append(h)
+                yield h
+        self._held.clear()
+
+
+def as_of(question: str, statements: Sequence[Statement]) -> str | None:
+    """For a question about the present, the date of the newest cited article ('undated' if none)."""
+    if not _ABOUT_NOW.search(question):
+        return None
+    dates = sorted({c.date for st in statements for c in st.citations if c.date})
+    return dates[-1] if dates else "undated"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What the pipeline knows when the reply is complete."""
+
+    question: str  # as the user asked it
+    standalone: str | None  # the rewritten follow-up, if any
+    passages: tuple[Passage, ...]
+    model: str
+    timings: Mapping[str, float]
+    prompt_tokens: int = 0
+    notes: tuple[str, ...] = ()
+
+
+def abstain(draft: Draft, why: str, rejected: Sequence[Statement] = ()) -> Answer:
+    """The abstention: no statements, the reason first among the notes."""
+    return Answer(
+        question=draft.question,
+        standalone_question=draft.standalone,
+        text=ABSTAIN_TEXT,
+        statements=(),
+        abstained=True,
+        passages=draft.passages,
+        model=draft.model,
+        timings=dict(draft.timings),
+        prompt_tokens=draft.prompt_tokens,
+        rejected_statements=tuple(rejected),
+        notes=(why, *draft.notes),
+    )
+
+
+def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool) -> Answer:
+    """Answer with the kept statements, or abstain when none is supported or none is relevant."""
+    kept = [c for c in checked if not (c.statement.verified is False and remove_unverified)]
+    rejected = [c.statement for c in checked if c.statement.verified is False and remove_unverified]
+    if not kept:
+        return abstain(draft, "no statement the sources support", rejected)
+    if not any(c.relevant for c in kept):
+        unanswered = [replace(c.statement, reason=c.statement.reason or "does not address the question") for c in kept]
+        return abstain(draft, "the supported statements do not address the question", [*rejected, *unanswered])
+    statements = tuple(c.statement for c in kept)
+    text, _ = answer_text(statements)
+    date = as_of(draft.standalone or draft.question, statements)
+    if date is not None:
+        text = f"As of {date}: {text}" if date != "undated" else f"As of the cited (undated) articles: {text}"
+    return Answer(
+        question=draft.question,
+        standalone_question=draft.standalone,
+        text=text,
+        statements=statements,
+        abstained=False,
+        passages=draft.passages,
+        model=draft.model,
+        timings=dict(draft.timings),
+        prompt_tokens=draft.prompt_tokens,
+        rejected_statements=tuple(rejected),
+        as_of=date,
+        notes=draft.notes,
+    )
