@@ -12,10 +12,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag import verify
 from rag.citations import SourceTexts
 from rag.embeddings import Embedder
 from rag.types import Citation
-from rag.verify import Evidence, Judge, Thresholds, Verifier, contexts, exact_check
+from rag.verify import CALIBRATION_FILE, Evidence, Judge, Thresholds, Verifier, contexts, exact_check
 
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "support_labels.jsonl"
 
@@ -49,7 +50,8 @@ def load_rows(path: Path, root: Path, *, context_chars: int = 300) -> list[Row]:
 
 
 def score_rows(rows: list[Row], embedder: Embedder, judge: Judge | None) -> None:
-    v = Verifier(embedder)
+    """Each row's layer results: exact checks, similarity and (with a judge) the judge's probability."""
+    v = Verifier(embedder, thresholds=Thresholds())  # similarity does not depend on the thresholds
     for r in rows:
         r.exact_ok = exact_check(r.statement, r.evidence) is None
         r.score = v.similarity(r.statement, r.evidence)
@@ -58,15 +60,10 @@ def score_rows(rows: list[Row], embedder: Embedder, judge: Judge | None) -> None
 
 
 def decide(r: Row, t: Thresholds, *, use_judge: bool) -> bool:
-    if not r.exact_ok:
-        return False
-    if r.score >= t.high:
-        return True
-    if r.score < t.low:
-        return False
-    if use_judge and not math.isnan(r.judge):
-        return r.judge >= t.judge
-    return r.score >= (t.low + t.high) / 2
+    """The verifier's own decision (`rag.verify.decide`) on a row's stored layer results."""
+    judge_p = r.judge if use_judge and not math.isnan(r.judge) else None
+    reason = None if r.exact_ok else "exact checks failed"
+    return verify.decide(exact_reason=reason, score=r.score, judge_p=judge_p, t=t).supported
 
 
 def metrics(pred: list[bool], gold: list[bool]) -> dict[str, float]:
@@ -136,7 +133,57 @@ def run(embedder: Embedder, judge: Judge | None, *, root: Path, path: Path = LAB
         if decide(r, t_judge or t_nojudge, use_judge=judge is not None) != r.label
     ]
     report["held_out_errors"] = errors
+    report["scores"] = [
+        {"id": r.id, "exact_ok": r.exact_ok, "score": round(r.score, 6), "judge": _num(r.judge)} for r in rows
+    ]
     return report
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else x
+
+
+def _num(x: float) -> float | None:
+    return None if math.isnan(x) else round(x, 6)
+
+
+def write(report: dict[str, object], path: Path = CALIBRATION_FILE) -> None:
+    """Store the fitted thresholds, and the per-row scores they were fitted from, for the verifier."""
+    data = {
+        "written_by": "rag calibrate --write",
+        "labels": str(LABELS.relative_to(LABELS.parent.parent.parent)),
+        "rows": report["rows"],
+        "thresholds": report["thresholds"],
+        "held_out_metrics": report["held_out_metrics"],
+        "scores": report["scores"],
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def refit(data: dict[str, object]) -> dict[str, dict[str, float] | None]:
+    """The thresholds fitted again from a calibration file's stored scores (its calibration half)."""
+    scores = data["scores"]
+    assert isinstance(scores, list)
+    lines = LABELS.read_text(encoding="utf-8").splitlines()
+    labels = {d["id"]: d["label"] == "supported" for d in map(json.loads, lines)}
+    rows = [
+        Row(d["id"], "", Evidence((), ()), labels[d["id"]], "", d["exact_ok"], d["score"], _nan(d["judge"]))
+        for d in scores
+    ]
+    calib = rows[0::2]
+    has_judge = all(not math.isnan(r.judge) for r in rows)
+    return {
+        "without_judge": vars_of(fit(calib, use_judge=False)),
+        "with_judge": vars_of(fit(calib, use_judge=True)) if has_judge else None,
+    }
+
+
+def held_out_accuracy(embedder: Embedder, judge: Judge | None, *, root: Path) -> float:
+    """The verifier's accuracy on the held-out half of the labelled set, as the eval reports it."""
+    report = run(embedder, judge, root=root)
+    hm = report["held_out_metrics"]
+    assert isinstance(hm, dict)
+    return float(hm["1+2+3 combined" if judge is not None else "1+2 combined"]["accuracy"])
 
 
 def vars_of(t: Thresholds) -> dict[str, float]:

@@ -7,7 +7,6 @@ without a valid id is dropped, never shown uncited.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -210,7 +209,3 @@ def answer_text(statements: Sequence[Statement]) -> tuple[str, dict[tuple[str, i
                 marks.append(numbers[key])
         parts.append(st.text + " " + "".join(f"[{n}]" for n in marks))
     return " ".join(parts), numbers
-
-
-def dumps(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2)

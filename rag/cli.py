@@ -125,10 +125,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     model = resolve_model(settings.llm_model, settings.model_cache_dir)
-    if args.compare_site is not None or args.rounds:
+    if args.compare_site or args.rounds:
         result = doctor.compare(
-            model, other_site=args.compare_site or None, rounds=args.rounds or 3, n_threads=settings.n_threads
+            model, other_sites=args.compare_site or (), rounds=args.rounds or 3, n_threads=settings.n_threads
         )
+        result["installed_build"] = doctor.build_record(settings.root)
         text = json.dumps(result, indent=1)
         if args.out:
             Path(args.out).write_text(text + "\n", encoding="utf-8")
@@ -151,31 +152,43 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from rag.calibrate import markdown, run
+    from rag.calibrate import markdown, run, write
     from rag.pipeline import Pipeline
+    from rag.verify import CALIBRATION_FILE
 
     settings = _settings(args)
     pipe = Pipeline(settings)
     judge = None if args.no_judge else pipe.judge()
+    if args.write and judge is None:
+        print("error: --write fits the thresholds with and without the judge: drop --no-judge", file=sys.stderr)
+        return 2
     report = run(pipe.embedder, judge, root=settings.root)
-    print(json.dumps(report, indent=1))
+    print(json.dumps({k: v for k, v in report.items() if k != "scores"}, indent=1))
     print(markdown(report))
+    if args.write:
+        write(report)
+        print(f"thresholds written to {CALIBRATION_FILE}")
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag import evaluate as ev
+    from dataclasses import replace
+
+    from rag.eval import judges, metrics
+    from rag.eval.cases import load_cases
+    from rag.eval.report import compare, markdown, write_report
+    from rag.eval.run import Report, run_cases
 
     if args.compare:
-        old, new = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
-        print(ev.compare(old, new))
+        old, new = (Report.from_dict(json.loads(Path(p).read_text(encoding="utf-8"))) for p in args.compare)
+        print(compare(old, new))
         return 0
     from rag.pipeline import Pipeline
 
     settings = _settings(args)
     pipe = Pipeline(settings)
     pipe.ensure_index()
-    cases = ev.load_cases(Path(args.cases))
+    cases = load_cases(Path(args.cases))
     if args.ci:
         cases = [c for c in cases if c.ci]
     if args.kinds:
@@ -186,38 +199,34 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print("error: no case selected", file=sys.stderr)
         return 2
     judge = pipe.judge()
-    supports = ev.verifier_support(pipe, judge)
     second = None
     if args.judge2 == "llm":
         if judge is None:
             print("error: --judge2 llm needs the model judge: unset RAG_USE_JUDGE=false", file=sys.stderr)
             return 2
-        second = ev.llm_support(judge)
+        second = judges.llm_support(judge)
     elif args.judge2:
-        second = ev.endpoint_support(args.judge2)
-    report = ev.run_cases(
+        second = judges.endpoint_support(args.judge2)
+    report = run_cases(
         pipe,
         cases,
-        supports,
+        judges.verifier_support(pipe),
         second=second,
         progress=_progress_bar("eval", sys.stderr.isatty()) if not args.quiet else None,
     )
     if not args.no_labels:
-        from rag.calibrate import run as calibrate
+        from rag.calibrate import held_out_accuracy
 
-        labels = calibrate(pipe.embedder, judge, root=settings.root)
-        hm = labels["held_out_metrics"]
-        assert isinstance(hm, dict)
-        report["verifier_on_labels"] = hm["1+2+3 combined" if settings.use_judge else "1+2 combined"]["accuracy"]
+        report = replace(report, verifier_on_labels=held_out_accuracy(pipe.embedder, judge, root=settings.root))
     out = Path(args.out)
-    ev.write_report(report, out)
-    print(ev.markdown(report).split("## Worst")[0])
+    write_report(report, out)
+    print(markdown(report).split("## Worst")[0])
     print(f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'metrics.png'}")
-    minimums = dict(ev.DEFAULT_MINIMUMS) if args.ci else {}
+    minimums = dict(metrics.DEFAULT_MINIMUMS) if args.ci else {}
     for item in args.min or []:
         name, _, value = item.partition("=")
         minimums[name] = float(value)
-    failed = ev.failed_thresholds(report, minimums)
+    failed = metrics.failed_thresholds(report.overall, minimums)
     for f in failed:
         print(f"below threshold: {f}", file=sys.stderr)
     return 1 if failed else 0
@@ -261,7 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("doctor", help="check that llama.cpp runs here; CPU features, buffers, speed")
     sp.add_argument("--quick", action="store_true", help="a shorter generation (used by scripts/setup.sh)")
     sp.add_argument("--json", action="store_true", help="print the facts as JSON")
-    sp.add_argument("--compare-site", metavar="DIR", help="also time the llama-cpp-python build installed in DIR")
+    sp.add_argument(
+        "--compare-site",
+        action="append",
+        metavar="DIR",
+        help="also time the build in DIR (repeatable)",
+    )
     sp.add_argument("--rounds", type=int, help="speed comparison: rounds of every variant (default 3)")
     sp.add_argument("--out", help="write the comparison JSON here")
     common(sp)
@@ -289,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("calibrate", help="fit and report the verifier on tests/eval/support_labels.jsonl")
     sp.add_argument("--no-judge", action="store_true", help="leave the model judge out")
+    sp.add_argument("--write", action="store_true", help="store the fitted thresholds for the verifier")
     common(sp)
     sp.set_defaults(func=cmd_calibrate)
     return p

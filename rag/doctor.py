@@ -48,6 +48,20 @@ CPU_FLAGS = (
     "amx_int8",
     "amx_bf16",
 )
+# llama.cpp's name for a compiled-in instruction set -> the /proc/cpuinfo flag a CPU needs for it.
+BUILD_TO_CPU = {
+    "AVX": "avx",
+    "AVX2": "avx2",
+    "FMA": "fma",
+    "F16C": "f16c",
+    "BMI2": "bmi2",
+    "AVX512": "avx512f",
+    "AVX512_VBMI": "avx512vbmi",
+    "AVX512_VNNI": "avx512_vnni",
+    "AVX512_BF16": "avx512_bf16",
+    "AMX_INT8": "amx_int8",
+    "AMX_BF16": "amx_bf16",
+}
 _BUFFER = re.compile(r"\b([A-Za-z0-9_]+) model buffer size\s*=\s*([\d.]+) MiB")
 BUILD_MARKER = ".venv/llama-build.json"
 
@@ -82,6 +96,11 @@ def cpu_info(cpuinfo: str | None = None) -> CpuInfo:
         cores=os.cpu_count() or 1,
         flags=tuple(f for f in CPU_FLAGS if f in have),
     )
+
+
+def missing_instructions(features: Mapping[str, bool], cpu: CpuInfo) -> list[str]:
+    """Instruction sets compiled into the library that this CPU lacks (each one means SIGILL)."""
+    return [name for name, on in features.items() if on and BUILD_TO_CPU.get(name, "") not in ("", *cpu.flags)]
 
 
 def buffer_types(log: str) -> dict[str, float]:
@@ -271,7 +290,8 @@ def report_lines(p: Probe, cpu: CpuInfo, setting: ExtraBuffers, build: Mapping[s
     return [
         f"cpu: {cpu.describe()}",
         f"llama.cpp compiled with: {compiled}",
-        f"build flags: {build.get('cmake_args', 'unknown (not built by scripts/build-llama.sh)')}",
+        f"build: level {build.get('level', '?')}, flags {build.get('cmake_args', 'unknown')}",
+        "instructions the CPU lacks: " + (" ".join(missing_instructions(features, cpu)) or "none"),
         f"extra buffer types: {'on' if p.extra_buffers else 'off'} (RAG_LLAMA_EXTRA_BUFFERS={setting})",
         "buffers in use: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in p.buffers.items()),
         f"speed ({model.name}, {cpu.cores} cores): {speed_line(p)}",
@@ -281,22 +301,21 @@ def report_lines(p: Probe, cpu: CpuInfo, setting: ExtraBuffers, build: Mapping[s
 def compare(
     model_path: Path,
     *,
-    other_site: str | None,
+    other_sites: Sequence[str] = (),
     rounds: int,
     n_threads: int,
     prompt_tokens: int = 256,
     gen_tokens: int = 64,
 ) -> dict[str, Any]:
-    """Speed of the installed build with and without extra buffers, and of another build, in one run.
+    """Speed of the installed build with and without extra buffers, and of other builds, in one run.
 
     The variants alternate round by round, so a slow minute of the machine falls on all of them.
     """
     variants: list[tuple[str, ExtraBuffers, str | None]] = [
-        ("portable", "on", None),
-        ("portable, extra buffers off", "off", None),
+        ("installed", "on", None),
+        ("installed, extra buffers off", "off", None),
     ]
-    if other_site:
-        variants.append(("other build", "on", other_site))
+    variants += [(f"build in {site}", "on", site) for site in other_sites]
     runs: dict[str, list[Probe]] = {name: [] for name, _, _ in variants}
     for _ in range(rounds):
         for name, setting, site in variants:
@@ -330,12 +349,21 @@ def compare(
             "gen_tok_s_median": round(statistics.median(p.gen_tok_s for p in good), 2) if good else None,
             "failures": [p.signal or p.returncode for p in probes if not p.ok],
         }
-    base = out["variants"]["portable"]
-    for name, v in out["variants"].items():
-        if name != "portable" and v["prompt_tok_s_median"] and base["prompt_tok_s_median"]:
-            v["prompt_ratio_vs_portable"] = round(v["prompt_tok_s_median"] / base["prompt_tok_s_median"], 3)
-            v["gen_ratio_vs_portable"] = round(v["gen_tok_s_median"] / base["gen_tok_s_median"], 3)
+    # Ratios to the installed build, paired round by round (both ran within seconds of each
+    # other), then the median: the machine's speed drifts more between rounds than within one.
+    for name, probes in runs.items():
+        if name == "installed":
+            continue
+        pairs = [(p, b) for p, b in zip(probes, runs["installed"], strict=True) if p.ok and b.ok]
+        v = out["variants"][name]
+        v["prompt_ratio_vs_installed"] = _median_ratio([(p.prompt_tok_s, b.prompt_tok_s) for p, b in pairs])
+        v["gen_ratio_vs_installed"] = _median_ratio([(p.gen_tok_s, b.gen_tok_s) for p, b in pairs])
     return out
+
+
+def _median_ratio(pairs: Sequence[tuple[float, float]]) -> float | None:
+    ratios = [a / b for a, b in pairs if b > 0]
+    return round(statistics.median(ratios), 3) if ratios else None
 
 
 # --- the child -------------------------------------------------------------------------------

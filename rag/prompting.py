@@ -39,7 +39,6 @@ class BuiltPrompt:
     system: str
     user: str
     lines: tuple[SourceLine, ...]
-    source_tokens: int
 
     def messages(self) -> list[dict[str, str]]:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user}]
@@ -178,5 +177,4 @@ def _prompt(question: str, chosen: list[_Candidate], max_statements: int) -> Bui
         system=prompts.render("system", max_statements=max_statements),
         user=prompts.render("user", sources=sources, question=question),
         lines=tuple(lines),
-        source_tokens=count_tokens(sources),
     )

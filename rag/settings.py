@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         0.55, description="Under this, a supported statement is taken not to address the question."
     )
     context_chars: int = Field(300, description="Text before a quote in which a named source may stand.")
-    # The similarity band of the verifier; None = the values calibrated in rag.verify.CALIBRATED.
+    # The similarity band of the verifier; None = the values `rag calibrate --write` stored in rag/calibration.json.
     support_low: float | None = Field(None, description="Similarity under which a statement is unsupported.")
     support_high: float | None = Field(None, description="Similarity from which a statement is supported.")
 

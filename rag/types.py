@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-Span = tuple[int, int]
-
 
 @dataclass(frozen=True, slots=True)
 class Sentence:

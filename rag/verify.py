@@ -13,14 +13,17 @@ unit-tested, and the thresholds are calibrated on `tests/eval/support_labels.jso
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from rag.embeddings import Embedder
+from rag.errors import ModelError
 from rag.lexical import tokenize
 from rag.types import Citation, Statement
 
@@ -278,7 +281,7 @@ class Judge(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Similarity band and judge cut-off; see `CALIBRATED` for the fitted values."""
+    """Similarity band and judge cut-off; `calibrated()` gives the fitted values."""
 
     low: float = 0.2  # similarity under which a statement is unsupported
     high: float = 0.95  # similarity at or over which it is supported
@@ -286,10 +289,50 @@ class Thresholds:
     lexical_weight: float = 0.5
 
 
-# Fitted by `rag calibrate` on the even rows of tests/eval/support_labels.jsonl (81 rows;
-# the odd rows are held out): with the model judge, almost every statement that passes the exact
-# checks goes to the judge; without it, the similarity band decides at its midpoint.
-CALIBRATED = {"with_judge": Thresholds(low=0.2, high=0.95), "without_judge": Thresholds(low=0.65, high=0.95)}
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+
+
+def calibrated(*, with_judge: bool, path: Path = CALIBRATION_FILE) -> Thresholds:
+    """The thresholds `rag calibrate --write` fitted on the labelled set (with or without the judge).
+
+    Raises:
+        ModelError: the file is missing or damaged (the fix: `rag calibrate --write`).
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        t = data["thresholds"]["with_judge" if with_judge else "without_judge"]
+        return Thresholds(low=float(t["low"]), high=float(t["high"]), judge=float(t["judge"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(
+            f"The verifier's calibration {path} is missing or damaged ({exc}): run `rag calibrate --write`."
+        ) from exc
+
+
+def in_judge_band(score: float, t: Thresholds) -> bool:
+    """Whether layers 1-2 leave a statement with this similarity undecided (the judge's band)."""
+    return t.low <= score < t.high
+
+
+def decide(*, exact_reason: str | None, score: float, judge_p: float | None, t: Thresholds) -> Verdict:
+    """The verification decision, from the three layers' results; `rag calibrate` fits `t` with it.
+
+    Args:
+        exact_reason: why the exact checks failed, or None.
+        score: the similarity (layer 2).
+        judge_p: the judge's probability of "supported", or None when there is no judge.
+        t: the thresholds.
+    """
+    if exact_reason:
+        return Verdict(False, 0.0, "exact", exact_reason)
+    if score >= t.high:
+        return Verdict(True, score, "similarity")
+    if score < t.low:
+        return Verdict(False, score, "similarity", "the cited text does not say this")
+    if judge_p is not None:
+        ok = judge_p >= t.judge
+        return Verdict(ok, judge_p, "judge", None if ok else "the model judges the cited text does not say this")
+    ok = score >= (t.low + t.high) / 2
+    return Verdict(ok, score, "similarity", None if ok else "the cited text does not clearly say this")
 
 
 class Verifier:
@@ -298,7 +341,7 @@ class Verifier:
     def __init__(self, embedder: Embedder, *, judge: Judge | None = None, thresholds: Thresholds | None = None) -> None:
         self.embedder = embedder
         self.judge = judge
-        self.t = thresholds or CALIBRATED["with_judge" if judge is not None else "without_judge"]
+        self.t = thresholds or calibrated(with_judge=judge is not None)
 
     def similarity(self, statement: str, ev: Evidence) -> float:
         """Layer 2 score in [0, 1]: weighted lexical support and embedding cosine."""
@@ -310,21 +353,13 @@ class Verifier:
         return w * lex + (1 - w) * cos
 
     def check(self, statement: str, ev: Evidence, *, use_judge: bool = True) -> Verdict:
+        """Layers 1-3, cheapest first; the judge is asked only inside its band."""
         reason = exact_check(statement, ev)
-        if reason:
-            return Verdict(False, 0.0, "exact", reason)
-        score = self.similarity(statement, ev)
-        if score >= self.t.high:
-            return Verdict(True, score, "similarity")
-        if score < self.t.low:
-            return Verdict(False, score, "similarity", "the cited text does not say this")
-        if self.judge is not None and use_judge:
-            p = self.judge.entailment(" ".join(ev.quotes), statement)
-            ok = p >= self.t.judge
-            return Verdict(ok, p, "judge", None if ok else "the model judges the cited text does not say this")
-        mid = (self.t.low + self.t.high) / 2
-        ok = score >= mid
-        return Verdict(ok, score, "similarity", None if ok else "the cited text does not clearly say this")
+        score = 0.0 if reason else self.similarity(statement, ev)
+        judge_p = None
+        if not reason and self.judge is not None and use_judge and in_judge_band(score, self.t):
+            judge_p = self.judge.entailment(" ".join(ev.quotes), statement)
+        return decide(exact_reason=reason, score=score, judge_p=judge_p, t=self.t)
 
     def verify(self, st: Statement, *, context: Sequence[str] = ()) -> Statement:
         """The statement with `verified`/`support` set on it and on each of its citations."""

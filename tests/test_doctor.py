@@ -105,22 +105,55 @@ def test_load_errors_name_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         load_llama(tmp_path / "m.gguf", n_ctx=512, n_threads=2, n_gpu_layers=0, seed=7)
 
 
-def test_the_build_flags_are_portable() -> None:
-    args = (ROOT / "scripts" / "llama-cmake-args").read_text().split()
-    assert "-DGGML_NATIVE=OFF" in args
-    assert {"-DGGML_AVX2=ON", "-DGGML_FMA=ON", "-DGGML_F16C=ON"} <= set(args)
-    on = {a for a in args if a.endswith("=ON")}
-    assert not {a for a in on if "AVX512" in a or "AMX" in a}, on
-    assert {"-DGGML_AMX_INT8=OFF", "-DGGML_AVX512=OFF"} <= set(args)
+def _levels() -> dict[str, tuple[set[str], list[str]]]:
+    """scripts/llama-cmake-args as {level: (CPU flags it needs, CMake flags)}."""
+    out = {}
+    for line in (ROOT / "scripts" / "llama-cmake-args").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            head, flags = line.split(": ", 1)
+            name, needs = head.split(" needs ")
+            out[name] = (set(needs.split()), flags.split())
+    return out
 
 
-def test_the_installed_library_was_built_with_those_flags() -> None:
-    """The library in this environment carries AVX2 kernels and no AVX-512 or AMX code."""
+def test_every_build_level_is_explicit_and_has_no_amx() -> None:
+    levels = _levels()
+    assert list(levels) == ["avx2", "avx512"]
+    for name, (needs, args) in levels.items():
+        assert "-DGGML_NATIVE=OFF" in args, name
+        assert {"-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF"} <= set(args), name
+        assert not any("AMX" in a and a.endswith("=ON") for a in args), name
+        # A level only turns on instruction sets that its "needs" list requires of the CPU.
+        on = {a[len("-DGGML_") : -len("=ON")] for a in args if a.endswith("=ON") and a.startswith("-DGGML_")}
+        assert {doctor.BUILD_TO_CPU[f] for f in on} <= needs, name
+    assert "-DGGML_AVX512=OFF" in levels["avx2"][1] and "-DGGML_AVX512=ON" in levels["avx512"][1]
+
+
+def test_the_installed_library_uses_only_instructions_this_cpu_has() -> None:
+    """The library here was built by scripts/build-llama.sh for this CPU's level, with no AMX code."""
     f = build_features(system_info())
+    cpu = doctor.cpu_info()
     assert f.get("AVX2") and f.get("FMA") and f.get("REPACK")
-    assert not any(v for k, v in f.items() if k.startswith(("AVX512", "AMX"))), f
+    assert not f.get("AMX_INT8") and not f.get("AMX_BF16")
+    assert doctor.missing_instructions(f, cpu) == []
     record = doctor.build_record(ROOT)
-    assert record["cmake_args"].split() == (ROOT / "scripts" / "llama-cmake-args").read_text().split()
+    needs, args = _levels()[record["level"]]
+    assert record["cmake_args"].split() == args
+    assert needs <= set(cpu.flags)
+    # The highest level this CPU supports was chosen.
+    best = [name for name, (n, _) in _levels().items() if n <= set(_cpu_flags())][-1]
+    assert record["level"] == best
+
+
+def _cpu_flags() -> list[str]:
+    text = Path("/proc/cpuinfo").read_text()
+    return next(line for line in text.splitlines() if line.startswith("flags")).split(":", 1)[1].split()
+
+
+def test_missing_instructions_names_what_would_crash() -> None:
+    plain = doctor.cpu_info("model name\t: Old\nflags\t\t: avx avx2 fma f16c bmi2\n")
+    assert doctor.missing_instructions(build_features(AMX_BUILD), plain) == ["AVX512", "AVX512_VNNI", "AMX_INT8"]
+    assert doctor.missing_instructions(build_features(PORTABLE_BUILD), plain) == []
 
 
 def test_cpu_info_reads_model_and_flags() -> None:

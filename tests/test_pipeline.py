@@ -2,13 +2,20 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from fakes import source_ids
 
 from rag.assemble import ABSTAIN_TEXT
-from rag.errors import IndexBusyError, IndexCorruptError, IndexMissingError, InvalidQuestionError
+from rag.errors import (
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMissingError,
+    InvalidQuestionError,
+    UnknownSourceError,
+)
 from rag.pipeline import Done, Stage, StatementReady
 from rag.store import index_lock
 
@@ -140,23 +147,33 @@ def test_corrupt_chroma_is_reported(make_pipeline, settings) -> None:
 def test_question_during_reindexing_waits_then_reports_busy(make_pipeline) -> None:
     pipe, _ = make_pipeline(_reply(("only 30 doctors remained", "Only 30 doctors remained.")))
     pipe.index()
+    assert pipe.settings.lock_timeout_s == 0.5
+    t0 = time.perf_counter()
     with (
         index_lock(pipe.settings.index_path, exclusive=True, timeout=1),
         pytest.raises(IndexBusyError, match="Try again"),
     ):
         pipe.ask("How many doctors remain?")
-    # Once the writer releases the lock, a waiting question goes through.
-    release = threading.Event()
+    waited = time.perf_counter() - t0
+    assert 0.45 <= waited < 5, waited  # it waited for the lock's timeout before giving up
+    # A writer that holds the lock for a while: the question waits for it, then goes through.
+    held = threading.Event()
+    released_at: list[float] = []
 
     def writer():
         with index_lock(pipe.settings.index_path, exclusive=True, timeout=1):
-            release.wait(0.2)
+            held.set()
+            time.sleep(0.3)
+            released_at.append(time.perf_counter())
 
     t = threading.Thread(target=writer)
     t.start()
+    assert held.wait(5)
     a = pipe.ask("How many doctors remain in eastern Aleppo?")
+    answered_at = time.perf_counter()
     t.join()
     assert not a.abstained
+    assert released_at and answered_at >= released_at[0]  # it answered only after the writer let go
 
 
 def test_source_filter_restricts_citations(make_pipeline) -> None:
@@ -222,7 +239,14 @@ def test_flag_mode_keeps_unsupported_statements_marked(make_pipeline) -> None:
 
 
 def test_question_about_now_says_as_of_which_date(make_pipeline) -> None:
-    pipe, _ = make_pipeline(_reply(("six fully-functional hospitals", "Only six fully-functional hospitals are left in east Aleppo, according to SAMS.")))
+    pipe, _ = make_pipeline(
+        _reply(
+            (
+                "six fully-functional hospitals",
+                "Only six fully-functional hospitals are left in east Aleppo, according to SAMS.",
+            )
+        )
+    )
     pipe.index()
     a = pipe.ask("How many fully-functional hospitals are still left in east Aleppo now, according to SAMS?")
     assert a.as_of == "2016-10-02"
@@ -263,3 +287,30 @@ def test_re_citation_can_combine_two_sentences(make_pipeline) -> None:
     quotes = [c.quote for c in a.statements[0].citations]
     assert any("270 dead and more than 800 wounded" in q for q in quotes)
     assert any("two hospitals run by Doctors Without Borders" in q for q in quotes)
+
+
+@pytest.mark.parametrize("top", [-1, 0, 21, 2.5, True])
+def test_a_bad_passage_count_is_refused_with_the_range(make_pipeline, top) -> None:
+    pipe, gen = make_pipeline(_reply(("30 doctors", "30 doctors remain.")))
+    pipe.index()
+    with pytest.raises(InvalidQuestionError, match="from 1 to 20"):
+        pipe.ask("How many doctors remain in eastern Aleppo?", top=top)
+    assert gen.prompts == []
+
+
+def test_an_unknown_source_is_refused_with_the_indexed_names(make_pipeline) -> None:
+    pipe, gen = make_pipeline(_reply(("30 doctors", "30 doctors remain.")))
+    pipe.index()
+    with pytest.raises(
+        UnknownSourceError, match=r"No such indexed article: 'corpus/003.txt'\. Indexed are: corpus/000_"
+    ):
+        pipe.ask("How many doctors remain in eastern Aleppo?", sources=["corpus/003.txt"])
+    assert gen.prompts == []
+
+
+def test_a_source_may_be_given_as_a_file_path(make_pipeline) -> None:
+    pipe, _ = make_pipeline(_reply(("30 doctors", "30 doctors remain.")))
+    pipe.index()
+    full = str(pipe.settings.root / "corpus" / "003_73409a38bcdb9fa2.txt")
+    found = pipe.retrieve("How many doctors remain in eastern Aleppo?", sources=[full])
+    assert {p.chunk.source for p in found.passages} == {"corpus/003_73409a38bcdb9fa2.txt"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import UploadError
-from rag.types import Answer, Citation, Statement
+from rag.types import Answer, Chunk, Citation, Passage, Sentence, Statement
 from ui import render
 from ui.app import safe_filename, save_upload
 
@@ -49,9 +49,17 @@ def test_rejected_statements_are_hidden_behind_a_count() -> None:
 
 
 def test_abstention_shows_message_and_closest_passages() -> None:
-    a = Answer("q", "The indexed articles do not answer this question.", (), True)
+    sentence = Sentence(0, 34, "Water returned to <east> Aleppo.")
+    chunk = Chunk("d:0", "d", "seeds/w.txt", 0, sentence.text, 0, 34, (sentence,), title="Water")
+    passages = tuple(Passage(chunk, 1.0 / r, r) for r in range(1, 5))
+    a = Answer("q", "The indexed articles do not answer this question.", (), True, passages=passages)
     out = render.answer_html(a)
-    assert "abstain" in out and "do not answer" in out
+    assert '<p class="abstain">The indexed articles do not answer this question.</p>' in out
+    assert "Closest passages found:" in out
+    assert out.count("Water returned to &lt;east&gt; Aleppo.") == 3  # the closest three, escaped
+    assert f'href="{render.cite_href("seeds/w.txt", 0, 34)}">Water</a>' in out  # opens the article
+    bare = render.answer_html(Answer("q", "The indexed articles do not answer this question.", (), True))
+    assert "Closest passages found" not in bare
 
 
 @pytest.mark.parametrize("bad", ["x.pdf", "../../etc/passwd", "a.exe", "noext"])

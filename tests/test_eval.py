@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rag import evaluate as ev
+from rag.eval import metrics as ev
+from rag.eval.cases import KINDS, Case, load_cases
+from rag.eval.report import compare, write_report
+from rag.eval.run import CaseResult, Report
 from rag.types import Answer, Chunk, Citation, Passage, Sentence, Statement
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +32,7 @@ def supports(statement: str, cites) -> bool:
     return any("30 doctors" in c.quote for c in cites)
 
 
-def _case(**kw) -> ev.Case:
+def _case(**kw) -> Case:
     base = dict(
         id="c",
         question="q",
@@ -39,7 +42,7 @@ def _case(**kw) -> ev.Case:
         should_abstain=False,
     )
     base.update(kw)
-    return ev.Case(**base)
+    return Case(**base)
 
 
 def test_statement_with_one_needed_and_one_irrelevant_citation() -> None:
@@ -97,8 +100,8 @@ def test_judge_agreement_and_kappa() -> None:
 
 
 def test_thresholds_gate() -> None:
-    report = {"summary": {"overall": {"offset_validity": 1.0, "answer_correctness": 0.4, "citation_recall": math.nan}}}
-    failed = ev.failed_thresholds(report, {"offset_validity": 1.0, "answer_correctness": 0.5, "citation_recall": 0.8})
+    overall = {"offset_validity": 1.0, "answer_correctness": 0.4, "citation_recall": math.nan}
+    failed = ev.failed_thresholds(overall, {"offset_validity": 1.0, "answer_correctness": 0.5, "citation_recall": 0.8})
     assert failed == ["answer_correctness = 0.400 < 0.5", "citation_recall = nan < 0.8"]
 
 
@@ -111,40 +114,37 @@ def test_report_files_and_compare(tmp_path: Path) -> None:
         False,
         passages=(Passage(chunk, 1.0, 1),),
     )
-    rows = [
-        {
-            "id": "c",
-            "kind": "numeric",
-            "question": "q",
-            "should_abstain": False,
-            "answer": good.to_dict(),
-            "scores": ev.score_case(_case(), good, supports, ROOT),
-        }
-    ]
-    report = {"model": "m", "cases": 1, "seconds": 1.0, "summary": ev.aggregate(rows), "rows": rows}
-    report["summary"]["overall"].update(ev.abstention([(_case(), good)]))
-    ev.write_report(report, tmp_path)
+    scores = ev.score_case(_case(), good, supports, ROOT)
+    rows = (CaseResult("c", "numeric", "q", False, good.to_dict(), scores),)
+    overall, per_kind = ev.aggregate([(r.kind, r.scores) for r in rows])
+    overall.update(ev.abstention([(_case(), good)]))
+    assert per_kind["numeric"]["cases"] == 1 and overall["answer_correctness"] == 1.0
+    report = Report("m", 1, 1.0, overall, per_kind, rows, verifier_on_labels=0.9)
+    write_report(report, tmp_path)
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["summary"]["overall"]["answer_correctness"] == 1.0
     assert data["summary"]["overall"]["abstention_precision"] is None  # NaN is written as null
     assert (tmp_path / "metrics.png").stat().st_size > 1000
-    assert "Worst 10 cases" in (tmp_path / "report.md").read_text()
+    md = (tmp_path / "report.md").read_text()
+    assert "Worst 10 cases" in md and "judged by the project's verifier" in md
+    assert "| verifier accuracy on labelled set (held-out) | 0.900 |" in md
+    assert Report.from_dict(data) == report or math.isnan(Report.from_dict(data).overall["abstention_precision"])
     worse = json.loads(json.dumps(data))
     worse["rows"][0]["scores"]["answer_correctness"] = 0.0
     worse["summary"]["overall"]["answer_correctness"] = 0.0
-    out = ev.compare(data, worse)
+    out = compare(Report.from_dict(data), Report.from_dict(worse))
     assert "regressed cases (1)" in out and "-1.000" in out
 
 
 def test_case_file_is_valid() -> None:
-    cases = ev.load_cases(CASES)
+    cases = load_cases(CASES)
     assert len(cases) >= 60
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids))
     kinds = Counter(c.kind for c in cases)
-    assert set(kinds) == set(ev.KINDS)
+    assert set(kinds) == set(KINDS)
     assert kinds["unanswerable"] >= 12 and kinds["adversarial"] >= 6
-    assert {c.kind for c in cases if c.ci} == set(ev.KINDS)
+    assert {c.kind for c in cases if c.ci} == set(KINDS)
     for c in cases:
         for g in c.gold_passages:
             assert g["quote"] in (ROOT / g["source"]).read_text(encoding="utf-8"), (c.id, g)
@@ -167,6 +167,6 @@ def test_support_labels_are_valid() -> None:
         assert kinds[k] >= 3, k
 
 
-@pytest.mark.parametrize("kind", ev.KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_is_in_the_ci_subset(kind: str) -> None:
-    assert any(c.kind == kind and c.ci for c in ev.load_cases(CASES))
+    assert any(c.kind == kind and c.ci for c in load_cases(CASES))

@@ -1,0 +1,47 @@
+"""The eval cases: a question, its kind, the facts a right answer holds and the gold passages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("single_fact", "multi_source", "conflicting", "numeric", "quote", "follow_up", "unanswerable", "adversarial")
+CASES_FILE = Path(__file__).resolve().parent.parent.parent / "tests" / "eval" / "cases.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One eval case; `answer_facts` is a list of facts, each a tuple of accepted alternatives."""
+
+    id: str
+    question: str
+    kind: str
+    answer_facts: tuple[tuple[str, ...], ...]
+    gold_passages: tuple[dict[str, str], ...]
+    should_abstain: bool
+    history: tuple[tuple[str, str], ...] = ()
+    ci: bool = False
+
+
+def load_cases(path: Path = CASES_FILE) -> list[Case]:
+    """The cases of a JSONL file, in order."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        facts = tuple(tuple(f) if isinstance(f, list) else (f,) for f in d.get("answer_facts", []))
+        out.append(
+            Case(
+                d["id"],
+                d["question"],
+                d["kind"],
+                facts,
+                tuple(d.get("gold_passages", [])),
+                bool(d.get("should_abstain", d["kind"] == "unanswerable")),
+                tuple((h[0], h[1]) for h in d.get("history", [])),
+                bool(d.get("ci", False)),
+            )
+        )
+    return out

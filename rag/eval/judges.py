@@ -1,0 +1,65 @@
+"""Judges for the eval: who decides whether a statement's citations support it.
+
+Each is a `SupportFn` (statement, citations) -> bool. The default is the project's own verifier,
+which also filtered the statements: its verdicts on its own survivors are no independent evidence,
+so the report names the judge of each figure, and a second judge can be compared with it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rag.eval.metrics import SupportFn
+from rag.pipeline import Pipeline
+from rag.types import Citation
+from rag.verify import Judge
+
+
+def verifier_support(pipe: Pipeline) -> SupportFn:
+    """The project's verifier, as the pipeline builds it, as the eval's judge (context read from the files)."""
+    from rag.citations import SourceTexts
+    from rag.verify import Evidence, contexts
+
+    verifier = pipe.verifier()
+    s = pipe.settings
+    texts = SourceTexts(s.root, {}, max_bytes=s.max_file_bytes)  # each file read once per run
+
+    def supports(statement: str, cites: Sequence[Citation]) -> bool:
+        context = contexts(cites, texts.get, s.context_chars)
+        return verifier.check(statement, Evidence.of(cites, context=context)).supported
+
+    return supports
+
+
+def llm_support(judge: Judge, threshold: float = 0.5) -> SupportFn:
+    """The local model alone as a judge."""
+    return lambda statement, cites: judge.entailment(" ".join(c.quote for c in cites), statement) >= threshold
+
+
+def endpoint_support(url: str, model: str = "judge", timeout: float = 60.0) -> SupportFn:
+    """Any OpenAI-compatible chat endpoint as a judge (asked for a one-word yes/no)."""
+    import urllib.request
+
+    import prompts
+
+    def supports(statement: str, cites: Sequence[Citation]) -> bool:
+        body = json.dumps(
+            {
+                "model": model,
+                "temperature": 0,
+                "max_tokens": 3,
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": prompts.render("judge", passage=" ".join(c.quote for c in cites), claim=statement),
+                    }
+                ],
+            }
+        ).encode()
+        req = urllib.request.Request(url.rstrip("/") + "/chat/completions", body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            reply = json.loads(r.read())["choices"][0]["message"]["content"]
+        return reply.strip().lower().startswith("yes")
+
+    return supports

@@ -1,0 +1,184 @@
+"""Pure metric functions: an answer and a case in, a number out (NaN where nothing can be judged).
+
+Metrics (per case, then averaged overall and per kind):
+- answer_correctness: share of `answer_facts` present in the answer; for cases that should
+  abstain, 1 when the answer abstains, else 0.
+- citation_recall (ALCE): share of statements whose citations, taken together, support them.
+- citation_precision (ALCE): share of citations that are needed: a citation is irrelevant when it
+  alone does not support its statement and the statement's other citations still do without it.
+- support_rate: share of shown statements the pipeline itself marked verified.
+- offset_validity: share of citations with file[start:end] == quote (must be 1.0).
+- gold_citation_recall: share of gold passages that some citation overlaps.
+- retrieval_recall: share of gold passages that some retrieved passage overlaps (recall@k).
+- abstention precision/recall (over the whole run): positives are cases that should abstain.
+- first_statement_s, total_s, prompt_tokens.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.eval.cases import KINDS, Case
+from rag.ingest import resolve_source
+from rag.types import Answer, Citation
+
+METRICS = (
+    "answer_correctness",
+    "citation_recall",
+    "citation_precision",
+    "support_rate",
+    "offset_validity",
+    "gold_citation_recall",
+    "retrieval_recall",
+)
+TIMES = ("first_statement_s", "total_s", "prompt_tokens")
+NAN = float("nan")
+# What `rag eval --ci` must reach (CI gate): exact offsets always; the rest leave room for a
+# 1.5B model on ten cases.
+DEFAULT_MINIMUMS = {
+    "offset_validity": 1.0,
+    "answer_correctness": 0.6,
+    "citation_recall": 0.8,
+    "abstention_recall": 0.5,
+}
+
+SupportFn = Callable[[str, Sequence[Citation]], bool]
+Scores = dict[str, float]
+
+
+def mean(values: Sequence[float]) -> float:
+    vals = [v for v in values if not math.isnan(v)]
+    return statistics.fmean(vals) if vals else NAN
+
+
+def answer_correctness(case: Case, a: Answer) -> float:
+    if case.should_abstain:
+        return 1.0 if a.abstained else 0.0
+    if not case.answer_facts:
+        return NAN
+    if a.abstained:
+        return 0.0
+    text = a.text.casefold().replace("’", "'")
+    hits = [any(alt.casefold().replace("’", "'") in text for alt in fact) for fact in case.answer_facts]
+    return sum(hits) / len(hits)
+
+
+def citation_recall(a: Answer, supports: SupportFn) -> float:
+    if not a.statements:
+        return NAN
+    return mean([1.0 if supports(st.text, st.citations) else 0.0 for st in a.statements])
+
+
+def citation_precision(a: Answer, supports: SupportFn) -> float:
+    flags = []
+    for st in a.statements:
+        for i, c in enumerate(st.citations):
+            alone = supports(st.text, [c])
+            rest = [x for j, x in enumerate(st.citations) if j != i]
+            rest_ok = bool(rest) and supports(st.text, rest)
+            flags.append(1.0 if alone or not rest_ok else 0.0)
+    return mean(flags) if flags else NAN
+
+
+def support_rate(a: Answer) -> float:
+    if not a.statements:
+        return NAN
+    return mean([1.0 if st.verified else 0.0 for st in a.statements])
+
+
+def offset_validity(a: Answer, root: Path) -> float:
+    cites = [c for st in a.statements for c in st.citations]
+    if not cites:
+        return NAN
+    ok = 0
+    for c in cites:
+        try:
+            text = resolve_source(c.source, root).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        ok += text[c.start : c.end] == c.quote
+    return ok / len(cites)
+
+
+def _overlaps(source: str, start: int, end: int, gold: dict[str, Any], root: Path, cache: dict[str, str]) -> bool:
+    if source != gold["source"]:
+        return False
+    if gold["source"] not in cache:
+        cache[gold["source"]] = resolve_source(gold["source"], root).read_text(encoding="utf-8")
+    g0 = cache[gold["source"]].find(gold["quote"])
+    return g0 >= 0 and start < g0 + len(gold["quote"]) and g0 < end
+
+
+def gold_recall(case: Case, spans: Sequence[tuple[str, int, int]], root: Path) -> float:
+    if not case.gold_passages:
+        return NAN
+    cache: dict[str, str] = {}
+    hit = [any(_overlaps(s, a, b, g, root, cache) for s, a, b in spans) for g in case.gold_passages]
+    return sum(hit) / len(hit)
+
+
+def abstention(results: Sequence[tuple[Case, Answer]]) -> dict[str, float]:
+    should = [c.should_abstain for c, _ in results]
+    did = [a.abstained for _, a in results]
+    tp = sum(s and d for s, d in zip(should, did, strict=True))
+    return {
+        "abstention_precision": tp / sum(did) if sum(did) else NAN,
+        "abstention_recall": tp / sum(should) if sum(should) else NAN,
+    }
+
+
+def agreement(a: Sequence[bool], b: Sequence[bool]) -> dict[str, float]:
+    """Share of equal verdicts and Cohen's kappa between two judges."""
+    n = len(a)
+    if n == 0:
+        return {"agreement": NAN, "kappa": NAN, "n": 0}
+    po = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    kappa = (po - pe) / (1 - pe) if pe < 1 else NAN
+    return {"agreement": po, "kappa": kappa, "n": n}
+
+
+def score_case(case: Case, a: Answer, supports: SupportFn, root: Path) -> Scores:
+    cites = [(c.source, c.start, c.end) for st in a.statements for c in st.citations]
+    retrieved = [(p.chunk.source, p.chunk.start, p.chunk.end) for p in a.passages]
+    retrieved += [(d.source, d.start, d.end) for p in a.passages for d in p.duplicates]
+    return {
+        "answer_correctness": answer_correctness(case, a),
+        "citation_recall": citation_recall(a, supports),
+        "citation_precision": citation_precision(a, supports),
+        "support_rate": support_rate(a),
+        "offset_validity": offset_validity(a, root),
+        "gold_citation_recall": NAN if a.abstained and case.should_abstain else gold_recall(case, cites, root),
+        "retrieval_recall": gold_recall(case, retrieved, root),
+        "first_statement_s": a.timings.get("first_statement_s", NAN),
+        "total_s": a.timings.get("total_s", NAN),
+        "prompt_tokens": float(a.prompt_tokens),
+    }
+
+
+def aggregate(rows: Sequence[tuple[str, Scores]]) -> tuple[Scores, dict[str, Scores]]:
+    """Mean of every metric over (kind, scores) rows: overall, and per kind with its case count."""
+    keys = [*METRICS, *TIMES]
+    overall = {k: mean([s[k] for _, s in rows]) for k in keys}
+    per_kind = {
+        kind: {k: mean([s[k] for kd, s in rows if kd == kind]) for k in keys}
+        | {"cases": float(sum(kd == kind for kd, _ in rows))}
+        for kind in KINDS
+        if any(kd == kind for kd, _ in rows)
+    }
+    return overall, per_kind
+
+
+def failed_thresholds(overall: Scores, minimums: dict[str, float]) -> list[str]:
+    """The metrics under their minimum (NaN counts as under), as "name = value < minimum"."""
+    out = []
+    for name, minimum in minimums.items():
+        value = overall.get(name, NAN)
+        if math.isnan(value) or value < minimum:
+            out.append(f"{name} = {value:.3f} < {minimum}")
+    return out

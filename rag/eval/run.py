@@ -1,0 +1,123 @@
+"""Running the eval: ask every case, score it, and gather a `Report`."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rag.eval.cases import Case
+from rag.eval.metrics import NAN, Scores, SupportFn, abstention, aggregate, agreement, score_case
+from rag.pipeline import Pipeline
+from rag.types import Answer
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """One case as asked: the answer's JSON contract and its scores."""
+
+    id: str
+    kind: str
+    question: str
+    should_abstain: bool
+    answer: dict[str, Any]
+    scores: Scores
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> CaseResult:
+        return CaseResult(d["id"], d["kind"], d["question"], d["should_abstain"], d["answer"], _nans(d["scores"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A whole run: overall and per-kind means, every case, and who judged support."""
+
+    model: str
+    cases: int
+    seconds: float
+    overall: Scores
+    per_kind: dict[str, Scores]
+    rows: tuple[CaseResult, ...]
+    judge: str = "the project's verifier"
+    judge_agreement: dict[str, float] | None = None
+    verifier_on_labels: float | None = None  # the verifier's held-out accuracy on the labelled set
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: NaN ('nothing to judge') becomes null."""
+        d = asdict(self)
+        d["summary"] = {"overall": d.pop("overall"), "per_kind": d.pop("per_kind")}
+        return _no_nan(d)
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> Report:
+        s = d["summary"]
+        return Report(
+            model=d["model"],
+            cases=d["cases"],
+            seconds=d["seconds"],
+            overall=_nans(s["overall"]),
+            per_kind={k: _nans(v) for k, v in s["per_kind"].items()},
+            rows=tuple(CaseResult.from_dict(r) for r in d["rows"]),
+            judge=d.get("judge", "the project's verifier"),
+            judge_agreement=d.get("judge_agreement"),
+            verifier_on_labels=d.get("verifier_on_labels"),
+        )
+
+
+def _nans(d: Mapping[str, float | None]) -> Scores:
+    return {k: NAN if v is None else float(v) for k, v in d.items()}
+
+
+def _no_nan(v: Any) -> Any:
+    """NaN is not JSON: write null for 'nothing to judge'."""
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _no_nan(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_no_nan(x) for x in v]
+    return v
+
+
+def run_cases(
+    pipe: Pipeline,
+    cases: Sequence[Case],
+    supports: SupportFn,
+    *,
+    model: str | None = None,
+    second: SupportFn | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Report:
+    """Ask every case (with its history), score it with `supports`, and compare with `second`."""
+    root = pipe.settings.root
+    rows: list[CaseResult] = []
+    results: list[tuple[Case, Answer]] = []
+    verdicts_a: list[bool] = []
+    verdicts_b: list[bool] = []
+    t0 = time.perf_counter()
+    for i, case in enumerate(cases):
+        if progress:
+            progress(i, len(cases), case.id)
+        a = pipe.ask(case.question, model=model, history=case.history)
+        results.append((case, a))
+        if second is not None:
+            for st in a.statements:
+                verdicts_a.append(supports(st.text, st.citations))
+                verdicts_b.append(second(st.text, st.citations))
+        scores = score_case(case, a, supports, root)
+        rows.append(CaseResult(case.id, case.kind, case.question, case.should_abstain, a.to_dict(), scores))
+    if progress:
+        progress(len(cases), len(cases), "")
+    overall, per_kind = aggregate([(r.kind, r.scores) for r in rows])
+    overall.update(abstention(results))
+    return Report(
+        model=results[0][1].model if results else "",
+        cases=len(rows),
+        seconds=time.perf_counter() - t0,
+        overall=overall,
+        per_kind=per_kind,
+        rows=tuple(rows),
+        judge_agreement=agreement(verdicts_a, verdicts_b) if second is not None else None,
+    )
