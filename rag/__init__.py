@@ -10,7 +10,8 @@ Heavy libraries load on first use, so `import rag` is fast.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rag.errors import RagError
 from rag.settings import Settings
@@ -37,7 +38,15 @@ def get_pipeline(settings: Settings | None = None) -> Pipeline:
         return _pipelines[key]
 
 
-def answer(question: str, *, settings: Settings | None = None, **kwargs: Any) -> Answer:
+def answer(
+    question: str,
+    *,
+    settings: Settings | None = None,
+    sources: Sequence[str] | None = None,
+    model: str | None = None,
+    top: int | None = None,
+    history: Sequence[tuple[str, str]] = (),
+) -> Answer:
     """Answer `question` from the indexed articles, citing file and passage for every statement.
 
     Builds the index from the corpus folder first if there is none.
@@ -45,7 +54,10 @@ def answer(question: str, *, settings: Settings | None = None, **kwargs: Any) ->
     Args:
         question: the question.
         settings: overrides; default `Settings()` (environment `RAG_*`).
-        **kwargs: `sources`, `model`, `top`, as for `Pipeline.stream`.
+        sources: only these indexed articles (paths as indexed, or file paths).
+        model: 'default', 'fast' or a GGUF path.
+        top: passages to draw from (1-20).
+        history: earlier (question, answer) turns, for follow-up questions.
 
     Returns:
         The `Answer`; `to_dict()` gives the JSON contract.
@@ -55,4 +67,4 @@ def answer(question: str, *, settings: Settings | None = None, **kwargs: Any) ->
     """
     pipe = get_pipeline(settings)
     pipe.ensure_index()
-    return pipe.ask(question, **kwargs)
+    return pipe.ask(question, sources=sources, model=model, top=top, history=history)

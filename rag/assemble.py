@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rag.checking import Checked
 from rag.citations import answer_text
@@ -66,21 +67,27 @@ class Draft:
     notes: tuple[str, ...] = ()
 
 
-def abstain(draft: Draft, why: str, rejected: Sequence[Statement] = ()) -> Answer:
-    """The abstention: no statements, the reason first among the notes."""
+def _answer(
+    draft: Draft, text: str, statements: tuple[Statement, ...], rejected: Sequence[Statement], **kw: Any
+) -> Answer:
     return Answer(
         question=draft.question,
         standalone_question=draft.standalone,
-        text=ABSTAIN_TEXT,
-        statements=(),
-        abstained=True,
+        text=text,
+        statements=statements,
+        abstained=not statements,
         passages=draft.passages,
         model=draft.model,
         timings=dict(draft.timings),
         prompt_tokens=draft.prompt_tokens,
         rejected_statements=tuple(rejected),
-        notes=(why, *draft.notes),
+        **kw,
     )
+
+
+def abstain(draft: Draft, why: str, rejected: Sequence[Statement] = ()) -> Answer:
+    """The abstention: no statements, the reason first among the notes."""
+    return _answer(draft, ABSTAIN_TEXT, (), rejected, notes=(why, *draft.notes))
 
 
 def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool) -> Answer:
@@ -97,17 +104,4 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
     date = as_of(draft.standalone or draft.question, statements)
     if date is not None:
         text = f"As of {date}: {text}" if date != "undated" else f"As of the cited (undated) articles: {text}"
-    return Answer(
-        question=draft.question,
-        standalone_question=draft.standalone,
-        text=text,
-        statements=statements,
-        abstained=False,
-        passages=draft.passages,
-        model=draft.model,
-        timings=dict(draft.timings),
-        prompt_tokens=draft.prompt_tokens,
-        rejected_statements=tuple(rejected),
-        as_of=date,
-        notes=draft.notes,
-    )
+    return _answer(draft, text, statements, rejected, as_of=date, notes=draft.notes)

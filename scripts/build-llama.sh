@@ -11,12 +11,13 @@
 # a cached wheel is only ever installed on a CPU that has every instruction it was built with.
 # The generic CPU_REPACK buffer (Q4_K re-laid out for the AVX2 kernels) stays on.
 # Override with RAG_LLAMA_CMAKE_ARGS (e.g. "-DGGML_CUDA=on"); `rag doctor` reports what is installed.
-# Usage: scripts/build-llama.sh PYTHON
+# Usage: scripts/build-llama.sh PYTHON      (build if needed, install into PYTHON's environment)
+#        scripts/build-llama.sh --print     (print "LEVEL: FLAGS" for this CPU; RAG_CPUINFO names the file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VPY=${1:-.venv/bin/python}
 VERSION=0.3.36
-CPU_FLAGS=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+CPU_FLAGS=" $(grep -m1 '^flags' "${RAG_CPUINFO:-/proc/cpuinfo}" 2>/dev/null | cut -d: -f2) "
 LEVEL=custom
 ARGS=${RAG_LLAMA_CMAKE_ARGS:-}
 if [ -z "$ARGS" ]; then
@@ -32,6 +33,10 @@ if [ -z "$ARGS" ]; then
     echo "error: this CPU lacks AVX2/FMA/F16C/BMI2, which the llama.cpp build needs; set RAG_LLAMA_CMAKE_ARGS" \
          "to flags it supports (e.g. \"-DGGML_NATIVE=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF\")." >&2
     exit 2
+fi
+if [ "$VPY" = "--print" ]; then
+    echo "$LEVEL: $ARGS"
+    exit 0
 fi
 KEY=$(printf '%s|%s' "$VERSION" "$ARGS" | sha256sum | cut -c1-16)
 WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/cited-rag/wheels/llama-cpp-python-$VERSION-$KEY"

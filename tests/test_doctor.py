@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import textwrap
 import types
@@ -261,3 +262,39 @@ def test_ensure_runs_checks_once_then_trusts_the_stamp(tmp_path: Path, monkeypat
     assert len(stamps) == 1 and json.loads(stamps[0].read_text())["ok"] is True
     doctor.ensure_runs(model, setting="off", n_threads=0, cache_dir=tmp_path)  # another setting: checked again
     assert calls == ["auto", "off"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "level"),
+    [
+        # Sapphire Rapids: AMX and AVX-512 -> the AVX-512 level, which compiles no AMX code.
+        (
+            "fpu sse4_2 avx avx2 fma f16c bmi2 avx512f avx512bw avx512vl avx512vbmi avx512_vnni avx512_bf16 amx_tile amx_int8 amx_bf16",
+            "avx512",
+        ),
+        # Skylake-X: AVX-512 without VNNI/VBMI/BF16 -> AVX2.
+        ("fpu sse4_2 avx avx2 fma f16c bmi2 avx512f avx512bw avx512vl", "avx2"),
+        ("fpu sse4_2 avx avx2 fma f16c bmi2", "avx2"),  # Haswell
+    ],
+)
+def test_the_build_script_picks_the_highest_level_the_cpu_has(tmp_path: Path, flags: str, level: str) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    env = {"PATH": "/usr/bin:/bin", "RAG_CPUINFO": str(cpuinfo)}
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "build-llama.sh"), "--print"], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    name, args = out.stdout.strip().split(": ", 1)
+    assert name == level and args.split() == _levels()[level][1]
+    assert "-DGGML_AMX_INT8=OFF" in args
+
+
+def test_the_build_script_refuses_a_cpu_without_avx2(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("flags\t\t: fpu sse4_2 avx\n")
+    env = {"PATH": "/usr/bin:/bin", "RAG_CPUINFO": str(cpuinfo)}
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "build-llama.sh"), "--print"], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 2 and "RAG_LLAMA_CMAKE_ARGS" in out.stderr
