@@ -20,7 +20,10 @@ from rag.citations import answer_text
 from rag.types import Answer, Passage, Statement
 
 ABSTAIN_TEXT = "The indexed articles do not answer this question."
-_ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|remain|remaining)\b", re.I)
+# Words that ask about the present. Not "remain": "How many doctors remain?" is asked of the
+# articles, and an "As of" on every such answer is noise.
+_ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|any ?more)\b", re.I)
+UNDATED_NOTE = "the question asks about the present, and the cited articles carry no date"
 
 
 class Reveal:
@@ -46,12 +49,17 @@ class Reveal:
         self._held.clear()
 
 
+def about_now(question: str) -> bool:
+    """Whether the question asks about the present ("now", "still", "latest", ...)."""
+    return _ABOUT_NOW.search(question) is not None
+
+
 def as_of(question: str, statements: Sequence[Statement]) -> str | None:
-    """For a question about the present, the date of the newest cited article ('undated' if none)."""
-    if not _ABOUT_NOW.search(question):
+    """For a question about the present, the date of the newest cited article; else None."""
+    if not about_now(question):
         return None
     dates = sorted({c.date for st in statements for c in st.citations if c.date})
-    return dates[-1] if dates else "undated"
+    return dates[-1] if dates else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +109,11 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
         return abstain(draft, "the supported statements do not address the question", [*rejected, *unanswered])
     statements = tuple(c.statement for c in kept)
     text, _ = answer_text(statements)
-    date = as_of(draft.standalone or draft.question, statements)
+    question = draft.standalone or draft.question
+    date = as_of(question, statements)
+    notes = draft.notes
     if date is not None:
-        text = f"As of {date}: {text}" if date != "undated" else f"As of the cited (undated) articles: {text}"
-    return _answer(draft, text, statements, rejected, as_of=date, notes=draft.notes)
+        text = f"As of {date}: {text}"
+    elif about_now(question):
+        notes = (UNDATED_NOTE, *notes)
+    return _answer(draft, text, statements, rejected, as_of=date, notes=notes)

@@ -44,11 +44,20 @@ def test_abstains_when_no_supported_statement_addresses_the_question() -> None:
 
 def test_as_of_only_for_questions_about_the_present() -> None:
     assert as_of("How many doctors are there now?", [GOOD, ALSO]) == "2016-10-03"  # the newest cited date
-    assert as_of("How many doctors are still there?", [Statement("x", (C_UNDATED,))]) == "undated"
+    assert as_of("How many doctors are still there?", [Statement("x", (C_UNDATED,))]) is None
     assert as_of("How many doctors were there?", [GOOD]) is None
+    assert as_of("How many doctors remain in Aleppo?", [GOOD]) is None  # asked of the articles
     now = Draft("How many doctors are there now?", None, (), "m", {})
     a = assemble(now, [Checked(GOOD, True), Checked(ALSO, True)], remove_unverified=True)
     assert a.text.startswith("As of 2016-10-03: Only 30 doctors remain. [1]") and a.as_of == "2016-10-03"
+
+
+def test_an_undated_answer_about_now_gets_a_note_not_a_prefix() -> None:
+    now = Draft("Is the M10 hospital still open?", None, (), "m", {})
+    undated = Statement("The hospital was hit.", (C_UNDATED,), verified=True)
+    a = assemble(now, [Checked(undated, True)], remove_unverified=True)
+    assert a.text == "The hospital was hit. [1]" and a.as_of is None
+    assert a.notes == ("the question asks about the present, and the cited articles carry no date",)
 
 
 def test_as_of_reads_the_standalone_question() -> None:

@@ -56,9 +56,9 @@ def test_answer_cites_exact_passage(make_pipeline, settings) -> None:
         c.quote
         == "The Syrian American Medical Society (SAMS) charity group said this week in a statement that only 30 doctors remained inside."
     )
-    # "remain" asks about the present: the answer says from when it speaks (002 has no date).
-    assert a.text == "As of the cited (undated) articles: SAMS said only 30 doctors remained inside. [1]"
-    assert a.as_of == "undated"
+    # "remain" is asked of the articles, not of the present: no "As of".
+    assert a.text == "SAMS said only 30 doctors remained inside. [1]"
+    assert a.as_of is None
     _check_contract(a, settings.root)
     # The prompt holds numbered sentences, not whole chunks, and the question.
     user = gen.prompts[0][-1]["content"]

@@ -116,8 +116,7 @@ def answer_html(a: Answer) -> str:
     numbers = number_citations(a.statements)
     body = " ".join(statement_html(st, numbers) for st in a.statements)
     if a.as_of:
-        when = "the cited (undated) articles" if a.as_of == "undated" else a.as_of
-        body = f'<span class="as-of">As of {esc(when)}:</span> {body}'
+        body = f'<span class="as-of">As of {esc(a.as_of)}:</span> {body}'
     return (
         f'<div class="answer">{rewritten}<p>{body}</p>{sources_html(numbers)}'
         f"{rejected_html(a.rejected_statements)}</div>"
