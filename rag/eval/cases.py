@@ -6,7 +6,23 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("single_fact", "multi_source", "conflicting", "numeric", "quote", "follow_up", "unanswerable", "adversarial")
+KINDS = (
+    "single_fact",
+    "multi_source",
+    "conflicting",
+    "numeric",
+    "quote",
+    "follow_up",
+    "unanswerable",
+    "adversarial",
+    # Traps for the verifier and the abstention rule (issue "trust every shown statement").
+    "false_premise",
+    "attribution",
+    "role_trap",
+    "merge_trap",
+    "bent_figure",
+)
+CI_KINDS = KINDS[:8]  # the kinds `rag eval --ci` covers
 CASES_FILE = Path(__file__).resolve().parent.parent.parent / "tests" / "eval" / "cases.jsonl"
 
 
