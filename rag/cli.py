@@ -218,6 +218,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from rag.calibrate import held_out_accuracy
 
         report = replace(report, verifier_on_labels=held_out_accuracy(pipe.embedder, judge, root=settings.root))
+    from rag.eval.labels import load_labels, score
+
+    hand = score([r.answer for r in report.rows], load_labels())
+    report = replace(report, hand_labels=hand.to_dict())
     out = Path(args.out)
     write_report(report, out)
     print(markdown(report).split("## Worst")[0])

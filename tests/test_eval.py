@@ -178,3 +178,40 @@ def test_support_labels_are_valid() -> None:
 @pytest.mark.parametrize("kind", CI_KINDS)
 def test_every_kind_is_in_the_ci_subset(kind: str) -> None:
     assert any(c.kind == kind and c.ci for c in load_cases(CASES))
+
+
+def test_hand_labels_score_precision_of_shown_and_recall_of_supported(tmp_path: Path) -> None:
+    from rag.eval.labels import key_of, load_labels, score
+
+    cite = {"source": SRC, "start": S30, "end": S30 + len(Q30), "quote": Q30}
+    rows = [
+        {"statement": "Only 30 doctors remain.", "citations": [cite], "label": "supported"},
+        {"statement": "Thirty nurses remain.", "citations": [cite], "label": "not_supported", "pattern": "other"},
+        {"statement": "SAMS said 30 doctors remained.", "citations": [cite], "label": "supported"},
+        {"statement": "Unread.", "citations": [cite], "label": None},
+    ]
+    path = tmp_path / "labels.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    labels = load_labels(path)
+    assert len(labels) == 3  # the unlabelled row is not a label
+    assert key_of("  only 30 DOCTORS remain.", [cite]) in labels  # case and spacing do not matter
+    answers = [
+        {
+            "statements": [
+                {"text": "Only 30 doctors remain.", "citations": [cite]},
+                {"text": "Thirty nurses remain.", "citations": [cite]},
+                {"text": "Never labelled.", "citations": [cite]},
+            ],
+            "rejected_statements": [{"text": "SAMS said 30 doctors remained.", "citations": [cite]}],
+        }
+    ]
+    s = score(answers, labels)
+    # Shown and labelled: one supported, one not -> precision 1/2. Supported: two, one shown -> recall 1/2.
+    assert (s.shown_precision, s.supported_recall) == (0.5, 0.5)
+    assert (s.shown_labelled, s.shown_unlabelled, s.rejected_labelled) == (2, 1, 1)
+    assert s.not_supported_shown == ("Thirty nurses remain.",)
+    assert s.to_dict()["judge"].startswith("hand labels")
+    other_spans = [{**cite, "start": 0}]
+    assert math.isnan(
+        score([{"statements": [{"text": "Only 30 doctors remain.", "citations": other_spans}]}], labels).shown_precision
+    )

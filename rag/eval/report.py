@@ -27,6 +27,13 @@ def markdown(report: Report) -> str:
         lines.append(f"| judge agreement (kappa) | {_f(ja['agreement'])} ({_f(ja['kappa'])}, n={ja['n']:.0f}) |")
     if report.verifier_on_labels is not None:
         lines.append(f"| verifier accuracy on labelled set (held-out) | {_f(report.verifier_on_labels)} |")
+    if report.hand_labels is not None:
+        h = report.hand_labels
+        lines.append(
+            f"| shown statements supported, by hand labels | {_f(h['shown_precision'])} "
+            f"({h['shown_labelled']} labelled, {h['shown_unlabelled']} not) |"
+        )
+        lines.append(f"| supported statements shown, by hand labels | {_f(h['supported_recall'])} |")
     lines += ["", "## Per kind", "", "| kind | cases | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
     for kind, m in report.per_kind.items():
         lines.append(f"| {kind} | {m['cases']:.0f} | " + " | ".join(_f(m[c]) for c in cols) + " |")

@@ -43,6 +43,7 @@ class Report:
     judge: str = "the project's verifier"
     judge_agreement: dict[str, float] | None = None
     verifier_on_labels: float | None = None  # the verifier's held-out accuracy on the labelled set
+    hand_labels: dict[str, Any] | None = None  # precision/recall of shown statements by hand labels
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: NaN ('nothing to judge') becomes null."""
@@ -63,6 +64,7 @@ class Report:
             judge=d.get("judge", "the project's verifier"),
             judge_agreement=d.get("judge_agreement"),
             verifier_on_labels=d.get("verifier_on_labels"),
+            hand_labels=d.get("hand_labels"),
         )
 
 
