@@ -183,6 +183,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         old, new = (Report.from_dict(json.loads(Path(p).read_text(encoding="utf-8"))) for p in args.compare)
         print(compare(old, new))
         return 0
+    if args.hand_labels:
+        from rag.eval.labels import load_labels, score
+
+        saved = Report.from_dict(json.loads(Path(args.hand_labels).read_text(encoding="utf-8")))
+        print(json.dumps(score([r.answer for r in saved.rows], load_labels()).to_dict(), indent=1))
+        return 0
     from rag.pipeline import Pipeline
 
     settings = _settings(args)
@@ -300,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--min", action="append", metavar="METRIC=VALUE", help="fail (exit 1) under this value")
     sp.add_argument("--judge2", help="second judge: 'llm' (the local model alone) or an OpenAI-compatible URL")
     sp.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two report.json files")
+    sp.add_argument("--hand-labels", metavar="REPORT", help="score a report.json's statements by the hand labels")
     sp.add_argument("--no-labels", action="store_true", help="skip the verifier's accuracy on the labelled set")
     sp.add_argument("--quiet", action="store_true")
     common(sp)

@@ -215,3 +215,22 @@ def test_hand_labels_score_precision_of_shown_and_recall_of_supported(tmp_path: 
     assert math.isnan(
         score([{"statements": [{"text": "Only 30 doctors remain.", "citations": other_spans}]}], labels).shown_precision
     )
+
+
+def test_answer_labels_are_hand_labels_of_exact_quotes() -> None:
+    from rag.eval.labels import LABELS_FILE, PATTERNS
+
+    rows = [json.loads(line) for line in LABELS_FILE.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 120 and len({r["id"] for r in rows}) == len(rows)
+    cases = {c.id for c in load_cases(CASES)}
+    for r in rows:
+        assert r["case"] in cases, r["id"]
+        assert r["label"] in ("supported", "not_supported"), r["id"]
+        assert (r["pattern"] in PATTERNS) if r["label"] == "not_supported" else r["pattern"] is None, r["id"]
+        assert r["labelled_by"].startswith("a person"), r["id"]
+        for c in r["citations"]:
+            assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"], r["id"]
+    # Both kinds of error the issue names occur, shown and rejected.
+    assert Counter(r["pattern"] for r in rows if r["label"] == "not_supported") >= Counter(
+        {"role_swap": 2, "merged_claim": 3, "bent_figure": 1}
+    )
