@@ -6,6 +6,7 @@ Names, numbers and dates need exact matching that embeddings blur, so numbers ar
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -177,6 +178,9 @@ class BM25Index:
     def __init__(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import, which prints "DEBUG: Building index from
+        # tokens" to every user of `rag`; its messages follow the application's level instead.
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
         self.ids = list(ids)
         self._retriever: Any = None
         if self.ids:

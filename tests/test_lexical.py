@@ -28,3 +28,24 @@ def test_bm25_finds_the_document_with_the_rare_number() -> None:
     assert [i for i, _ in idx.search("doctor", k=3)] == ["a"]  # stemmed match; zero scores dropped
     assert idx.search("the of", k=3) == []  # nothing but stopwords
     assert BM25Index([], []).search("doctors", k=3) == []
+
+
+def test_bm25s_does_not_print_debug_lines_to_users() -> None:
+    import logging
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    root = logging.getLogger()
+    handler, level = Keep(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    try:
+        BM25Index(["a"], ["Only 30 doctors remained."]).search("doctors", k=1)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert [r.getMessage() for r in records if r.name.startswith("bm25s")] == []
