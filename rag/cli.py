@@ -194,6 +194,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings(args)
     pipe = Pipeline(settings)
     pipe.ensure_index()
+    if args.verify_labels:
+        result = judges.verifier_on_hand_labels(pipe)
+        print(json.dumps(result, indent=1))
+        return 0
     cases = load_cases(Path(args.cases))
     if args.ci:
         cases = [c for c in cases if c.ci]
@@ -307,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--judge2", help="second judge: 'llm' (the local model alone) or an OpenAI-compatible URL")
     sp.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two report.json files")
     sp.add_argument("--hand-labels", metavar="REPORT", help="score a report.json's statements by the hand labels")
+    sp.add_argument(
+        "--verify-labels", action="store_true", help="the verifier's verdicts on the hand-labelled statements"
+    )
     sp.add_argument("--no-labels", action="store_true", help="skip the verifier's accuracy on the labelled set")
     sp.add_argument("--quiet", action="store_true")
     common(sp)

@@ -314,3 +314,44 @@ def test_a_source_may_be_given_as_a_file_path(make_pipeline) -> None:
     full = str(pipe.settings.root / "corpus" / "003_73409a38bcdb9fa2.txt")
     found = pipe.retrieve("How many doctors remain in eastern Aleppo?", sources=[full])
     assert {p.chunk.source for p in found.passages} == {"corpus/003_73409a38bcdb9fa2.txt"}
+
+
+def test_the_verifier_is_scored_against_hand_labels(make_pipeline, tmp_path) -> None:
+    from rag.eval.judges import verifier_on_hand_labels
+
+    pipe, _ = make_pipeline("{}")
+    pipe.index()
+    src = "corpus/002_75629192de6a8d8b.txt"
+    raw = (pipe.settings.root / src).read_text(encoding="utf-8")
+    quote = "The Syrian American Medical Society (SAMS) charity group said this week in a statement that only 30 doctors remained inside."
+    cite = {"source": src, "start": raw.index(quote), "end": raw.index(quote) + len(quote), "quote": quote}
+    rows = [
+        {
+            "id": "a",
+            "statement": "SAMS said only 30 doctors remained inside.",
+            "citations": [cite],
+            "label": "supported",
+            "pattern": None,
+        },
+        # The verifier rejects the wrong number; the person agrees.
+        {
+            "id": "b",
+            "statement": "SAMS said only 45 doctors remained inside.",
+            "citations": [cite],
+            "label": "not_supported",
+            "pattern": "other",
+        },
+        # A person says no where the verifier says yes: one disagreement, a false positive.
+        {
+            "id": "c",
+            "statement": "SAMS said only 30 doctors remained inside the city.",
+            "citations": [cite],
+            "label": "not_supported",
+            "pattern": "overreach",
+        },
+    ]
+    path = tmp_path / "labels.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = verifier_on_hand_labels(pipe, path)
+    assert (out["precision"], out["recall"], out["n"]) == (0.5, 1.0, 3)
+    assert [d["id"] for d in out["disagreements"]] == ["c"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from rag.eval.metrics import SupportFn
 from rag.pipeline import Pipeline
@@ -30,6 +31,40 @@ def verifier_support(pipe: Pipeline) -> SupportFn:
         return verifier.check(statement, Evidence.of(cites, context=context)).supported
 
     return supports
+
+
+def verifier_on_hand_labels(pipe: Pipeline, path: Path | None = None) -> dict[str, object]:
+    """The verifier's support check, as the pipeline runs it, against the hand labels of real statements.
+
+    Precision/recall/accuracy of "supported" by the verifier, judged by the people's labels, with
+    the statements it gets wrong and the error pattern of each. No answer is generated: the
+    labelled statements are checked against their own citations.
+    """
+    from rag.calibrate import metrics
+    from rag.eval.labels import LABELS_FILE, labelled_rows
+
+    titles = {source: doc.title for source, doc in pipe.documents().items()}
+    supports = verifier_support(pipe)
+    pred: list[bool] = []
+    gold: list[bool] = []
+    wrong: list[dict[str, object]] = []
+    for r in labelled_rows(path or LABELS_FILE):
+        cites = [
+            Citation(c["source"], c["start"], c["end"], c["quote"], titles.get(c["source"], ""), None, None)
+            for c in r["citations"]
+        ]
+        verdict = supports(r["statement"], cites)
+        label = r["label"] == "supported"
+        pred.append(verdict)
+        gold.append(label)
+        if verdict != label:
+            wrong.append({"id": r["id"], "statement": r["statement"], "label": r["label"], "pattern": r["pattern"]})
+    return {
+        "judge of the figures": "hand labels (tests/eval/answer_labels.jsonl)",
+        "checked": "the verifier's support check (exact checks, similarity, model judge), without the relevance gate",
+        **metrics(pred, gold),
+        "disagreements": wrong,
+    }
 
 
 def llm_support(judge: Judge, threshold: float = 0.5) -> SupportFn:

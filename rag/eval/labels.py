@@ -64,6 +64,14 @@ def load_labels(path: Path = LABELS_FILE) -> dict[Key, bool]:
     return out
 
 
+def labelled_rows(path: Path = LABELS_FILE) -> list[dict[str, Any]]:
+    """The labelled rows of the file (statement, citations, label, pattern, ...)."""
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r.get("label") in ("supported", "not_supported")]
+
+
 def score(answers: Sequence[Mapping[str, Any]], labels: Mapping[Key, bool]) -> HandLabelScore:
     """Precision of shown and recall of supported statements over answers' JSON contracts."""
     shown: list[bool] = []
