@@ -26,6 +26,11 @@ _ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest
 UNDATED_NOTE = "the question asks about the present, and the cited articles carry no date"
 
 
+def removed(st: Statement, *, remove_unverified: bool) -> bool:
+    """Whether verification takes this statement out of the answer (`RAG_VERIFY_MODE=remove`)."""
+    return st.verified is False and remove_unverified
+
+
 class Reveal:
     """Statements to show while the answer streams: held until one is relevant, never twice."""
 
@@ -37,7 +42,7 @@ class Reveal:
     def offer(self, checked: Checked) -> Iterator[Statement]:
         """The statements that may be shown now that `checked` is known."""
         st = checked.statement
-        if st.verified is False and self.remove_unverified:
+        if removed(st, remove_unverified=self.remove_unverified):
             return
         self._held.append(st)
         if not (checked.relevant or self.shown):
@@ -100,8 +105,8 @@ def abstain(draft: Draft, why: str, rejected: Sequence[Statement] = ()) -> Answe
 
 def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool) -> Answer:
     """Answer with the kept statements, or abstain when none is supported or none is relevant."""
-    kept = [c for c in checked if not (c.statement.verified is False and remove_unverified)]
-    rejected = [c.statement for c in checked if c.statement.verified is False and remove_unverified]
+    kept = [c for c in checked if not removed(c.statement, remove_unverified=remove_unverified)]
+    rejected = [c.statement for c in checked if removed(c.statement, remove_unverified=remove_unverified)]
     if not kept:
         return abstain(draft, "no statement the sources support", rejected)
     if not any(c.relevant for c in kept):

@@ -234,12 +234,11 @@ class Pipeline:
             UnknownSourceError: a source is not an indexed article.
             IndexMissingError, IndexCorruptError, IndexBusyError.
         """
-        found, _ = self._retrieve(question, top=top, sources=sources)
+        found, _ = self._retrieve(question, top=validate_top(top, default=self.settings.top_passages), sources=sources)
         return found
 
-    def _retrieve(self, question: str, *, top: int | None, sources: Sequence[str] | None) -> tuple[Retrieval, Manifest]:
+    def _retrieve(self, question: str, *, top: int, sources: Sequence[str] | None) -> tuple[Retrieval, Manifest]:
         s = self.settings
-        k = validate_top(top, default=s.top_passages)
         with index_lock(s.index_path, exclusive=False, timeout=s.lock_timeout_s):
             if not self.has_index():
                 raise IndexMissingError("No index yet: run `rag index` (or `rag ask`, which builds it).")
@@ -247,7 +246,7 @@ class Pipeline:
             chosen = validate_sources(sources, manifest.documents, root=s.root) if sources else None
             found = retriever.retrieve(
                 question,
-                top=k,
+                top=top,
                 dense_k=s.dense_k,
                 lexical_k=s.lexical_k,
                 rrf_k=s.rrf_k,
@@ -297,7 +296,7 @@ class Pipeline:
         """
         s = self.settings
         original = validate_question(question, max_chars=s.max_question_chars)
-        validate_top(top, default=s.top_passages)
+        k = validate_top(top, default=s.top_passages)  # before any model call
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         q = original
@@ -307,7 +306,7 @@ class Pipeline:
             timings["rewrite_s"] = time.perf_counter() - t0
         standalone = q if q != original else None
         yield Stage("retrieving")
-        found, manifest = self._retrieve(q, top=top, sources=sources)
+        found, manifest = self._retrieve(q, top=k, sources=sources)
         timings["retrieve_s"] = time.perf_counter() - t0
         gen = self.generator(model)
         if not found.passages or (found.best_dense < s.min_relevance and found.lexical_hits == 0):

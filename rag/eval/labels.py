@@ -50,26 +50,17 @@ class HandLabelScore:
         return d
 
 
-def load_labels(path: Path = LABELS_FILE) -> dict[Key, bool]:
-    """{statement key: supported} for every labelled row; unlabelled rows are left out."""
-    if not path.exists():
-        return {}
-    out: dict[Key, bool] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if row.get("label") in ("supported", "not_supported"):
-            out[key_of(row["statement"], row["citations"])] = row["label"] == "supported"
-    return out
-
-
 def labelled_rows(path: Path = LABELS_FILE) -> list[dict[str, Any]]:
     """The labelled rows of the file (statement, citations, label, pattern, ...)."""
     if not path.exists():
         return []
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in rows if r.get("label") in ("supported", "not_supported")]
+
+
+def load_labels(path: Path = LABELS_FILE) -> dict[Key, bool]:
+    """{statement key: supported} for every labelled row; unlabelled rows are left out."""
+    return {key_of(r["statement"], r["citations"]): r["label"] == "supported" for r in labelled_rows(path)}
 
 
 def score(answers: Sequence[Mapping[str, Any]], labels: Mapping[Key, bool]) -> HandLabelScore:
