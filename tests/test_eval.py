@@ -234,3 +234,19 @@ def test_answer_labels_are_hand_labels_of_exact_quotes() -> None:
     assert Counter(r["pattern"] for r in rows if r["label"] == "not_supported") >= Counter(
         {"role_swap": 2, "merged_claim": 3, "bent_figure": 1}
     )
+
+
+def test_support_is_asked_once_per_statement_and_spans() -> None:
+    from rag.eval.run import remembered
+
+    calls: list[str] = []
+
+    def judge(statement: str, cites) -> bool:
+        calls.append(statement)
+        return supports(statement, cites)
+
+    ask = remembered(judge)
+    assert ask("Only 30 doctors remain.", [C30]) is True
+    assert ask("Only 30 doctors remain.", [C30]) is True
+    assert ask("Only 30 doctors remain.", [CX]) is False  # other spans: asked again
+    assert calls == ["Only 30 doctors remain.", "Only 30 doctors remain."]

@@ -11,7 +11,7 @@ from typing import Any
 from rag.eval.cases import Case
 from rag.eval.metrics import NAN, Scores, SupportFn, abstention, aggregate, agreement, score_case
 from rag.pipeline import Pipeline
-from rag.types import Answer
+from rag.types import Answer, Citation
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,20 @@ def _no_nan(v: Any) -> Any:
     return v
 
 
+def remembered(supports: SupportFn) -> SupportFn:
+    """`supports` asked once per (statement, cited spans): citation recall, citation precision and
+    the judge agreement ask about the same statements, and a judge call costs about a second."""
+    seen: dict[tuple[str, tuple[tuple[str, int, int], ...]], bool] = {}
+
+    def ask(statement: str, cites: Sequence[Citation]) -> bool:
+        key = (statement, tuple((c.source, c.start, c.end) for c in cites))
+        if key not in seen:
+            seen[key] = supports(statement, cites)
+        return seen[key]
+
+    return ask
+
+
 def run_cases(
     pipe: Pipeline,
     cases: Sequence[Case],
@@ -93,6 +107,7 @@ def run_cases(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> Report:
     """Ask every case (with its history), score it with `supports`, and compare with `second`."""
+    supports = remembered(supports)
     root = pipe.settings.root
     rows: list[CaseResult] = []
     results: list[tuple[Case, Answer]] = []
