@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.citations import RawStatement, SourceTexts, resolve
-from rag.embeddings import Embedder
 from rag.prompting import SourceLine
 from rag.types import Statement
 from rag.verify import Verifier, addresses_question, contexts, lexical_support
@@ -32,7 +31,6 @@ class StatementChecker:
     def __init__(
         self,
         verifier: Verifier,
-        embedder: Embedder,
         *,
         question: str,
         texts: SourceTexts,
@@ -42,7 +40,6 @@ class StatementChecker:
         context_chars: int,
     ) -> None:
         self.verifier = verifier
-        self.embedder = embedder
         self.question = question
         self.texts = texts
         self.lines = lines
@@ -60,7 +57,7 @@ class StatementChecker:
             if v.verified is False:
                 v = self.repair(v)
             evidence = " ".join([*(c.title for c in v.citations), *self._context(v), *(c.quote for c in v.citations)])
-            score = addresses_question(self.question, v.text, evidence, self.embedder)
+            score = addresses_question(self.question, v.text, evidence, self.verifier.embedder)
             self._done[key] = Checked(v, score >= self.relevance_threshold)
             self.seconds += time.perf_counter() - t
         return self._done[key]

@@ -354,7 +354,6 @@ class Pipeline:
         s = self.settings
         return StatementChecker(
             self.verifier(model),
-            self.embedder,
             question=question,
             texts=texts,
             lines=lines,

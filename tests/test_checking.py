@@ -34,7 +34,6 @@ def _checker(tmp_path: Path, question: str) -> tuple[StatementChecker, CountingV
     verifier = CountingVerifier()
     check = StatementChecker(
         verifier,
-        FakeEmbedder(),
         question=question,
         texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
         lines=LINES,
