@@ -26,10 +26,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from rag.errors import NativeCrashError
-from rag.generation import ExtraBuffers, build_features, use_extra_buffers
+from rag.generation import build_features, use_extra_buffers
+from rag.settings import ExtraBuffers
 
 # The instruction sets that decide which llama.cpp kernels can run (names as in /proc/cpuinfo).
 CPU_FLAGS = (
@@ -380,7 +381,7 @@ def _child(model_path: str, setting: str, n_threads: int, prompt_tokens: int, ge
     def emit(**kv: Any) -> None:
         print(json.dumps(kv), flush=True)
 
-    if setting not in ("auto", "on", "off"):
+    if setting not in get_args(ExtraBuffers):
         raise SystemExit(f"extra buffers must be auto, on or off, not {setting!r}")
     mode = cast(ExtraBuffers, setting)
     info = system_info()

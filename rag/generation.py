@@ -20,12 +20,12 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from rag.errors import ModelError
+from rag.settings import ExtraBuffers
 
 Messages = list[dict[str, str]]
-ExtraBuffers = Literal["auto", "on", "off"]
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ExtraBuffers = Literal["auto", "on", "off"]  # llama.cpp weight repacking; see rag.generation.use_extra_buffers
 MAX_TOP = 20  # passages per question; the prompt budget, not this, bounds what the model reads
 
 
@@ -45,7 +46,7 @@ class Settings(BaseSettings):
     n_ctx: int = 4096
     n_threads: int = Field(0, description="CPU threads for llama.cpp; 0 = all cores.")
     n_gpu_layers: int = 0
-    llama_extra_buffers: Literal["auto", "on", "off"] = Field(
+    llama_extra_buffers: ExtraBuffers = Field(
         "auto",
         description="llama.cpp weight repacking: auto = off only in builds with AMX code (it crashes on Q4_K).",
     )
