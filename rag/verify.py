@@ -25,37 +25,11 @@ import numpy as np
 from rag.embeddings import Embedder
 from rag.errors import ModelError
 from rag.lexical import tokenize
+from rag.relations import NUMBER_WORDS as _NUM_WORDS
+from rag.relations import normalize as _norm
+from rag.relations import quotes_of, relation_check
 from rag.types import Citation, Statement
 
-_NUM_WORDS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
-_NUM_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
 _SCALE = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:(?:,|\s|\u00a0|\u202f)\d{3})+(?![\d])|\d+(?:\.\d+)?")
 _NUM_WORD = re.compile(
@@ -66,7 +40,6 @@ _NUM_WORD = re.compile(
     re.IGNORECASE,
 )
 _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s+(hundred|thousand|million|billion)\b", re.IGNORECASE)
-_QUOTE = re.compile(r"[“\"]([^”\"]{3,}?)[”\"]")
 _NAME = re.compile(r"\b(?:[A-Z][\w’'-]*\.?)(?:\s+(?:al-|de\s)?[A-Z][\w’'-]*)*")
 _NOT_NAMES = frozenset(
     [
@@ -158,20 +131,15 @@ def numbers_in(text: str) -> set[float]:
     return out
 
 
-def _norm(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("\u00a0", " ")
-    return " ".join(text.casefold().split())
-
-
-def quotes_in(text: str) -> list[str]:
-    return [q.strip(" ,.") for q in _QUOTE.findall(text) if len(q.split()) >= 2]
-
-
 def names_in(text: str) -> list[str]:
     """Capitalised words and runs (a cheap named-entity finder), without sentence-start words."""
     names = []
     for m in _NAME.finditer(text):
-        words = [w for w in m.group(0).replace("’", "'").split() if w.lower().strip(".") not in _NOT_NAMES]
+        words = [
+            w
+            for w in m.group(0).replace("’", "'").split()
+            if w.lower().strip(".") not in _NOT_NAMES and w.lower() not in _NUM_WORDS
+        ]
         words = [re.sub(r"'s$", "", w).strip(".,'") for w in words]
         run = " ".join(w for w in words if len(w) > 1)
         if run:
@@ -229,8 +197,29 @@ class Verdict:
     reason: str | None = None
 
 
+_DANGLING = frozenset(
+    ["a", "an", "the", "and", "or", "but", "of", "to", "that", "was", "were", "is", "are", "he", "she"]
+)
+
+
+def fragment(statement: str) -> str | None:
+    """Why the statement is a broken piece rather than a sentence ("and reiterated...", "...said he was")."""
+    words = statement.rstrip(" .!?”\"'’").split()
+    if len(words) < 3:
+        return "not a sentence: too short to state anything"
+    first = statement.lstrip("“\"‘'(")[:1]
+    if not (first.isupper() or first.isdigit()):
+        return "not a sentence: it starts mid-sentence"
+    if words[-1].casefold() in _DANGLING:
+        return "not a sentence: it stops mid-sentence"
+    return None
+
+
 def exact_check(statement: str, ev: Evidence) -> str | None:
     """Layer 1: the reason the statement fails exact checks, or None."""
+    broken = fragment(statement)
+    if broken:
+        return broken
     cited = " ".join(ev.quotes)
     nums = numbers_in(statement)
     by_article: dict[str, set[float]] = {}
@@ -241,7 +230,7 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
     if missing:
         return "number not in the cited text: " + ", ".join(f"{m:g}" for m in missing)
     norm_cited = _norm(cited)
-    for q in quotes_in(statement):
+    for q in quotes_of(statement):
         if _norm(q) not in norm_cited:
             return f"quoted text not in the cited text: “{q}”"
     names = names_in(statement)
@@ -254,7 +243,7 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
         whole = any(nums <= by_article[a] and not _absent_names(names, _norm(ev.article_text(a))) for a in by_article)
         if not whole:
             return "merges figures from different sources into one claim"
-    return None
+    return relation_check(statement, ev.quotes, ev.contexts, names)
 
 
 def _absent_names(names: Sequence[str], hay: str) -> str | None:

@@ -6,7 +6,9 @@ from rag.types import Answer, Citation, Statement
 
 def test_cli_prints_the_answer_text_and_each_numbered_passage() -> None:
     c = Citation("seeds/a.txt", 3, 20, "only 30 doctors", "Title", "2016-10-02", None)
-    a = Answer("q", "As of 2016-10-02: Only 30 doctors remain. [1]", (Statement("Only 30 doctors remain.", (c,)),), False)
+    a = Answer(
+        "q", "As of 2016-10-02: Only 30 doctors remain. [1]", (Statement("Only 30 doctors remain.", (c,)),), False
+    )
     out = format_answer(a).splitlines()
     assert out[0] == "As of 2016-10-02: Only 30 doctors remain. [1]"
     assert out[2] == "[1] seeds/a.txt:3-20 (Title, 2016-10-02)"

@@ -1,0 +1,266 @@
+"""Relation checks: who did what to whom, and which figure goes with which event.
+
+Every word and number of a false statement can be in the cited text: "15 civilians were killed
+and wounded" from "killed 15 civilians and wounded 40", "20 people were killed by independent
+observers" from "a strike—blamed by independent observers on Syria and Russia—... killing 20
+people", a quote put in the mouth of a speaker named in another cited sentence, a cause the
+text never states. The exact checks of `rag.verify` (every number, name and quoted phrase is
+in the cited text) pass all of these; the checks here look at how the pieces are bound:
+
+- figures: each number of the statement is bound to the outcome words next to it ("killed",
+  "wounded", "displaced", ...) the way one cited sentence binds them (nearest number);
+- agents: "<done> by <agent>" in the statement needs that agent next to that verb in one
+  cited sentence;
+- one sentence: a quoted phrase or a figure, and the names with it, come from one cited sentence
+  (or the text just before it, where news copy names the speaker);
+- causes: "because", "leading to", ... only where the cited text states a cause.
+
+Each check returns the reason a statement fails, or None; all are pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[^\W_][\w'’]*(?:[.,]\d+)*")
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
+# Outcome words a figure is bound to in news copy (prefixes of the word forms).
+_OUTCOMES = (
+    "kill",
+    "wound",
+    "injur",
+    "dead",
+    "death",
+    "died",
+    "die",
+    "displac",
+    "trapped",
+    "evacuat",
+    "remain",
+    "fled",
+    "flee",
+    "arrest",
+    "rescu",
+    "hurt",
+    "missing",
+)
+# Words for one outcome: "killed", "died" and "dead" bind a figure the same way.
+_CLASSES = {
+    "kill": "die",
+    "dead": "die",
+    "death": "die",
+    "died": "die",
+    "injur": "wound",
+    "hurt": "wound",
+    "fled": "flee",
+}
+_MAX_BIND = 12  # words between a figure and its outcome word, at most
+_AGENT_REACH = 6  # words between an agent and its verb in the cited sentence, at most
+_PASSIVE = re.compile(
+    r"\b([^\W\d_]+(?:ed|en)|hit|struck|shot|led|run|held|made|told|hurt|cut|set)\s+by\s+"
+    r"(?:the\s+|a\s+|an\s+)?([^\W\d_][\w’'-]*)(?:\s+([^\W\d_][\w’'-]*))?",
+    re.IGNORECASE,
+)
+_AGENT_SKIP = frozenset(["the", "a", "an", "of", "on", "in", "and", "at", "to", "its", "their", "his", "her"])
+_QUOTED = re.compile(r"[“\"‘]([^”\"’]{3,}?)[”\"’](?![a-z])")
+_CAUSE_CLAIMED = re.compile(
+    r"\b(because|due to|as a result|lead(?:s|ing)? to|led to|caused?|resulting in|in order to|so that|"
+    r"therefore|thus)\b",
+    re.IGNORECASE,
+)
+_CAUSE_STATED = re.compile(
+    r"\b(because|due to|as a result|lead(?:s|ing)? to|led to|caus\w*|result\w*|in order to|so that|therefore|thus|"
+    r"reason\w*|blam\w*|prompt\w*|spark\w*|forc\w*|after|following|since|amid)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    text: str  # lower-cased
+    value: float | None  # the number it writes, if any
+
+
+def _words(text: str) -> list[_Word]:
+    out = []
+    for m in _TOKEN.finditer(text.replace("-", " ").replace("—", " ").replace("–", " ")):
+        w = m.group(0).casefold().replace("’", "'")
+        value: float | None = None
+        if _FIGURE.fullmatch(w):
+            try:
+                value = float(w.replace(",", ""))
+            except ValueError:  # pragma: no cover - the pattern only matches numbers
+                value = None
+            if value is not None and value.is_integer() and 1900 <= value <= 2100:
+                value = None  # a year is not a count
+        elif w in NUMBER_WORDS:
+            value = float(NUMBER_WORDS[w])
+        out.append(_Word(w, value))
+    return out
+
+
+def _outcome(word: str) -> str | None:
+    return next((o for o in _OUTCOMES if word.startswith(o)), None)
+
+
+def figure_bindings(text: str, *, both_ways: bool) -> set[tuple[float, str]]:
+    """(figure, outcome) pairs: each outcome word with its nearest figure (ties: the one before).
+
+    "killed 15 civilians and wounded 40" gives {(15, die), (40, wound)}; "15 civilians were
+    killed and wounded" gives {(15, die), (15, wound)}. With `both_ways`, each figure is also
+    bound to its nearest outcome word, so the cited "250 civilians, including 49 children and 31
+    women, had been killed" binds all three figures to "killed" (what a statement may say).
+    """
+    pairs: set[tuple[float, str]] = set()
+    words = _words(text)
+    numbers = [(i, w.value) for i, w in enumerate(words) if w.value is not None]
+    outcomes = [(i, _CLASSES.get(o, o)) for i, w in enumerate(words) if (o := _outcome(w.text))]
+    if not (numbers and outcomes):
+        return pairs
+    for i, outcome in outcomes:
+        j, value = min(numbers, key=lambda n: (abs(n[0] - i), n[0] > i))
+        if abs(j - i) <= _MAX_BIND and value is not None:
+            pairs.add((value, outcome))
+    for j, value in numbers if both_ways else ():
+        i, outcome = min(outcomes, key=lambda o: (abs(o[0] - j), o[0] > j))
+        if abs(j - i) <= _MAX_BIND and value is not None:
+            pairs.add((value, outcome))
+    return pairs
+
+
+def figure_check(statement: str, quotes: Sequence[str]) -> str | None:
+    """A figure bound to an outcome that no cited sentence binds it to (bent or merged figures)."""
+    have: set[tuple[float, str]] = set()
+    for q in quotes:
+        have |= figure_bindings(q, both_ways=True)
+    for value, outcome in sorted(figure_bindings(statement, both_ways=False) - have):
+        if any(v == value for v, _ in have) or any(o == outcome for _, o in have):
+            return f"binds {value:g} to “{outcome}…”, which no cited sentence does"
+    return None
+
+
+def _stem(word: str) -> str:
+    from rag.lexical import tokenize
+
+    toks = tokenize(word)
+    return toks[0] if toks else word.casefold()
+
+
+def agent_check(statement: str, quotes: Sequence[str]) -> str | None:
+    """'<done> by <agent>': one cited sentence must put that agent next to that verb."""
+    for m in _PASSIVE.finditer(statement):
+        verb = _stem(m.group(1))
+        agent = [_stem(w) for w in (m.group(2), m.group(3)) if w and w.casefold() not in _AGENT_SKIP]
+        if not agent:
+            continue
+        bound = False
+        for q in quotes:
+            stems = [_stem(w.text) for w in _words(q)]
+            verbs = [i for i, s in enumerate(stems) if s == verb]
+            heads = [i for i, s in enumerate(stems) if s in agent]
+            if any(abs(i - j) <= _AGENT_REACH for i in verbs for j in heads):
+                bound = True
+                break
+        if not bound:
+            who = " ".join(w for w in (m.group(2), m.group(3)) if w)
+            return f"says “{m.group(0)}”, but no cited sentence has {who} doing that"
+    return None
+
+
+def quotes_of(text: str) -> list[str]:
+    """Quoted phrases of two or more words, in straight, double or single curly quotes."""
+    return [q.strip(" ,.") for q in _QUOTED.findall(text) if len(q.split()) >= 2]
+
+
+def normalize(text: str) -> str:
+    """Case-folded, curly quotes straightened, whitespace collapsed: for finding phrases in text."""
+    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("\u00a0", " ")):
+        text = text.replace(a, b)
+    return " ".join(text.casefold().split())
+
+
+def one_sentence_check(
+    statement: str, quotes: Sequence[str], contexts: Sequence[str], names: Sequence[str]
+) -> str | None:
+    """With several cited sentences, a quoted phrase or a figure, and the names with it, come from one of them.
+
+    "Six children were killed in the bombing of the M10 hospital", citing "Two barrel bombs hit
+    the M10 hospital" and "...more than 220 people have been killed..., including six children",
+    binds a figure from one sentence to a place from the other: each piece is cited, the claim is
+    not. Names found only in titles or lead-in text do not count against a statement.
+
+    Args:
+        statement: the statement.
+        quotes: the cited sentences.
+        contexts: per cited sentence, its article title and the text just before it.
+        names: the names in the statement (`rag.verify.names_in`).
+    """
+    if len(quotes) < 2:
+        return None
+    texts = [normalize(q) for q in quotes]
+    around = [normalize(f"{q} {contexts[i] if i < len(contexts) else ''}") for i, q in enumerate(quotes)]
+    cited_names = [n for n in names if any(normalize(n) in t for t in texts)]
+    pieces: list[tuple[str, list[int]]] = []
+    for phrase in quotes_of(statement):
+        pieces.append((f"“{phrase}”", [i for i, t in enumerate(texts) if normalize(phrase) in t]))
+    for value in {w.value for w in _words(statement) if w.value is not None}:
+        homes = [i for i, q in enumerate(quotes) if any(w.value == value for w in _words(q))]
+        pieces.append((f"{value:g}", homes))
+    for piece, homes in pieces:
+        if not homes:
+            continue  # the exact checks report a quote or figure that is not in the cited text
+        for name in cited_names:
+            if normalize(name) in normalize(piece):
+                continue
+            if not any(normalize(name) in around[i] for i in homes):
+                return f"puts {piece} with {name}, which another cited sentence names"
+    return None
+
+
+def cause_check(statement: str, cited: str) -> str | None:
+    """A cause ("because", "leading to", ...) the cited text does not state."""
+    m = _CAUSE_CLAIMED.search(statement)
+    if m and not _CAUSE_STATED.search(cited):
+        return f"states a cause (“{m.group(0)}”) that the cited text does not"
+    return None
+
+
+def relation_check(statement: str, quotes: Sequence[str], contexts: Sequence[str], names: Sequence[str]) -> str | None:
+    """The reason the statement binds the cited text's pieces differently from it, or None."""
+    return (
+        figure_check(statement, quotes)
+        or agent_check(statement, quotes)
+        or one_sentence_check(statement, quotes, contexts, names)
+        or cause_check(statement, " ".join(quotes))
+    )
