@@ -98,9 +98,24 @@ def _answer(
     )
 
 
-def abstain(draft: Draft, why: str, rejected: Sequence[Statement] = ()) -> Answer:
-    """The abstention: no statements, the reason first among the notes."""
-    return _answer(draft, ABSTAIN_TEXT, (), rejected, notes=(why, *draft.notes))
+def abstain(
+    draft: Draft,
+    why: str,
+    rejected: Sequence[Statement] = (),
+    *,
+    text: str = ABSTAIN_TEXT,
+    related: Sequence[Statement] = (),
+) -> Answer:
+    """The abstention: no statements, the reason first among the notes.
+
+    Args:
+        draft: what the pipeline knows.
+        why: the reason, for the notes.
+        rejected: statements verification removed.
+        text: what the user reads (a false premise names what the articles do not report).
+        related: what the articles do say on the subject, shown as related, never as the answer.
+    """
+    return _answer(draft, text, (), rejected, notes=(why, *draft.notes), related=tuple(related))
 
 
 def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool) -> Answer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.citations import RawStatement, SourceTexts, resolve
 from rag.prompting import SourceLine
@@ -88,3 +88,28 @@ class StatementChecker:
                 if v.verified:
                     return v
         return st
+
+
+RELATED_LIMIT = 2  # sentences shown as "related" beside an abstention
+
+
+def quote_of(line: SourceLine, texts: SourceTexts) -> Statement | None:
+    """A prompt sentence as a statement in its own words, cited at its exact offsets.
+
+    Supported by construction (the statement is the cited text); None when the file changed.
+    """
+    found = resolve([RawStatement(sources=[line.id], text=line.text)], [line], texts).statements
+    return replace(found[0], verified=True, support=1.0) if found else None
+
+
+def quoted(question: str, lines: Sequence[SourceLine], texts: SourceTexts, *, limit: int) -> list[Statement]:
+    """The prompt sentences that share most words with the question, quoted, best first."""
+    ranked = sorted(lines, key=lambda line: -lexical_support(question, line.text))
+    out: list[Statement] = []
+    for line in ranked:
+        if len(out) == limit or lexical_support(question, line.text) == 0:
+            break
+        st = quote_of(line, texts)
+        if st is not None:
+            out.append(st)
+    return out

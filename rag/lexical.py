@@ -183,10 +183,11 @@ class BM25Index:
         logging.getLogger("bm25s").setLevel(logging.NOTSET)
         self.ids = list(ids)
         self._retriever: Any = None
+        tokens = [tokenize(t) or ["_"] for t in texts]  # bm25s wants at least one token per document
+        self.vocabulary = frozenset(t for doc in tokens for t in doc)
         if self.ids:
             self._retriever = bm25s.BM25()
-            # bm25s wants at least one token per document.
-            self._retriever.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
+            self._retriever.index(tokens, show_progress=False)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The top-`k` (id, score) pairs with a positive score, best first."""

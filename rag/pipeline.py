@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.assemble import Draft, Reveal, abstain, assemble
-from rag.checking import StatementChecker
+from rag.checking import RELATED_LIMIT, StatementChecker, quoted
 from rag.citations import SourceTexts, StatementStream, output_schema, parse_output, resolve
 from rag.conversation import is_follow_up, rewrite
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
@@ -23,6 +23,7 @@ from rag.errors import IndexMissingError, InvalidQuestionError, UnknownSourceErr
 from rag.generation import Generator, LlamaCppGenerator
 from rag.indexer import IndexReport, Progress, index_paths
 from rag.ingest import resolve_source
+from rag.premise import check_premise
 from rag.prompting import SourceLine, build_prompt
 from rag.retrieval import Retrieval, Retriever
 from rag.settings import MAX_TOP, Settings
@@ -323,6 +324,15 @@ class Pipeline:
         texts = SourceTexts(
             s.root, {k: v.content_hash for k, v in manifest.documents.items()}, max_bytes=s.max_file_bytes
         )
+        premise = check_premise(q, [p.chunk.text for p in found.passages], found.vocabulary)
+        if not premise.holds:
+            timings["total_s"] = time.perf_counter() - t0
+            draft = Draft(original, standalone, found.passages, gen.name, timings)
+            related = quoted(q, prompt.lines, texts, limit=RELATED_LIMIT)
+            yield Done(
+                abstain(draft, "the question's premise is not in the articles", text=premise.message(), related=related)
+            )
+            return
         yield Stage("generating")
         t2 = time.perf_counter()
         check = self._checker(q, texts, prompt.lines, model)

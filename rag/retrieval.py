@@ -76,6 +76,7 @@ class Retrieval:
     passages: tuple[Passage, ...]
     best_dense: float
     lexical_hits: int
+    vocabulary: frozenset[str] = frozenset()  # every (stemmed) word of the index, for the premise check
 
 
 class Retriever:
@@ -136,4 +137,5 @@ class Retriever:
         ]
         collapsed = collapse_duplicates(passages, threshold=duplicate_threshold)[:top]
         best = max(dense_score.values(), default=0.0)
-        return Retrieval(tuple(collapsed), best, len(lexical))
+        vocabulary = self._bm25.vocabulary if self._bm25 is not None else frozenset()
+        return Retrieval(tuple(collapsed), best, len(lexical), vocabulary)

@@ -124,6 +124,7 @@ class Answer:
     standalone_question: str | None = None
     as_of: str | None = None  # for questions about "now": the date of the newest cited article
     notes: tuple[str, ...] = ()
+    related: tuple[Statement, ...] = ()  # with an abstention: what the articles do say, not an answer
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +133,7 @@ class Answer:
             "abstained": self.abstained,
             "statements": [s.to_dict() for s in self.statements],
             "rejected_statements": [s.to_dict() for s in self.rejected_statements],
+            "related": [s.to_dict() for s in self.related],
             "passages": [
                 {
                     "source": p.chunk.source,

@@ -147,7 +147,7 @@ def names_in(text: str) -> list[str]:
     return names
 
 
-def _name_found(name: str, haystack: str) -> bool:
+def name_found(name: str, haystack: str) -> bool:
     key = _norm(name).rstrip(".")
     for alias in _ALIASES.get(key, (key,)):
         if re.search(r"(?<!\w)" + re.escape(alias), haystack):
@@ -248,8 +248,8 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
 
 def _absent_names(names: Sequence[str], hay: str) -> str | None:
     for name in names:
-        if not (_name_found(name, hay) or all(_name_found(w, hay) for w in name.split())):
-            return " ".join(w for w in name.split() if not _name_found(w, hay)) or name
+        if not (name_found(name, hay) or all(name_found(w, hay) for w in name.split())):
+            return " ".join(w for w in name.split() if not name_found(w, hay)) or name
     return None
 
 

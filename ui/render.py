@@ -93,6 +93,18 @@ def rejected_html(rejected: Sequence[Statement]) -> str:
     return f'<details class="rejected"><summary>{label}</summary><ul>{items}</ul></details>'
 
 
+def related_html(related: Sequence[Statement]) -> str:
+    """Beside an abstention: what the articles do say on the subject, quoted, marked as not an answer."""
+    if not related:
+        return ""
+    numbers = number_citations(related)
+    items = "".join(f"<li>{statement_html(st, numbers)}</li>" for st in related)
+    return (
+        f'<div class="related"><p>Related, not an answer — what the articles do say:</p><ul>{items}</ul>'
+        f"{sources_html(numbers)}</div>"
+    )
+
+
 def passages_html(passages: Sequence[Passage], limit: int = 3) -> str:
     items = []
     for p in passages[:limit]:
@@ -111,7 +123,7 @@ def answer_html(a: Answer) -> str:
     if a.abstained:
         return (
             f'<div class="answer abstained">{rewritten}<p class="abstain">{esc(a.text)}</p>'
-            f"{passages_html(a.passages)}{rejected_html(a.rejected_statements)}</div>"
+            f"{related_html(a.related) or passages_html(a.passages)}{rejected_html(a.rejected_statements)}</div>"
         )
     numbers = number_citations(a.statements)
     body = " ".join(statement_html(st, numbers) for st in a.statements)

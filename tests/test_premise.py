@@ -1,0 +1,56 @@
+"""The premise check: a question's names, figures and words, and the names it puts together, in the retrieved text."""
+
+from __future__ import annotations
+
+from rag.lexical import tokenize
+from rag.premise import check_premise, question_names
+
+PASSAGES = [
+    "“Two barrel bombs hit the M10 hospital and there were reports of a cluster bomb as well,” said Adham Sahloul "
+    "of the Syrian American Medical Society (SAMS). M10 had already been hit on Wednesday.",
+    "“Many attacks are brushed off as mistakes committed in the fog of war,” Joanne Liu, MSF’s president, told "
+    "the UN Security Council on Wednesday. MSF said 30 doctors remain in the east. Schulz called it a war crime.",
+    "Kerry told reporters in Geneva that both sides had contributed to the chaos.",
+    "Separately, President Bashar al-Assad said the army would retake the city.",
+]
+VOCABULARY = frozenset(tokenize(" ".join(PASSAGES)) + tokenize("activists said 200 civilians were killed"))
+
+
+def test_a_name_the_articles_lack_is_reported_missing() -> None:
+    pc = check_premise("How many doctors remain in Homs?", PASSAGES, VOCABULARY)
+    assert not pc.holds and pc.missing == ("Homs",)
+    assert pc.message() == "The articles do not report anything about “Homs”."
+
+
+def test_an_event_word_the_articles_lack_is_reported_missing() -> None:
+    pc = check_premise("How many civilians did the rebels' chemical attack kill?", PASSAGES, VOCABULARY)
+    assert "chemical" in pc.missing
+    assert check_premise("Why did SAMS say the M10 hospital was undamaged?", PASSAGES, VOCABULARY).missing == (
+        "undamaged",
+    )
+
+
+def test_names_the_articles_never_put_together() -> None:
+    pc = check_premise("Why did Joanne Liu call the M10 bombing a war crime?", PASSAGES, VOCABULARY)
+    assert pc.missing == () and set(pc.apart) == {"Joanne Liu", "M10"}
+    assert "together" in pc.message()
+    assert not check_premise("What did Kerry say after meeting Assad in Geneva?", PASSAGES, VOCABULARY).holds
+    assert check_premise("What did Kerry tell reporters in Geneva?", PASSAGES, VOCABULARY).holds
+
+
+def test_answerable_questions_hold() -> None:
+    assert check_premise("Which hospital was hit by two barrel bombs?", PASSAGES, VOCABULARY).holds
+    assert check_premise("Who is the president of MSF?", PASSAGES, VOCABULARY).holds
+    assert check_premise("How many doctors remain in the east, according to MSF?", PASSAGES, VOCABULARY).holds
+    # A word the index has but retrieval did not bring is retrieval's miss, not a false premise;
+    # sources after "according to" are for the verifier to check, not premises.
+    assert check_premise("How many civilians were killed according to activists?", PASSAGES, VOCABULARY).holds
+    assert check_premise("How many civilians were killed according to activists?", PASSAGES).missing == (
+        "civilians",
+        "killed",
+    )
+
+
+def test_question_words_months_and_openers_are_not_names() -> None:
+    assert question_names("Which hospital did SAMS support in October? Answer briefly.") == ["SAMS"]
+    assert check_premise("What happened to M10 on October 1?", PASSAGES, VOCABULARY).missing == ("1",)
