@@ -1,9 +1,9 @@
 """From checked statements to the `Answer`: what is shown while streaming, answer or abstain.
 
 Pure functions and one small object, so the decisions are unit-tested without any model:
-- `Reveal` holds streamed statements back until one addresses the question, then shows them in
-  order (a true but beside-the-point first statement must not be shown before we know the
-  answer is an answer at all);
+- `Reveal` holds streamed statements back until one may open the answer (it addresses the
+  question and states what it asks for), then shows them in order (a true but beside-the-point
+  first statement must not be shown before we know the answer is an answer at all);
 - `assemble` decides between an answer and an abstention, and adds "As of <date>" to answers
   about the present (news goes stale).
 """
@@ -11,7 +11,7 @@ Pure functions and one small object, so the decisions are unit-tested without an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,8 +34,15 @@ def removed(st: Statement, *, remove_unverified: bool) -> bool:
 class Reveal:
     """Statements to show while the answer streams: held until one is relevant, never twice."""
 
-    def __init__(self, *, remove_unverified: bool) -> None:
+    def __init__(self, *, remove_unverified: bool, leads: Callable[[Checked], bool] = lambda c: c.relevant) -> None:
+        """Statements are offered as they are checked.
+
+        Args:
+            remove_unverified: `RAG_VERIFY_MODE=remove`.
+            leads: whether a statement may open the answer (default: it is relevant).
+        """
         self.remove_unverified = remove_unverified
+        self.leads = leads
         self.shown: list[Statement] = []
         self._held: list[Statement] = []
 
@@ -44,10 +51,11 @@ class Reveal:
         st = checked.statement
         if removed(st, remove_unverified=self.remove_unverified):
             return
-        self._held.append(st)
-        if not (checked.relevant or self.shown):
+        if not (self.shown or self.leads(checked)):
+            self._held.append(st)
             return
-        for h in self._held:
+        # The statement that opens the answer goes first, then those held back, in order.
+        for h in [st, *self._held]:
             if all(h.text.casefold() != x.text.casefold() for x in self.shown):
                 self.shown.append(h)
                 yield h

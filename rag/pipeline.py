@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.assemble import Draft, Reveal, abstain, assemble
+from rag.assemble import Draft, Reveal, abstain, assemble, removed
 from rag.checking import RELATED_LIMIT, StatementChecker, quoted
 from rag.citations import SourceTexts, StatementStream, output_schema, parse_output, resolve
 from rag.conversation import is_follow_up, rewrite
@@ -337,7 +337,7 @@ class Pipeline:
         t2 = time.perf_counter()
         check = self._checker(q, texts, prompt.lines, model)
         remove = s.verify_mode == "remove"
-        reveal = Reveal(remove_unverified=remove)
+        reveal = Reveal(remove_unverified=remove, leads=check.leads)
         parser = StatementStream()
         for piece in gen.stream(
             prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens
@@ -353,7 +353,9 @@ class Pipeline:
         timings["first_token_s"] = (t2 - t0) + usage.first_token_s
         # Parse the whole reply once more: the authoritative result, in order.
         final = resolve(parse_output(parser.text), prompt.lines, texts)
-        checked = [check(st) for st in final.statements]
+        checked = check.answer_first(
+            [check(st) for st in final.statements], keep=lambda st: not removed(st, remove_unverified=remove)
+        )
         timings["total_s"] = time.perf_counter() - t0
         draft = Draft(original, standalone, found.passages, gen.name, timings, usage.prompt_tokens, final.dropped)
         yield Done(assemble(draft, checked, remove_unverified=remove))

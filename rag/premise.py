@@ -1,4 +1,4 @@
-"""The question's premises, checked against the retrieved text before anything is generated.
+"""The question: what it presupposes, checked before anything is generated, and what it asks for.
 
 "When did the United States bomb the M10 hospital?" presupposes an event; a model shown the
 passages about M10 answers "on Saturday" — every word cited, the answer false. So before the
@@ -11,7 +11,11 @@ model writes anything, the question's own claims are looked for in what retrieva
   together, in one sentence or the next, somewhere in the retrieved text.
 
 A question that fails gets "The articles do not report <what is missing>", with what they do
-say shown as related, never as an answer. Pure functions over text; no model call.
+say shown as related, never as an answer.
+
+`asked_for` tells what kind of item the question asks for (a figure for "how many", a date for
+"when", a name for "who"/"which"/"where"), and `bears` whether a statement states one, so the
+first statement of an answer is the answer. Pure functions over text; no model call.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from rag.lexical import tokenize
 from rag.relations import normalize
@@ -149,3 +154,44 @@ def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
 
 def _has(name: str, window: str) -> bool:
     return name_found(name, window) or all(name_found(w, window) for w in name.split())
+
+
+Asked = Literal["figure", "date", "name"]
+_ASKS = (
+    ("figure", re.compile(r"\b(how (many|much)|what (number|percentage|share|proportion)|death toll)\b", re.I)),
+    ("date", re.compile(r"\b(when|what (day|date|month|year)|which (day|date|month|year))\b", re.I)),
+    (
+        "name",
+        re.compile(
+            r"\b(who|whom|whose|where|which \w+|what is the name|what (organi[sz]ation|group|hospital))\b", re.I
+        ),
+    ),
+)
+_DATE = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|"
+    r"(last|this|next) (week|month|year|weekend)|earlier this (week|month|year)|"
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|"
+    r"nov(ember)?|dec(ember)?|(19|20)\d\d|\d{4}-\d\d-\d\d)\b\.?",
+    re.I,
+)
+
+
+def asked_for(question: str) -> Asked | None:
+    """The kind of item the question asks for, or None ("why", "what did X say")."""
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind  # type: ignore[return-value]
+    return None
+
+
+def bears(statement: str, kind: Asked | None, question: str) -> bool:
+    """Whether a statement states an item of the asked kind that the question does not already give."""
+    if kind is None:
+        return True
+    if kind == "figure":
+        return bool(numbers_in(statement) - numbers_in(question))
+    if kind == "date":
+        asked = {m.group(0).casefold() for m in _DATE.finditer(question)}
+        return any(m.group(0).casefold() not in asked for m in _DATE.finditer(statement))
+    given = normalize(question)
+    return any(not (_has(name, given) or _DATE.fullmatch(name)) for name in names_in(statement))

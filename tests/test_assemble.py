@@ -75,8 +75,8 @@ def test_reveal_holds_statements_until_one_is_relevant() -> None:
     r = Reveal(remove_unverified=True)
     assert list(r.offer(Checked(ALSO, False))) == []  # beside the point so far: held
     assert list(r.offer(Checked(BAD, True))) == []  # unsupported: never shown
-    assert list(r.offer(Checked(GOOD, True))) == [ALSO, GOOD]  # now the held one is shown, in order
+    assert list(r.offer(Checked(GOOD, True))) == [GOOD, ALSO]  # the answer first, then the held one
     assert list(r.offer(Checked(GOOD, True))) == []  # never twice
     late = Statement("Late.", (C_NEW,), verified=True)
     assert list(r.offer(Checked(late, False))) == [late]  # once something is shown, the rest follow
-    assert r.shown == [ALSO, GOOD, late]
+    assert r.shown == [GOOD, ALSO, late]

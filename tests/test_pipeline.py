@@ -84,9 +84,15 @@ def test_wire_copy_sentence_cites_every_outlet(make_pipeline, settings) -> None:
 def test_abstains_when_the_model_returns_nothing_valid(make_pipeline, reply) -> None:
     pipe, _ = make_pipeline(reply)
     pipe.index()
-    a = pipe.ask("How many doctors remain in eastern Aleppo?")
+    a = pipe.ask("What did the doctors in eastern Aleppo say?")
     assert a.abstained and a.statements == () and a.text == ABSTAIN_TEXT
     assert a.passages, "an abstention shows the closest passages found"
+    # Before giving up on a question that asks for an item, the prompt sentence that states it
+    # and holds the question's words is quoted instead.
+    b = pipe.ask("How many doctors remain in eastern Aleppo?")
+    assert not b.abstained and "30 doctors" in b.statements[0].text
+    (c,) = b.statements[0].citations
+    assert b.statements[0].text == c.quote and b.statements[0].verified
 
 
 def test_abstains_without_calling_the_model_when_nothing_is_relevant(make_pipeline) -> None:
@@ -378,3 +384,34 @@ def test_false_premise_is_named_and_related_sentences_are_quoted_not_answered(ma
     html = answer_html(a)
     assert "Related, not an answer" in html and "Homs" in html
     assert a.to_dict()["related"][0]["text"] == a.related[0].text
+
+
+def test_the_statement_that_states_the_asked_for_item_comes_first(make_pipeline) -> None:
+    from rag.pipeline import StatementReady
+
+    neighbour = (
+        "largest hospital in the east",
+        "The largest hospital in the east of the city was hit by barrel bombs.",
+    )
+    named = ("Two barrel bombs hit the M10", "Two barrel bombs hit the M10 hospital, according to SAMS.")
+    pipe, _ = make_pipeline(_reply(neighbour, named))
+    pipe.index()
+    q = "Which hospital in east Aleppo was hit by two barrel bombs?"
+    events = list(pipe.stream(q))
+    streamed = [e.statement.text for e in events if isinstance(e, StatementReady)]
+    assert streamed[0] == named[1], "the neighbour sentence is held until the named hospital is known"
+    a = pipe.ask(q)
+    assert [st.text for st in a.statements] == [named[1], neighbour[1]]
+
+
+def test_an_answer_beside_the_point_gets_the_sentence_that_answers_quoted_first(make_pipeline) -> None:
+    neighbour = (
+        "largest hospital in the east",
+        "The largest hospital in the east of the city was hit by barrel bombs.",
+    )
+    pipe, _ = make_pipeline(_reply(neighbour))
+    pipe.index()
+    a = pipe.ask("Which hospital in east Aleppo was hit by two barrel bombs?")
+    assert not a.abstained and "M10" in a.statements[0].text
+    assert a.statements[0].text == a.statements[0].citations[0].quote
+    assert [st.text for st in a.statements[1:]] == [neighbour[1]]
