@@ -17,6 +17,7 @@ from typing import Any
 
 from rag.checking import Checked
 from rag.citations import answer_text
+from rag.dates import show_date
 from rag.types import Answer, Passage, Statement
 
 ABSTAIN_TEXT = "The indexed articles do not answer this question."
@@ -71,8 +72,12 @@ def as_of(question: str, statements: Sequence[Statement]) -> str | None:
     """For a question about the present, the date of the newest cited article; else None."""
     if not about_now(question):
         return None
-    dates = sorted({c.date for st in statements for c in st.citations if c.date})
-    return dates[-1] if dates else None
+    dates = {c.date for st in statements for c in st.citations if c.date}
+    # A full date beats one without a year ("--10-01"): newest full date, else newest partial.
+    full = sorted(d for d in dates if not d.startswith("--"))
+    partial = sorted(d for d in dates if d.startswith("--"))
+    newest = full or partial
+    return newest[-1] if newest else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +146,7 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
     date = as_of(question, statements)
     notes = draft.notes
     if date is not None:
-        text = f"As of {date}: {text}"
+        text = f"As of {show_date(date)}: {text}"
     elif about_now(question):
         notes = (UNDATED_NOTE, *notes)
     return _answer(draft, text, statements, rejected, as_of=date, notes=notes)

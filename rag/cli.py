@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rag.dates import show_date
 from rag.errors import RagError
 from rag.settings import Settings
 
@@ -77,7 +78,7 @@ def format_answer(a: Any) -> str:
     quotes = {(c.source, c.start, c.end): c for st in a.statements for c in st.citations}
     for key, n in numbers.items():
         c = quotes[key]
-        meta = ", ".join(x for x in (c.title, c.date) if x)
+        meta = ", ".join(x for x in (c.title, show_date(c.date) if c.date else None) if x)
         lines.append(f"[{n}] {c.source}:{c.start}-{c.end} ({meta})")
         lines.append(f"    “{c.quote}”")
     return "\n".join(lines)

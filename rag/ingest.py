@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.dates import date_in_text
 from rag.sentences import split_sentences, strip_span
 from rag.types import Document, Sentence
 
@@ -206,6 +207,8 @@ def parse_article(text: str) -> Parsed:
         spans.append((s, e))
     if title is None and url:
         title = _title_from_url(url)
+    if date is None:
+        date = date_in_text(text, spans)
     return Parsed(title=title, date=date, url=url, spans=tuple(spans))
 
 

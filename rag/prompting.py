@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import prompts
+from rag.dates import show_date
 from rag.embeddings import Embedder
 from rag.lexical import tokenize
 from rag.retrieval import containment, shingles
@@ -104,7 +105,7 @@ def _render_sources(chosen: list[_Candidate]) -> tuple[str, list[SourceLine]]:
     out: list[str] = []
     for items in groups.values():
         head = items[0].locations[0][0]
-        out.append(f'Article "{head.title}" ({head.date or "date unknown"}):')
+        out.append(f'Article "{head.title}" ({show_date(head.date)}):')
         for c in sorted(items, key=lambda c: c.locations[0][1].start):
             n = len(lines) + 1
             also = {loc[0].title for loc in c.locations[1:]}

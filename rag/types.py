@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag.dates import show_date
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
@@ -51,7 +53,7 @@ class Chunk:
 
     def embedding_text(self) -> str:
         """The text that is embedded: the title (and date) make the chunk stand on its own."""
-        head = self.title + (f" ({self.date})" if self.date else "")
+        head = self.title + (f" ({show_date(self.date)})" if self.date else "")
         return f"{head}\n{self.text}" if head else self.text
 
 

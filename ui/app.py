@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rag.dates import show_date
 from rag.errors import RagError, UploadError
 from rag.ingest import SUFFIXES, looks_binary, resolve_source
 from rag.pipeline import Done, Pipeline, Stage, StatementReady
@@ -106,9 +107,7 @@ def article_choices(pipe: Pipeline) -> list[tuple[str, str]]:
         docs = pipe.documents()
     except RagError:
         return []
-    return sorted(
-        ((f"{d.title} ({d.date or 'date unknown'})", src) for src, d in docs.items()), key=lambda x: x[0].lower()
-    )
+    return sorted(((f"{d.title} ({show_date(d.date)})", src) for src, d in docs.items()), key=lambda x: x[0].lower())
 
 
 def model_choices(configured: str) -> list[tuple[str, str]]:

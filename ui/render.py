@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote
 
+from rag.dates import show_date
 from rag.types import Answer, Citation, Passage, Statement
 
 STAGES = {
@@ -73,7 +74,7 @@ def streaming_html(statements: Sequence[Statement], stage: str | None) -> str:
 def sources_html(numbers: dict[str, tuple[int, Citation]]) -> str:
     items = []
     for n, c in numbers.values():
-        meta = " · ".join(esc(x) for x in (c.title, c.date or "date unknown"))
+        meta = " · ".join(esc(x) for x in (c.title, show_date(c.date)))
         items.append(
             f'<li>{cite_link(c, n)} <span class="meta">{meta} — <code>{esc(c.source)}:{c.start}–{c.end}</code></span>'
             f'<blockquote class="quote">{esc(c.quote)}</blockquote></li>'
@@ -111,7 +112,7 @@ def passages_html(passages: Sequence[Passage], limit: int = 3) -> str:
         c = p.chunk
         text = c.text if len(c.text) <= 300 else c.text[:300].rsplit(" ", 1)[0] + "…"
         link = f'<a class="cite" href="{cite_href(c.source, c.start, c.end)}">{esc(c.title)}</a>'
-        items.append(f"<li>{link} ({esc(c.date or 'date unknown')}): {esc(text)}</li>")
+        items.append(f"<li>{link} ({esc(show_date(c.date))}): {esc(text)}</li>")
     return f'<div class="closest">Closest passages found:<ul>{"".join(items)}</ul></div>' if items else ""
 
 
@@ -128,7 +129,7 @@ def answer_html(a: Answer) -> str:
     numbers = number_citations(a.statements)
     body = " ".join(statement_html(st, numbers) for st in a.statements)
     if a.as_of:
-        body = f'<span class="as-of">As of {esc(a.as_of)}:</span> {body}'
+        body = f'<span class="as-of">As of {esc(show_date(a.as_of))}:</span> {body}'
     return (
         f'<div class="answer">{rewritten}<p>{body}</p>{sources_html(numbers)}'
         f"{rejected_html(a.rejected_statements)}</div>"
@@ -151,7 +152,7 @@ def article_html(text: str, *, title: str, date: str | None, url: str | None, so
     )
     return (
         f'<div class="article"><h3>{html.escape(title)}</h3>'
-        f'<div class="meta">{html.escape(date or "date unknown")} · {link} · <code>{html.escape(source)}</code> '
+        f'<div class="meta">{html.escape(show_date(date))} · {link} · <code>{html.escape(source)}</code> '
         f"· characters {start}–{end}</div>"
         f'<div class="article-text">{before}<mark id="cite-mark">{passage}</mark>{after}</div></div>'
     )
