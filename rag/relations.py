@@ -244,7 +244,7 @@ def one_sentence_check(
             if normalize(name) in normalize(piece):
                 continue
             if not any(normalize(name) in around[i] for i in homes):
-                return f"puts {piece} with {name}, which another cited sentence names"
+                return f"puts {piece} with {name}, but {name} is named in another cited sentence"
     return None
 
 

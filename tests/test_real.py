@@ -75,7 +75,9 @@ def test_real_off_corpus_question_abstains(pipe: Pipeline, question: str) -> Non
     a = pipe.ask(question)
     print("\n", question, "->", a.text, [s.text for s in a.rejected_statements])
     assert a.abstained and a.statements == ()
-    assert a.text == "The indexed articles do not answer this question."
+    assert a.text == "The indexed articles do not answer this question." or a.text.startswith(
+        "The articles do not report anything about"
+    )
 
 
 def test_real_cli_index_json_is_incremental(tmp_path: Path) -> None:
@@ -136,6 +138,92 @@ def test_real_verifier_removes_a_planted_unsupported_statement(tmp_path: Path) -
     assert [st.text for st in a.statements] == ["SAMS said only 30 doctors remained inside eastern Aleppo."]
     assert [st.text for st in a.rejected_statements] == ["SAMS said 300 doctors were evacuated to Turkey."]
     assert "300" not in a.text
+
+
+# The false patterns found by hand in real answers (tests/eval/answer_labels.jsonl), planted as the
+# model's statements, each with the sentences it cited, and a true statement beside each.
+PATTERNS = [
+    (
+        "bent figure",  # the rejection reason names the check that caught it
+        "How many civilians did rebel rocket fire kill in west Aleppo on Friday?",
+        ("rebel rocket fire killed 15 civilians", "15 civilians were killed and wounded on Friday in west Aleppo."),
+        ("rebel rocket fire killed 15 civilians", "Rebel rocket fire killed 15 civilians in west Aleppo on Friday."),
+    ),
+    (
+        "role swap",
+        "How many people were killed when the aid convoy was hit?",
+        (
+            "hit a humanitarian aid convoy",
+            "20 people were killed by independent observers when the aid convoy was hit.",
+        ),
+        ("hit a humanitarian aid convoy", "A strike hit a humanitarian aid convoy, killing 20 people."),
+    ),
+    (
+        "merged claim",
+        "What did MSF and its president Joanne Liu say about the bombs on Aleppo?",
+        (
+            ["bombs are raining", "Joanne Liu, MSF"],
+            "Joanne Liu told the UN Security Council on Wednesday that “bombs are raining” over the city.",
+        ),
+        ("Joanne Liu, MSF", "Joanne Liu told the UN Security Council that many attacks are brushed off as mistakes."),
+    ),
+    (
+        "overreach",
+        "What did de Mistura say about the ceasefire mechanism?",
+        ("We are preparing the mechanism", "De Mistura said the ceasefire failed because the mechanism lacked will."),
+        ("We are preparing the mechanism", "De Mistura said the mechanism needs the political will."),
+    ),
+]
+
+
+REASONS = {"bent figure": "binds 15", "role swap": "killed by", "merged claim": "puts", "overreach": "cause"}
+
+
+@pytest.mark.parametrize("pattern, question, false, true", PATTERNS, ids=[p[0] for p in PATTERNS])
+def test_real_verifier_rejects_each_false_pattern(pipe: Pipeline, pattern, question, false, true) -> None:
+    """The real embedder and the real model's judge: the false statement is hidden, its true twin shown."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fakes import ScriptedGenerator, source_ids
+
+    def reply(messages):
+        sts = []
+        for needles, text in (true, false):
+            needles = [needles] if isinstance(needles, str) else needles
+            sts.append({"sources": [i for n in needles for i in source_ids(messages, n)], "text": text})
+        return json.dumps({"statements": sts})
+
+    p = Pipeline(pipe.settings, embedder=pipe.embedder, generator=ScriptedGenerator(reply), judge=pipe.judge())
+    a = p.ask(question)
+    print("\n", pattern, "->", a.text, [(st.text, st.reason) for st in a.rejected_statements])
+    assert [st.text for st in a.statements] == [true[1]]
+    assert [st.text for st in a.rejected_statements] == [false[1]]
+    reason = a.rejected_statements[0].reason or ""
+    assert REASONS[pattern] in reason, reason
+    check_contract(a)
+
+
+@pytest.mark.parametrize(
+    "question, missing",
+    [
+        ("Why did Joanne Liu call the M10 hospital bombing a war crime?", "together"),
+        ("Why did SAMS say the M10 hospital was undamaged?", "“undamaged”"),
+        ("How many doctors remain in Homs?", "“Homs”"),
+    ],
+)
+def test_real_false_premise_is_named_not_answered(pipe: Pipeline, question: str, missing: str) -> None:
+    a = pipe.ask(question)
+    print("\n", question, "->", a.text, [st.text for st in a.related])
+    assert a.abstained and a.statements == ()
+    assert a.text.startswith("The articles do not report") and missing in a.text
+    for st in a.related:
+        assert st.text == st.citations[0].quote
+
+
+def test_real_which_question_is_answered_with_the_name(pipe: Pipeline) -> None:
+    a = pipe.ask("Which hospital in east Aleppo was hit by two barrel bombs?")
+    print("\n", a.text)
+    assert not a.abstained and "M10" in a.statements[0].text
+    check_contract(a)
 
 
 def test_real_injection_in_question_or_article_changes_nothing(tmp_path: Path) -> None:
