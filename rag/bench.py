@@ -104,3 +104,105 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
             ]
             print(f"naive / selected: prompt tokens x{ratio[0]:.2f}, ttft x{ratio[1]:.2f}, total x{ratio[2]:.2f}")
     return 0
+
+
+# Runs in a child process with one source tree first on sys.path: only the public API that every
+# version has (Settings, Pipeline.index, Pipeline.ask, Answer.timings) is used.
+_CHILD = """
+import json, sys, tempfile
+from pathlib import Path
+import rag
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+tree, questions = Path(sys.argv[1]), json.loads(sys.argv[2])
+with tempfile.TemporaryDirectory() as tmp:
+    pipe = Pipeline(Settings(root=tree, corpus_dir=tree / "seeds", index_dir=Path(tmp) / "index"))
+    pipe.index()
+    pipe.ask(questions[0])  # warm-up: model load and the system prompt's cache
+    rows = []
+    for q in questions:
+        a = pipe.ask(q)
+        rows.append({"question": q, "abstained": a.abstained, "statements": len(a.statements),
+                     "first_statement_s": a.timings.get("first_statement_s"), "total_s": a.timings["total_s"]})
+print("@@" + json.dumps({"code": rag.__file__, "rows": rows}))
+"""
+
+
+def _p50(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _run_tree(tree: Path, questions: list[str]) -> list[dict[str, Any]]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tree), json.dumps(questions)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("@@")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"the benchmark child for {tree} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    got = json.loads(line[2:])
+    if not Path(got["code"]).resolve().is_relative_to(tree.resolve()):
+        raise RuntimeError(f"the benchmark child for {tree} ran the code in {got['code']}: check PYTHONPATH")
+    rows: list[dict[str, Any]] = got["rows"]
+    return rows
+
+
+def compare_trees(before: Path, after: Path, *, questions: list[str], rounds: int, out: Path | None) -> dict[str, Any]:
+    """Time to first statement and total time, p50, of two source trees, alternating in one run.
+
+    Each round runs `before` then `after` (fresh process, fresh index, one warm-up question),
+    so both meet the same machine state; the ratio is after/before per round, then the median.
+
+    Args:
+        before: a checkout of the old commit (e.g. `git worktree add /tmp/before <commit>`).
+        after: the new tree (this checkout).
+        questions: the questions, asked in order.
+        rounds: how many alternating rounds.
+        out: where to write the JSON, if anywhere.
+    """
+    import json
+
+    per: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    raw: dict[str, list[list[dict[str, Any]]]] = {"before": [], "after": []}
+    for r in range(rounds):
+        for name, tree in (("before", before), ("after", after)):
+            rows = _run_tree(tree, questions)
+            raw[name].append(rows)
+            first = [x["first_statement_s"] for x in rows if x["first_statement_s"] is not None]
+            per[name].append(
+                {
+                    "first_statement_p50_s": _p50(first),
+                    "total_p50_s": _p50([x["total_s"] for x in rows]),
+                    "answered": sum(not x["abstained"] for x in rows),
+                }
+            )
+            print(f"round {r + 1} {name}: {per[name][-1]}")
+    ratios = {
+        key: statistics.median(a[key] / b[key] for a, b in zip(per["after"], per["before"], strict=True))
+        for key in ("first_statement_p50_s", "total_p50_s")
+    }
+    result = {
+        "what": "time to first statement (answered questions) and total time (all), p50 per round; "
+        "ratio = after / before per round, median over rounds",
+        "before": str(before),
+        "after": str(after),
+        "questions": questions,
+        "rounds": per,
+        "ratio_after_to_before": ratios,
+        "raw": raw,
+    }
+    print(json.dumps({"rounds": per, "ratio_after_to_before": ratios}, indent=1))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return result

@@ -20,6 +20,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["llm_model"] = args.model
     if getattr(args, "index_dir", None):
         overrides["index_dir"] = Path(args.index_dir).resolve()
+    if getattr(args, "chroma_url", None):
+        overrides["chroma_url"] = args.chroma_url
     return Settings(**overrides)
 
 
@@ -149,6 +151,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag.bench import run_bench
 
+    if args.compare_tree:
+        from rag.bench import QUESTIONS, compare_trees
+
+        questions = (
+            [q.strip() for q in Path(args.questions).read_text(encoding="utf-8").splitlines() if q.strip()]
+            if args.questions
+            else list(QUESTIONS)
+        )
+        root = Path(__file__).resolve().parent.parent
+        out = Path(args.out) if args.out else None
+        compare_trees(Path(args.compare_tree), root, questions=questions, rounds=args.repeat, out=out)
+        return 0
     return run_bench(_settings(args), questions_file=args.questions, naive=not args.no_naive, repeat=args.repeat)
 
 
@@ -255,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--index-dir", help="index folder (default: index/ in the project)")
         sp.add_argument("--model", help="'default' (1.5B), 'fast' (0.5B) or a path to a GGUF file")
+        sp.add_argument("--chroma-url", help="a Chroma server, http://HOST:PORT (default: the embedded index)")
 
     sp = sub.add_parser("index", help="index article files (default: seeds/)")
     sp.add_argument("paths", nargs="*", help="files or folders of .txt/.md articles")
@@ -300,6 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--questions", help="file with one question per line")
     sp.add_argument("--repeat", type=int, default=1)
     sp.add_argument("--no-naive", action="store_true", help="skip the naive top-5-chunks baseline")
+    sp.add_argument(
+        "--compare-tree",
+        metavar="DIR",
+        help="time an older checkout (git worktree) against this one, alternating, --repeat rounds",
+    )
+    sp.add_argument("--out", help="with --compare-tree: write the JSON here")
     common(sp)
     sp.set_defaults(func=cmd_bench)
     sp = sub.add_parser("eval", help="run the citation-faithfulness suite")

@@ -18,7 +18,7 @@ from rag.embeddings import Embedder
 from rag.errors import EmptyCorpusError, IndexCorruptError, IndexMissingError
 from rag.ingest import discover, load_document, resolve_source
 from rag.settings import Settings
-from rag.store import ChromaStore, DocEntry, Manifest, index_lock, wipe
+from rag.store import ChromaStore, DocEntry, Manifest, ManifestStore, index_lock, open_index, wipe
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def index_paths(
     warnings: list[str] = []
     with index_lock(index_dir, exclusive=True, timeout=settings.lock_timeout_s):
         sig = chunk_signature(settings)
-        manifest, store = _open(index_dir, rebuild=rebuild)
+        manifest, store, manifests = _open(settings, rebuild=rebuild)
         added = unchanged = removed = documents = 0
         if manifest.documents and (manifest.signature != sig or manifest.embedder != embedder.name):
             log.warning("chunking or embedder changed: re-indexing everything")
@@ -120,14 +120,14 @@ def index_paths(
             manifest.documents[doc.source] = DocEntry(
                 doc.id, doc.content_hash, doc.title, doc.date, doc.url, len(chunks), doc.encoding
             )
-            manifest.save(index_dir)
+            manifests.save(manifest)
         # Files that were indexed from these folders but are gone (or no longer readable).
         for source in list(manifest.documents):
             gone = not resolve_source(source, settings.root).exists()
             if source not in seen and (gone or _is_under(source, roots, settings.root)):
                 removed += store.delete_source(source)
                 del manifest.documents[source]
-        manifest.save(index_dir)
+        manifests.save(manifest)
         if progress:
             progress(len(files), len(files), "")
     if documents == 0:
@@ -137,24 +137,27 @@ def index_paths(
     return IndexReport(documents, added, unchanged, removed, time.perf_counter() - t0, tuple(warnings))
 
 
-def _open(index_dir: Path, *, rebuild: bool) -> tuple[Manifest, ChromaStore]:
-    chroma = index_dir / "chroma"
+def _open(settings: Settings, *, rebuild: bool) -> tuple[Manifest, ChromaStore, ManifestStore]:
+    index_dir, url, collection = settings.index_path, settings.chroma_url, settings.chroma_collection
     if rebuild:
         # The index is derived data: --rebuild throws it away and starts again.
-        (index_dir / "manifest.json").unlink(missing_ok=True)
         try:
-            store = ChromaStore(chroma)
+            store, manifests = open_index(index_dir, url=url, collection=collection, create=True)
+            manifests.delete()
             store.reset()
         except IndexCorruptError:
-            wipe(chroma)
-            store = ChromaStore(chroma)
-        return Manifest(), store
+            if url:
+                raise
+            wipe(index_dir / "chroma")
+            store, manifests = open_index(index_dir, url=url, collection=collection, create=True)
+            manifests.delete()
+        return Manifest(), store, manifests
+    store, manifests = open_index(index_dir, url=url, collection=collection, create=True)
     try:
-        manifest = Manifest.load(index_dir)
+        manifest = manifests.load()
     except IndexMissingError:
         manifest = Manifest()
-    store = ChromaStore(chroma)
     if not manifest.documents and store.count():
         # Chunks without a manifest: an interrupted first run. Start clean.
         store.reset()
-    return manifest, store
+    return manifest, store, manifests

@@ -27,11 +27,12 @@ from rag.premise import check_premise
 from rag.prompting import SourceLine, build_prompt
 from rag.retrieval import Retrieval, Retriever
 from rag.settings import MAX_TOP, Settings
-from rag.store import ChromaStore, DocEntry, Manifest, index_lock
+from rag.store import ChromaStore, DocEntry, FileManifests, Manifest, ManifestStore, index_lock, open_index
 from rag.types import Answer, Statement
 from rag.verify import Judge, Thresholds, Verifier
 
 log = logging.getLogger(__name__)
+_UNSET = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,9 @@ class Pipeline:
         if judge is not None:
             self._judges[self.settings.llm_model] = judge
         self._store: ChromaStore | None = None
+        self._manifests: ManifestStore | None = None
+        self._manifest: Manifest | None = None  # the last one loaded, kept while its version holds
+        self._manifest_version: object = _UNSET
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()
 
@@ -183,16 +187,39 @@ class Pipeline:
             thresholds = Thresholds(low=s.support_low, high=s.support_high)
         return Verifier(self.embedder, judge=self.judge(model), thresholds=thresholds)
 
+    def manifests(self) -> ManifestStore:
+        """Where this index's manifest lives (a file, or the Chroma server's manifest collection)."""
+        with self._lock:
+            if self._manifests is None:
+                s = self.settings
+                if s.chroma_url:
+                    self._store, self._manifests = open_index(
+                        s.index_path, url=s.chroma_url, collection=s.chroma_collection, create=False
+                    )
+                else:
+                    self._manifests = FileManifests(s.index_path)
+            return self._manifests
+
     def _open(self) -> tuple[Retriever, Manifest]:
-        index_dir = self.settings.index_path
-        manifest = Manifest.load(index_dir)
+        """The retriever and manifest, reloaded only when another process changed the index."""
+        s = self.settings
+        manifests = self.manifests()
+        version = manifests.version()
+        with self._lock:
+            manifest = self._manifest
+        if manifest is None or version != self._manifest_version:
+            manifest = manifests.load()
+            with self._lock:
+                self._manifest, self._manifest_version = manifest, version
         with self._lock:
             if self._store is None:
-                self._store = ChromaStore(index_dir / "chroma", create=False)
+                self._store, _ = open_index(
+                    s.index_path, url=s.chroma_url, collection=s.chroma_collection, create=False
+                )
+            if self._retriever is None:
                 self._retriever = Retriever(self._store, self.embedder)
             retriever = self._retriever
-        assert retriever is not None
-        retriever.refresh(manifest.version)
+        retriever.refresh(version)
         return retriever, manifest
 
     # --- indexing ---------------------------------------------------------------------------
@@ -203,6 +230,9 @@ class Pipeline:
         if rebuild:
             with self._lock:
                 self._store = None
+                self._manifests = None
+                self._manifest = None
+                self._manifest_version = _UNSET
                 self._retriever = None
         return index_paths(
             list(paths) if paths else [self.settings.corpus_path],
@@ -213,7 +243,7 @@ class Pipeline:
         )
 
     def has_index(self) -> bool:
-        return (self.settings.index_path / "manifest.json").exists()
+        return self.manifests().exists()
 
     def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
         """Build the index from the corpus folder if none exists yet; returns the report if built."""
@@ -224,7 +254,7 @@ class Pipeline:
 
     def documents(self) -> dict[str, DocEntry]:
         """The indexed articles by source path."""
-        return Manifest.load(self.settings.index_path).documents
+        return self._open()[1].documents
 
     # --- retrieval --------------------------------------------------------------------------
     def retrieve(self, question: str, *, top: int | None = None, sources: Sequence[str] | None = None) -> Retrieval:

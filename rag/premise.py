@@ -137,11 +137,11 @@ def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
     """Names that no sentence window of the text holds together (background names excepted)."""
     if len(names) < 2:
         return ()
-    windows: list[str] = []
+    windows: list[list[str]] = []  # the names in each window of neighbouring sentences
     for text in texts:
         sents = _split_sentences(text)
-        windows += [normalize(" ".join(sents[max(0, i - _NEAR) : i + _NEAR + 1])) for i in range(len(sents))]
-    found = {n: [i for i, w in enumerate(windows) if _has(n, w)] for n in names}
+        windows += [names_in(" ".join(sents[max(0, i - _NEAR) : i + _NEAR + 1])) for i in range(len(sents))]
+    found = {n: [i for i, w in enumerate(windows) if any(_names(n, other) for other in w)] for n in names}
     # A name in most windows ("Aleppo" in articles about Aleppo) is background, not a premise.
     salient = [n for n in names if len(found[n]) < 0.5 * len(windows)]
     if len(salient) < 2:
@@ -150,6 +150,16 @@ def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
     for n in salient[1:]:
         together &= set(found[n])
     return () if together else tuple(salient)
+
+
+def _names(name: str, other: str) -> bool:
+    """Whether a name in the text names the question's `name`, which must end it.
+
+    "President Bashar al-Assad" names Assad and "the U.S." the United States; the "Syrian
+    American Medical Society" does not name the United States: it is another entity.
+    """
+    tail = " ".join(other.split()[-len(name.split()) :])
+    return _has(name, normalize(tail))
 
 
 def _has(name: str, window: str) -> bool:

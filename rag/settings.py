@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     root: Path = Field(default_factory=_default_root, description="Project root; sources are stored relative to it.")
     corpus_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
+    chroma_url: str | None = Field(
+        None, description="A Chroma server, http://HOST:PORT; unset = the embedded store under the index folder."
+    )
+    chroma_collection: str = Field("chunks", description="The collection (one server can hold several indexes).")
     model_cache_dir: Path = Field(default_factory=_default_cache)
 
     # Models.

@@ -1,8 +1,10 @@
-"""The vector store (Chroma, embedded PersistentClient) and the index manifest.
+"""The vector store (Chroma: embedded PersistentClient, or a server) and the index manifest.
 
 Chroma's nested result dicts never leave this module: callers get `Chunk`s and scores.
-The manifest (`manifest.json`, written atomically) records which file content is indexed,
-so unchanged files are skipped without embedding anything.
+The manifest records which file content is indexed, so unchanged files are skipped without
+embedding anything. It lives with the data it describes: `manifest.json` (written atomically)
+beside an embedded store; a collection of its own in a Chroma server (`RAG_CHROMA_URL`), so
+every process and machine using that server sees the same index. `open_index` picks both.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rag.types import Chunk, Sentence
 
 COLLECTION = "chunks"
 MANIFEST = "manifest.json"
+_META_ID = "__index__"  # the manifest collection's record for index-wide facts
 
 
 class VectorStore(Protocol):
@@ -75,54 +78,95 @@ def _chunk_from(cid: str, text: str, md: dict[str, Any]) -> Chunk:
     )
 
 
+def _http_client(url: str) -> Any:
+    """A `chromadb.HttpClient` for `http(s)://HOST:PORT`; raises IndexMissingError naming the fix."""
+    from urllib.parse import urlsplit
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise IndexMissingError(f"RAG_CHROMA_URL must look like http://HOST:PORT, not {url!r}.")
+    try:
+        client = chromadb.HttpClient(
+            host=parts.hostname,
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+        client.heartbeat()
+    except Exception as exc:  # noqa: BLE001 - connection errors come in many types
+        raise IndexMissingError(
+            f"No Chroma server answers at {url} ({type(exc).__name__}: {exc}). Start one "
+            "(`chroma run --path DIR --port PORT`) or unset RAG_CHROMA_URL to use the embedded index."
+        ) from exc
+    return client
+
+
 class ChromaStore:
-    """Chunks and their embeddings in a persistent Chroma collection (cosine space)."""
+    """Chunks and their embeddings in a Chroma collection (cosine space), embedded or on a server."""
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
+    def __init__(
+        self, path: Path | None = None, *, create: bool = True, url: str | None = None, collection: str = COLLECTION
+    ) -> None:
+        """Open the store: embedded under `path`, or on the server at `url`.
+
+        Args:
+            path: the embedded store's folder (ignored with `url`).
+            create: create an embedded store that does not exist yet (else IndexMissingError).
+            url: a Chroma server, `http://HOST:PORT` (`RAG_CHROMA_URL`).
+            collection: the collection name (one server can hold several indexes).
+        """
         self.path = path
-        if not create and not (path / "chroma.sqlite3").exists():
-            raise IndexMissingError(f"No index at {path.parent}: run `rag index` to build it.")
+        self.url = url
+        self.collection = collection
+        if url:
+            self._client = _http_client(url)
+        else:
+            assert path is not None
+            if not create and not (path / "chroma.sqlite3").exists():
+                raise IndexMissingError(f"No index at {path.parent}: run `rag index` to build it.")
+            self._client = _local_client(path)
         try:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-            )
             self._col = self._client.get_or_create_collection(
-                COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
-        except (IndexMissingError, ImportError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - sqlite/rust errors come in many types
+            # A server takes at most this many records per request.
+            self.max_batch = int(self._client.get_max_batch_size())
+        except Exception as exc:  # noqa: BLE001 - sqlite/rust/http errors come in many types
             raise IndexCorruptError(
-                f"The index at {path} cannot be opened ({type(exc).__name__}: {exc}). "
+                f"The index at {url or path} cannot be opened ({type(exc).__name__}: {exc}). "
                 "Rebuild it with `rag index --rebuild`."
             ) from exc
 
+    @property
+    def client(self) -> Any:
+        return self._client
+
     def reset(self) -> None:
         """Drop every chunk (the collection is deleted and created again)."""
-        self._client.delete_collection(COLLECTION)
+        self._client.delete_collection(self.collection)
         self._col = self._client.get_or_create_collection(
-            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            self.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
 
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
-        if not chunks:
-            return
-        self._col.upsert(
-            ids=[c.id for c in chunks],
-            embeddings=embeddings.astype(np.float32),
-            documents=[c.text for c in chunks],
-            metadatas=[_chunk_metadata(c) for c in chunks],
-        )
+        vecs = embeddings.astype(np.float32)
+        for i in range(0, len(chunks), self.max_batch):
+            batch = chunks[i : i + self.max_batch]
+            self._col.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vecs[i : i + len(batch)],
+                documents=[c.text for c in batch],
+                metadatas=[_chunk_metadata(c) for c in batch],
+            )
 
     def delete_source(self, source: str) -> int:
         found = self._col.get(where={"source": source}, include=[])
         ids = found["ids"]
-        if ids:
-            self._col.delete(ids=ids)
+        for i in range(0, len(ids), self.max_batch):
+            self._col.delete(ids=ids[i : i + self.max_batch])
         return len(ids)
 
     def query(
@@ -156,6 +200,22 @@ class ChromaStore:
 
     def count(self) -> int:
         return int(self._col.count())
+
+
+def _local_client(path: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+    except Exception as exc:  # noqa: BLE001 - sqlite/rust errors come in many types
+        raise IndexCorruptError(
+            f"The index at {path} cannot be opened ({type(exc).__name__}: {exc}). "
+            "Rebuild it with `rag index --rebuild`."
+        ) from exc
 
 
 def wipe(path: Path) -> None:
@@ -219,6 +279,117 @@ class Manifest:
         tmp = index_dir / f".{MANIFEST}.tmp"
         tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, index_dir / MANIFEST)
+
+
+class ManifestStore(Protocol):
+    """Where an index's manifest is kept: beside an embedded store, or in the Chroma server."""
+
+    def exists(self) -> bool: ...
+    def load(self) -> Manifest: ...
+    def save(self, manifest: Manifest) -> None: ...
+    def delete(self) -> None: ...
+    def version(self) -> object:
+        """A cheap token that changes whenever the manifest is saved (polled on every question)."""
+        ...
+
+
+class FileManifests:
+    """`manifest.json` in the index folder, replaced atomically on save."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+
+    def exists(self) -> bool:
+        return (self.index_dir / MANIFEST).exists()
+
+    def load(self) -> Manifest:
+        return Manifest.load(self.index_dir)
+
+    def save(self, manifest: Manifest) -> None:
+        manifest.save(self.index_dir)
+
+    def delete(self) -> None:
+        (self.index_dir / MANIFEST).unlink(missing_ok=True)
+
+    def version(self) -> object:
+        try:
+            st = (self.index_dir / MANIFEST).stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class ChromaManifests:
+    """The manifest as a collection of the Chroma server: one record per document, one for the index.
+
+    Documents are written before the index record, whose `version` goes up on every save, so a
+    reader that sees a new version sees the documents it describes.
+    """
+
+    def __init__(self, store: ChromaStore) -> None:
+        self.name = f"{store.collection}__manifest"
+        self._client = store.client
+        self.max_batch = store.max_batch
+        self._col = self._client.get_or_create_collection(self.name, embedding_function=None)
+
+    def _meta(self) -> dict[str, Any] | None:
+        got: Any = self._col.get(ids=[_META_ID], include=["metadatas"])
+        return dict(got["metadatas"][0]) if got["ids"] else None
+
+    def exists(self) -> bool:
+        return self._meta() is not None
+
+    def version(self) -> object:
+        meta = self._meta()
+        return None if meta is None else int(meta.get("version", 0))
+
+    def load(self) -> Manifest:
+        meta = self._meta()
+        if meta is None:
+            raise IndexMissingError(f"No index in the Chroma server's {self.name!r}: run `rag index` to build it.")
+        got: Any = self._col.get(include=["metadatas"])
+        docs = {}
+        try:
+            for rid, md in zip(got["ids"], got["metadatas"], strict=True):
+                if rid != _META_ID:
+                    entry = {k: md[k] for k in DocEntry.__dataclass_fields__ if k in md}
+                    entry["date"] = entry.get("date") or None
+                    entry["url"] = entry.get("url") or None
+                    docs[rid] = DocEntry(**entry)
+            return Manifest(str(meta["signature"]), str(meta["embedder"]), docs, int(meta["version"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexCorruptError(
+                f"The manifest in the Chroma server's {self.name!r} is damaged ({exc}): run `rag index --rebuild`."
+            ) from exc
+
+    def save(self, manifest: Manifest) -> None:
+        have: Any = self._col.get(include=[])
+        gone = [rid for rid in have["ids"] if rid != _META_ID and rid not in manifest.documents]
+        for i in range(0, len(gone), self.max_batch):
+            self._col.delete(ids=gone[i : i + self.max_batch])
+        items = sorted(manifest.documents.items())
+        for i in range(0, len(items), self.max_batch):
+            batch = items[i : i + self.max_batch]
+            self._col.upsert(
+                ids=[k for k, _ in batch],
+                embeddings=[[1.0]] * len(batch),  # Chroma stores a vector with every record
+                metadatas=[{k: ("" if x is None else x) for k, x in vars(v).items()} for _, v in batch],
+            )
+        manifest.version += 1
+        meta = {"signature": manifest.signature, "embedder": manifest.embedder, "version": manifest.version}
+        self._col.upsert(ids=[_META_ID], embeddings=[[1.0]], metadatas=[meta])
+
+    def delete(self) -> None:
+        self._client.delete_collection(self.name)
+        self._col = self._client.get_or_create_collection(self.name, embedding_function=None)
+
+
+def open_index(index_dir: Path, *, url: str | None, collection: str, create: bool) -> tuple[ChromaStore, ManifestStore]:
+    """The store and its manifest: embedded under `index_dir`, or in the Chroma server at `url`."""
+    if url:
+        store = ChromaStore(url=url, collection=collection)
+        return store, ChromaManifests(store)
+    return ChromaStore(index_dir / "chroma", create=create, collection=collection), FileManifests(index_dir)
 
 
 @contextlib.contextmanager

@@ -13,3 +13,12 @@ def test_cli_prints_the_answer_text_and_each_numbered_passage() -> None:
     assert out[0] == "As of 2016-10-02: Only 30 doctors remain. [1]"
     assert out[2] == "[1] seeds/a.txt:3-20 (Title, 2016-10-02)"
     assert out[3] == "    “only 30 doctors”"
+
+
+def test_bench_compare_tree_names_a_tree_that_cannot_run(tmp_path) -> None:
+    import pytest
+
+    from rag.bench import _run_tree
+
+    with pytest.raises(RuntimeError, match=str(tmp_path)):
+        _run_tree(tmp_path, ["How many doctors remain?"])
