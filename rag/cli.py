@@ -22,6 +22,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["index_dir"] = Path(args.index_dir).resolve()
     if getattr(args, "chroma_url", None):
         overrides["chroma_url"] = args.chroma_url
+    if getattr(args, "llm_url", None):
+        overrides["llm_url"] = args.llm_url
     return Settings(**overrides)
 
 
@@ -106,6 +108,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from ui.app import launch
 
     launch(_settings(args), host=args.host, port=args.port, share=False)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.pipeline import Pipeline
+    from rag.serve import serve
+
+    serve(Pipeline(_settings(args)), host=args.host, port=args.port)
     return 0
 
 
@@ -270,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index-dir", help="index folder (default: index/ in the project)")
         sp.add_argument("--model", help="'default' (1.5B), 'fast' (0.5B) or a path to a GGUF file")
         sp.add_argument("--chroma-url", help="a Chroma server, http://HOST:PORT (default: the embedded index)")
+        sp.add_argument("--llm-url", help="an OpenAI-compatible model server, http://HOST:PORT/v1")
 
     sp = sub.add_parser("index", help="index article files (default: seeds/)")
     sp.add_argument("paths", nargs="*", help="files or folders of .txt/.md articles")
@@ -291,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=7860)
     common(sp)
     sp.set_defaults(func=cmd_chat)
+
+    sp = sub.add_parser("serve", help="serve cited answers as an OpenAI-compatible /v1/chat/completions")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8000)
+    common(sp)
+    sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("models", help="assemble and verify the bundled models")
     sp.add_argument("--prepare", choices=["default", "fast", "all"], default="default")

@@ -145,9 +145,26 @@ class Pipeline:
 
     # --- components -------------------------------------------------------------------------
     def generator(self, model: str | None = None) -> Generator:
-        """The generator for 'default', 'fast' or a GGUF path (built once, then shared)."""
+        """The generator for 'default', 'fast' or a GGUF path (built once, then shared).
+
+        With `RAG_LLM_URL` every choice is the model of that OpenAI-compatible server.
+        """
         choice = model or self.settings.llm_model
         with self._lock:
+            if choice not in self._generators and self.settings.llm_url:
+                from rag.openai_llm import OpenAIGenerator
+
+                s = self.settings
+                assert s.llm_url is not None
+                remote = OpenAIGenerator(
+                    s.llm_url,
+                    model=s.llm_server_model,
+                    seed=s.seed,
+                    response_format=s.llm_response_format,
+                    api_key=s.llm_api_key,
+                )
+                self._generators[choice] = remote
+                self._judges.setdefault(choice, remote)
             if choice not in self._generators:
                 from rag.doctor import ensure_runs
                 from rag.models import resolve_model

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
 
     # Models.
     llm_model: str = Field("default", description="'default' (1.5B), 'fast' (0.5B) or a path to any GGUF file.")
+    llm_url: str | None = Field(
+        None, description="An OpenAI-compatible server, http://HOST:PORT/v1, instead of a model in this process."
+    )
+    llm_server_model: str = Field("", description="The model name the server expects; empty = its first model.")
+    llm_response_format: Literal["json_object", "json_schema"] = Field(
+        "json_object",
+        description="How the JSON schema is sent: json_object (llama-cpp-python, llama-server) or json_schema (vLLM).",
+    )
+    llm_api_key: str = Field("", description="Bearer token for the model server, if it wants one.")
     embed_model: str = Field("", description="Path to a sentence-transformers model; empty = bundled all-MiniLM-L6-v2.")
     n_ctx: int = 4096
     n_threads: int = Field(0, description="CPU threads for llama.cpp; 0 = all cores.")

@@ -300,3 +300,86 @@ def test_real_embedder_reproduces_the_stored_calibration_scores() -> None:
     for r in rows:
         assert r.exact_ok == stored[r.id]["exact_ok"], r.id
         assert abs(r.score - stored[r.id]["score"]) < 1e-3, (r.id, r.score, stored[r.id]["score"])
+
+
+def test_real_chroma_server_answers_like_the_embedded_store(pipe: Pipeline, tmp_path: Path) -> None:
+    """`chroma run` for real, `rag index` CLI processes writing through it, a running pipeline reading."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from servers import chroma_server
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in (ROOT / "seeds").glob("*.txt"):
+        (corpus / f.name).write_bytes(f.read_bytes())
+    with chroma_server(tmp_path / "server") as url:
+        env = {**os.environ, "RAG_ROOT": str(tmp_path), "RAG_CORPUS_DIR": str(corpus)}
+        cli = [sys.executable, "-m", "rag.cli", "index", "--json", "--chroma-url", url]
+        first = subprocess.run([*cli, str(corpus)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert first.returncode == 0, first.stderr
+        assert json.loads(first.stdout)["documents"] == 5
+        s = Settings(root=tmp_path, corpus_dir=corpus, index_dir=tmp_path / "index", chroma_url=url)
+        remote = Pipeline(s, embedder=pipe.embedder, generator=pipe.generator(), judge=pipe.judge())
+        for question, _ in QUESTIONS:
+            here = [(p.chunk.text, p.score) for p in pipe.retrieve(question).passages]
+            there = [(p.chunk.text, p.score) for p in remote.retrieve(question).passages]
+            assert [t for t, _ in here] == [t for t, _ in there], question
+        a = remote.ask("How many doctors remain in eastern Aleppo?")
+        assert not a.abstained and "30" in a.text
+        for st in a.statements:
+            for c in st.citations:
+                assert (tmp_path / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
+
+        (corpus / "water.txt").write_text(
+            "date 2016-10-05 Water restored in Aleppo\n\nEngineers restored water to 40 percent of west Aleppo "
+            "on Wednesday, the water authority said.\n",
+            encoding="utf-8",
+        )
+        second = subprocess.run(
+            [*cli, str(corpus / "water.txt")], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+        assert second.returncode == 0 and json.loads(second.stdout)["chunks_added"] == 1, second.stderr
+        found = remote.retrieve("How much water did engineers restore in west Aleppo?").passages
+        assert found[0].chunk.source == "corpus/water.txt", "the running process sees the new article"
+
+
+def test_real_llama_cpp_server_keeps_the_citation_contract(pipe: Pipeline, tmp_path: Path) -> None:
+    """llama-cpp-python's own OpenAI-compatible server with the bundled 0.5B model, started for real."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from servers import free_port, wait_until_up
+
+    from rag.models import resolve_model
+    from rag.pipeline import Done, StatementReady
+
+    model = resolve_model("fast", Settings().model_cache_dir)
+    port = free_port()
+    log = tmp_path / "llama-server.log"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--n_ctx", "4096", "--seed", "1234"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/v1/models", proc, timeout=180, log=log)
+        url = f"http://127.0.0.1:{port}/v1"
+        remote = Pipeline(pipe.settings.model_copy(update={"llm_url": url}), embedder=pipe.embedder)
+        local = Pipeline(pipe.settings.model_copy(update={"llm_model": "fast"}), embedder=pipe.embedder)
+        answered = 0
+        for question, facts in QUESTIONS[:2] + QUESTIONS[4:5]:
+            a, b = remote.ask(question), local.ask(question)
+            print("\n", question, "->", a.text, "| in process:", b.text)
+            check_contract(a)
+            assert a.model.endswith(url)
+            has = any(f.lower() in a.text.lower() for f in facts)
+            assert has == any(f.lower() in b.text.lower() for f in facts), "the same facts as in process"
+            answered += has
+        assert answered >= 2
+        events = list(remote.stream("How many doctors remain in eastern Aleppo?"))
+        ready = [i for i, e in enumerate(events) if isinstance(e, StatementReady)]
+        assert ready and ready[0] < len(events) - 1 and isinstance(events[-1], Done), "statements stream over HTTP"
+        judge = remote.judge()
+        assert judge is not None
+        yes = judge.entailment("Only 30 doctors remained inside, SAMS said.", "30 doctors remained inside.")
+        no = judge.entailment("Only 30 doctors remained inside, SAMS said.", "300 doctors were evacuated to Turkey.")
+        assert 0.0 <= no < yes <= 1.0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
