@@ -96,7 +96,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not pipe.has_index():
         print(f"No index yet: indexing {settings.corpus_path} first…", file=sys.stderr)
         pipe.ensure_index(progress=_progress_bar("indexing", sys.stderr.isatty()))
-    answer = pipe.ask(args.question, sources=args.source or None, top=args.top)
+    answer = pipe.ask(args.question, sources=args.source or None, top=args.top, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -294,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print the Answer as JSON")
     sp.add_argument("--source", action="append", help="only use this indexed file (repeatable)")
     sp.add_argument("--top", type=int, help="number of passages to use")
+    sp.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
+    sp.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
     common(sp)
     sp.set_defaults(func=cmd_ask)
 

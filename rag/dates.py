@@ -73,3 +73,20 @@ def show_date(date: str | None) -> str:
     if m:
         return f"{_SHORT[int(m.group(1)) - 1]} {int(m.group(2))} (year not stated)"
     return date
+
+
+def day_number(date: str | None) -> int:
+    """A full ISO date as the number YYYYMMDD (for range filters); 0 for none or no year."""
+    if date and re.fullmatch(r"\d{4}-\d\d-\d\d", date):
+        return int(date.replace("-", ""))
+    return 0
+
+
+def parse_day(value: str | None, *, name: str) -> int | None:
+    """A `--since`/`--until` date, YYYY-MM-DD, as YYYYMMDD; raises ValueError naming the format."""
+    if value is None or value == "":
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", value.strip())
+    if not m or not _valid(int(m.group(2)), int(m.group(3))):
+        raise ValueError(f"{name} must be a date written YYYY-MM-DD (e.g. 2016-10-01), not {value!r}.")
+    return int(value.strip().replace("-", ""))

@@ -14,10 +14,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.assemble import Draft, Reveal, abstain, assemble, removed
+from rag.assemble import Draft, Reveal, about_now, abstain, assemble, removed
 from rag.checking import RELATED_LIMIT, StatementChecker, quoted
 from rag.citations import SourceTexts, StatementStream, output_schema, parse_output, resolve
 from rag.conversation import is_follow_up, rewrite
+from rag.dates import parse_day
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
 from rag.errors import IndexMissingError, InvalidQuestionError, UnknownSourceError
 from rag.generation import Generator, LlamaCppGenerator
@@ -82,6 +83,17 @@ def validate_top(top: object, *, default: int) -> int:
             f"pass `top` (`--top`) in that range, or leave it out for the default ({default}, RAG_TOP_PASSAGES)."
         )
     return top
+
+
+def validate_days(since: str | None, until: str | None) -> tuple[int | None, int | None] | None:
+    """The date range as YYYYMMDD numbers, or None; raises InvalidQuestionError naming the format."""
+    try:
+        low, high = parse_day(since, name="since"), parse_day(until, name="until")
+    except ValueError as exc:
+        raise InvalidQuestionError(str(exc)) from exc
+    if low is not None and high is not None and low > high:
+        raise InvalidQuestionError(f"since ({since}) is after until ({until}): swap them.")
+    return None if low is None and high is None else (low, high)
 
 
 def validate_sources(sources: Sequence[str], documents: Mapping[str, object], *, root: Path) -> list[str]:
@@ -274,7 +286,15 @@ class Pipeline:
         return self._open()[1].documents
 
     # --- retrieval --------------------------------------------------------------------------
-    def retrieve(self, question: str, *, top: int | None = None, sources: Sequence[str] | None = None) -> Retrieval:
+    def retrieve(
+        self,
+        question: str,
+        *,
+        top: int | None = None,
+        sources: Sequence[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Retrieval:
         """The passages for a (standalone) question, with the retrieval settings.
 
         Raises:
@@ -282,10 +302,18 @@ class Pipeline:
             UnknownSourceError: a source is not an indexed article.
             IndexMissingError, IndexCorruptError, IndexBusyError.
         """
-        found, _ = self._retrieve(question, top=validate_top(top, default=self.settings.top_passages), sources=sources)
+        k = validate_top(top, default=self.settings.top_passages)
+        found, _ = self._retrieve(question, top=k, sources=sources, days=validate_days(since, until))
         return found
 
-    def _retrieve(self, question: str, *, top: int, sources: Sequence[str] | None) -> tuple[Retrieval, Manifest]:
+    def _retrieve(
+        self,
+        question: str,
+        *,
+        top: int,
+        sources: Sequence[str] | None,
+        days: tuple[int | None, int | None] | None = None,
+    ) -> tuple[Retrieval, Manifest]:
         s = self.settings
         with index_lock(s.index_path, exclusive=False, timeout=s.lock_timeout_s):
             if not self.has_index():
@@ -300,6 +328,8 @@ class Pipeline:
                 rrf_k=s.rrf_k,
                 duplicate_threshold=s.duplicate_threshold,
                 sources=chosen,
+                days=days,
+                prefer_recent=about_now(question),
             )
         return found, manifest
 
@@ -312,9 +342,12 @@ class Pipeline:
         model: str | None = None,
         top: int | None = None,
         history: Sequence[tuple[str, str]] = (),
+        since: str | None = None,
+        until: str | None = None,
     ) -> Answer:
         """Answer a question; the arguments are those of `stream`."""
-        for event in self.stream(question, sources=sources, model=model, top=top, history=history):
+        events = self.stream(question, sources=sources, model=model, top=top, history=history, since=since, until=until)
+        for event in events:
             if isinstance(event, Done):
                 return event.answer
         raise AssertionError("stream ended without an answer")  # pragma: no cover
@@ -327,6 +360,8 @@ class Pipeline:
         model: str | None = None,
         top: int | None = None,
         history: Sequence[tuple[str, str]] = (),
+        since: str | None = None,
+        until: str | None = None,
     ) -> Iterator[Event]:
         """Answer `question`, yielding progress, each statement as it completes, then `Done`.
 
@@ -337,6 +372,8 @@ class Pipeline:
             top: number of passages to draw sentences from (1-20; default `RAG_TOP_PASSAGES`).
             history: earlier (question, answer) turns; a follow-up question is rewritten into a
                 standalone one with them before retrieval.
+            since, until: only articles dated in this range (YYYY-MM-DD, either may be left out);
+                undated articles are then left out too.
 
         Raises:
             InvalidQuestionError, UnknownSourceError, IndexMissingError, IndexCorruptError,
@@ -345,6 +382,7 @@ class Pipeline:
         s = self.settings
         original = validate_question(question, max_chars=s.max_question_chars)
         k = validate_top(top, default=s.top_passages)  # before any model call
+        days = validate_days(since, until)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         q = original
@@ -354,7 +392,7 @@ class Pipeline:
             timings["rewrite_s"] = time.perf_counter() - t0
         standalone = q if q != original else None
         yield Stage("retrieving")
-        found, manifest = self._retrieve(q, top=k, sources=sources)
+        found, manifest = self._retrieve(q, top=k, sources=sources, days=days)
         timings["retrieve_s"] = time.perf_counter() - t0
         gen = self.generator(model)
         if not found.passages or (found.best_dense < s.min_relevance and found.lexical_hits == 0):

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from rag.dates import day_number
 from rag.embeddings import Embedder
 from rag.lexical import BM25Index
 from rag.store import VectorStore
@@ -79,6 +80,15 @@ class Retrieval:
     vocabulary: frozenset[str] = frozenset()  # every (stemmed) word of the index, for the premise check
 
 
+def in_days(date: str | None, days: tuple[int | None, int | None] | None) -> bool:
+    """Whether an article's date lies in the range (an undated article lies in no range)."""
+    if days is None or days == (None, None):
+        return True
+    day = day_number(date)
+    since, until = days
+    return day > 0 and (since is None or day >= since) and (until is None or day <= until)
+
+
 class Retriever:
     """Dense + BM25 retrieval over a store; the BM25 index is rebuilt when the index changes."""
 
@@ -110,10 +120,22 @@ class Retriever:
         rrf_k: int = 60,
         duplicate_threshold: float = 0.6,
         sources: Sequence[str] | None = None,
+        days: tuple[int | None, int | None] | None = None,
+        prefer_recent: bool = False,
     ) -> Retrieval:
-        """The `top` best passages for `question`, optionally only from `sources`."""
+        """The `top` best passages for `question`.
+
+        Args:
+            question: the standalone question.
+            top: passages to return.
+            dense_k, lexical_k, rrf_k, duplicate_threshold: the retrieval settings.
+            sources: only chunks of these articles.
+            days: only chunks of articles dated from/to these days (YYYYMMDD, either may be None).
+            prefer_recent: a third ranking, newest article first, joins the fusion (for questions
+                about the latest state of things).
+        """
         vec = self.embedder.embed([question])[0]
-        dense = self.store.query(vec, dense_k, sources=sources)
+        dense = self.store.query(vec, dense_k, sources=sources, days=days)
         dense_ids = [c.id for c, _ in dense]
         dense_score = {c.id: s for c, s in dense}
         # The dense hits come with their chunks; BM25 hits are looked up (no per-query copy of
@@ -123,13 +145,19 @@ class Retriever:
         if self._bm25 is not None:
             wanted = set(sources) if sources else None
             # Ask for more when filtering, so the filter still leaves `lexical_k` candidates.
-            k = lexical_k * (4 if wanted else 1)
+            k = lexical_k * (4 if wanted or days else 1)
             lexical = [
                 (cid, s)
                 for cid, s in self._bm25.search(question, k)
-                if cid in chunks and (wanted is None or chunks[cid].source in wanted)
+                if cid in chunks
+                and (wanted is None or chunks[cid].source in wanted)
+                and in_days(chunks[cid].date, days)
             ][:lexical_k]
-        fused = rrf([dense_ids, [cid for cid, _ in lexical]], k=rrf_k)
+        rankings = [dense_ids, [cid for cid, _ in lexical]]
+        if prefer_recent:
+            candidates = list(dict.fromkeys(rankings[0] + rankings[1]))
+            rankings.append(sorted(candidates, key=lambda cid: -day_number(chunks[cid].date)))
+        fused = rrf(rankings, k=rrf_k)
         passages = [
             Passage(chunks[cid], score, i + 1, dense_score.get(cid))
             for i, (cid, score) in enumerate(fused)

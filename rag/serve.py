@@ -6,7 +6,8 @@ Existing clients and chat front ends talk to it as to any OpenAI-compatible serv
 
 - `POST /v1/chat/completions` (streaming and not), model name `cited-rag`. The last user message is
   the question; earlier user/assistant pairs are the conversation (a follow-up is rewritten).
-  Extra request fields: `sources` (indexed file names to answer from) and `top` (passages).
+  Extra request fields: `sources` (indexed file names to answer from), `top` (passages),
+  `since`/`until` (YYYY-MM-DD: only articles dated in that range).
 - The reply's message carries the answer text with `[n]` markers and, for every citation of every
   statement, an annotation in the shape of OpenAI's `url_citation` (`start_index`/`end_index`:
   the statement's span in the message text; `url`, `title`) with the citation's `source` file,
@@ -46,6 +47,8 @@ class ChatRequest(BaseModel):
     stream: bool = False
     sources: list[str] | None = None
     top: int | None = None
+    since: str | None = None
+    until: str | None = None
     max_tokens: int | None = Field(None, description="accepted for compatibility; answers are bounded by settings")
     temperature: float | None = None
 
@@ -136,7 +139,10 @@ def stream_chunks(pipe: Pipeline, req: ChatRequest, cid: str) -> Iterator[str]:
     yield _chunk(cid, {"role": "assistant", "content": ""})
     shown: list[Any] = []
     try:
-        for event in pipe.stream(question, sources=req.sources, top=req.top, history=turns):
+        events = pipe.stream(
+            question, sources=req.sources, top=req.top, history=turns, since=req.since, until=req.until
+        )
+        for event in events:
             if isinstance(event, StatementReady):
                 shown.append(event.statement)
                 text, numbers = answer_text(shown)
@@ -196,7 +202,9 @@ def create_app(pipe: Pipeline) -> Any:
 
         def answer() -> Answer:
             with lock:
-                return pipe.ask(question, sources=req.sources, top=req.top, history=turns)
+                return pipe.ask(
+                    question, sources=req.sources, top=req.top, history=turns, since=req.since, until=req.until
+                )
 
         try:
             a = await run_in_threadpool(answer)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rag.dates import day_number
 from rag.errors import IndexBusyError, IndexCorruptError, IndexMissingError
 from rag.types import Chunk, Sentence
 
@@ -35,7 +36,12 @@ class VectorStore(Protocol):
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
     def delete_source(self, source: str) -> int: ...
     def query(
-        self, embedding: np.ndarray, k: int, *, sources: Sequence[str] | None = None
+        self,
+        embedding: np.ndarray,
+        k: int,
+        *,
+        sources: Sequence[str] | None = None,
+        days: tuple[int | None, int | None] | None = None,
     ) -> list[tuple[Chunk, float]]: ...
     def all_chunks(self) -> list[Chunk]: ...
     def count(self) -> int: ...
@@ -50,6 +56,7 @@ def _chunk_metadata(c: Chunk) -> dict[str, Any]:
         "end": c.end,
         "title": c.title,
         "date": c.date or "",
+        "day": day_number(c.date),  # YYYYMMDD, 0 when undated: for date-range filters
         "url": c.url or "",
         "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
     }
@@ -170,14 +177,30 @@ class ChromaStore:
         return len(ids)
 
     def query(
-        self, embedding: np.ndarray, k: int, *, sources: Sequence[str] | None = None
+        self,
+        embedding: np.ndarray,
+        k: int,
+        *,
+        sources: Sequence[str] | None = None,
+        days: tuple[int | None, int | None] | None = None,
     ) -> list[tuple[Chunk, float]]:
+        """The `k` nearest chunks, optionally only from `sources` and dated within `days` (YYYYMMDD)."""
         n = self.count()
         if n == 0:
             return []
-        where: dict[str, Any] | None = None
+        clauses: list[dict[str, Any]] = []
         if sources:
-            where = {"source": {"$in": list(sources)}}
+            clauses.append({"source": {"$in": list(sources)}})
+        since, until = days or (None, None)
+        if since is not None:
+            clauses.append({"day": {"$gte": since}})
+        if until is not None:
+            clauses.append({"day": {"$lte": until}})
+        if since is None and until is not None:
+            clauses.append({"day": {"$gt": 0}})  # an undated article is not "before" anything
+        where: dict[str, Any] | None = None
+        if clauses:
+            where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
         res: Any = self._col.query(
             query_embeddings=[embedding.astype(np.float32).tolist()],
             n_results=min(k, n),

@@ -383,3 +383,34 @@ def test_real_llama_cpp_server_keeps_the_citation_contract(pipe: Pipeline, tmp_p
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_real_rag_serve_with_the_official_openai_client(tmp_path: Path) -> None:
+    """`rag serve` started for real; a client no one here wrote asks, streaming and not."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from openai import OpenAI
+    from servers import free_port, wait_until_up
+
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "index")}
+    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", proc, timeout=180, log=log)
+        client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="not-needed", timeout=300)
+        q = [{"role": "user", "content": "Who is the president of MSF?"}]
+        msg = client.chat.completions.create(model="cited-rag", messages=q).choices[0].message
+        print("\n", msg.content)
+        assert "Joanne Liu" in msg.content and msg.annotations
+        for ann in msg.annotations:
+            cite = ann.url_citation.model_extra or {}
+            assert (ROOT / cite["source"]).read_text(encoding="utf-8")[cite["start"] : cite["end"]] == cite["quote"]
+        chunks = list(client.chat.completions.create(model="cited-rag", messages=q, stream=True))
+        streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
+        assert "Joanne Liu" in streamed
+        assert (chunks[-1].choices[0].delta.model_extra or {})["cited_rag"]["answer"] == msg.content
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -47,3 +47,36 @@ def test_containment_by_hand() -> None:
     b = shingles("two three four five")  # (2,3,4), (3,4,5)
     assert containment(a, b) == 0.5
     assert containment(a, set()) == 0.0
+
+
+def _dated(corpus, name: str, date: str, text: str) -> None:
+    (corpus / name).write_text(f"date {date} Water in Aleppo\n\n{text}\n", encoding="utf-8")
+
+
+def test_date_range_and_newer_articles_for_questions_about_now(make_pipeline, corpus) -> None:
+    import pytest
+
+    from rag.errors import InvalidQuestionError
+
+    _dated(corpus, "w1.txt", "2016-09-20", "Engineers said water pumping in Aleppo stopped after the strikes.")
+    _dated(corpus, "w2.txt", "2016-10-10", "Engineers said water pumping in Aleppo resumed after repairs.")
+    pipe, _ = make_pipeline("{}")
+    pipe.index()
+    q = "What did engineers say about water pumping in Aleppo?"
+
+    def sources(**kw) -> list[str]:
+        return [p.chunk.source for p in pipe.retrieve(q, **kw).passages]
+
+    assert {"corpus/w1.txt", "corpus/w2.txt"} <= set(sources())
+    late = sources(since="2016-10-05")
+    assert "corpus/w2.txt" in late and "corpus/w1.txt" not in late
+    assert all(pipe.documents()[s].date >= "2016-10-05" for s in late)
+    early = sources(until="2016-09-30")
+    assert early == ["corpus/w1.txt"], "undated articles lie in no range"
+    with pytest.raises(InvalidQuestionError, match="YYYY-MM-DD"):
+        pipe.retrieve(q, since="10/05/2016")
+    with pytest.raises(InvalidQuestionError, match="swap"):
+        pipe.retrieve(q, since="2016-10-10", until="2016-10-01")
+    # A question about the latest state ranks the newer of two equally relevant articles first.
+    now = [p.chunk.source for p in pipe.retrieve("What is the latest on water pumping in Aleppo?").passages]
+    assert now.index("corpus/w2.txt") < now.index("corpus/w1.txt")
