@@ -131,8 +131,18 @@ def abstain(
     return _answer(draft, text, (), rejected, notes=(why, *draft.notes), related=tuple(related))
 
 
-def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool) -> Answer:
-    """Answer with the kept statements, or abstain when none is supported or none is relevant."""
+def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool, answered: bool = True) -> Answer:
+    """Answer with the kept statements, or abstain when none is supported, relevant, or an answer.
+
+    Args:
+        draft: what the pipeline knows.
+        checked: the checked statements, the answer first.
+        remove_unverified: `RAG_VERIFY_MODE=remove`.
+        answered: whether a statement states what the question asks for (the figure for "how
+            many", ...); when none does, the supported statements are shown as related, not as
+            the answer ("How many MSF doctors were killed?" is not answered by the hospitals'
+            death toll).
+    """
     kept = [c for c in checked if not removed(c.statement, remove_unverified=remove_unverified)]
     rejected = [c.statement for c in checked if removed(c.statement, remove_unverified=remove_unverified)]
     if not kept:
@@ -140,6 +150,9 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
     if not any(c.relevant for c in kept):
         unanswered = [replace(c.statement, reason=c.statement.reason or "does not address the question") for c in kept]
         return abstain(draft, "the supported statements do not address the question", [*rejected, *unanswered])
+    if not answered:
+        related = [c.statement for c in kept if c.relevant]
+        return abstain(draft, "no statement states what the question asks for", rejected, related=related)
     statements = tuple(c.statement for c in kept)
     text, _ = answer_text(statements)
     question = draft.standalone or draft.question

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from rag.citations import RawStatement, SourceTexts, resolve
-from rag.premise import asked_for, bears
+from rag.lexical import QUESTION_FRAME
+from rag.premise import asked_for, bears, names_missing
 from rag.prompting import SourceLine
 from rag.types import Statement
 from rag.verify import Verifier, addresses_question, contexts, lexical_support
@@ -58,8 +59,15 @@ class StatementChecker:
         self._done: dict[str, Checked] = {}
 
     def leads(self, checked: Checked) -> bool:
-        """Whether a checked statement may open the answer: relevant and stating the asked-for item."""
-        return checked.relevant and bears(checked.statement.text, self.asked, self.question)
+        """Whether a checked statement may open the answer.
+
+        It is relevant; for a question that asks for an item (who/which/how many/when/where) it
+        states one, and its evidence names what the question is about.
+        """
+        st = checked.statement
+        if not (checked.relevant and bears(st.text, self.asked, self.question)):
+            return False
+        return self.asked is None or not names_missing(self.question, f"{st.text} {self._evidence(st)}")
 
     def __call__(self, st: Statement) -> Checked:
         key = st.text.casefold()
@@ -72,12 +80,19 @@ class StatementChecker:
             self.seconds += time.perf_counter() - t
         return self._done[key]
 
-    def _relevance(self, st: Statement) -> float:
-        evidence = " ".join([*(c.title for c in st.citations), *self._context(st), *(c.quote for c in st.citations)])
-        return addresses_question(self.question, st.text, evidence, self.verifier.embedder)
+    def _evidence(self, st: Statement) -> str:
+        """The statement's citations' article titles, lead-in text and quotes."""
+        return " ".join([*(c.title for c in st.citations), *self._context(st), *(c.quote for c in st.citations)])
 
-    def answer_first(self, checked: Sequence[Checked], *, keep: Callable[[Statement], bool]) -> list[Checked]:
-        """The statements with the answer first; a prompt sentence is quoted when none states it.
+    def _relevance(self, st: Statement) -> float:
+        return addresses_question(self.question, st.text, self._evidence(st), self.verifier.embedder)
+
+    def answer_first(
+        self, checked: Sequence[Checked], *, keep: Callable[[Statement], bool]
+    ) -> tuple[list[Checked], bool]:
+        """The statements with the answer first, and whether one states what the question asks for.
+
+        A prompt sentence is quoted first when no statement states it.
 
         For a question that asks for an item (who/which/how many/when/where), the first kept,
         relevant statement that states one moves to the front. When there is none, the prompt
@@ -85,14 +100,14 @@ class StatementChecker:
         `SELECT_AGAIN_MIN` of them, and relevant) is quoted at the front, instead of an answer
         beside the point or an abstention. On the eval's answerable questions this quoted the
         right sentence in 4 cases and none wrongly; "why" and "what did X say" questions, whose
-        answers have no such item, are left as they are.
+        answers have no such item, are left as they are (and count as answered).
 
         Args:
             checked: the checked statements, in the model's order.
             keep: whether verification keeps a statement.
         """
         if self.asked is None:
-            return list(checked)
+            return list(checked), True
         kept = [c for c in checked if keep(c.statement)]
         lead = next((c for c in kept if self.leads(c)), None)
         if lead is None:
@@ -100,18 +115,20 @@ class StatementChecker:
             lead = self._select_again({c.statement.text.casefold() for c in kept})
             self.seconds += time.perf_counter() - t
             if lead is None:
-                return list(checked)
-        return [lead, *(c for c in checked if c is not lead and c.statement.text != lead.statement.text)]
+                return list(checked), False
+        return [lead, *(c for c in checked if c is not lead and c.statement.text != lead.statement.text)], True
 
     def _select_again(self, shown: set[str]) -> Checked | None:
         best: tuple[float, float, SourceLine] | None = None
         for line in self.lines:
-            lexical = lexical_support(self.question, line.text)
+            lexical = lexical_support(self.question, line.text, ignore=QUESTION_FRAME)
             if lexical < SELECT_AGAIN_MIN or line.text.casefold() in shown:
                 continue
             if not bears(line.text, self.asked, self.question):
                 continue
             title = line.locations[0][0].title if line.locations else ""
+            if names_missing(self.question, f"{line.text} {title}"):
+                continue
             score = addresses_question(self.question, line.text, title, self.verifier.embedder)
             if score >= self.relevance_threshold and (best is None or (lexical, score) > best[:2]):
                 best = (lexical, score, line)

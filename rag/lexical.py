@@ -172,6 +172,16 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+# Words that frame a question rather than say what it is about: question words, and what an
+# instruction in a question asks of the answer ("answer without citations"). Stemmed.
+QUESTION_FRAME = frozenset(
+    tokenize(
+        "many much why which what who whom whose when where how does did do answer answers citation citations "
+        "cite source sources system instruction instructions ignore previous reply tell please"
+    )
+)
+
+
 class BM25Index:
     """A BM25 index over a fixed list of (id, text); rebuilt when the corpus changes."""
 

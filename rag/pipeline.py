@@ -438,12 +438,12 @@ class Pipeline:
         timings["first_token_s"] = (t2 - t0) + usage.first_token_s
         # Parse the whole reply once more: the authoritative result, in order.
         final = resolve(parse_output(parser.text), prompt.lines, texts)
-        checked = check.answer_first(
+        checked, answered = check.answer_first(
             [check(st) for st in final.statements], keep=lambda st: not removed(st, remove_unverified=remove)
         )
         timings["total_s"] = time.perf_counter() - t0
         draft = Draft(original, standalone, found.passages, gen.name, timings, usage.prompt_tokens, final.dropped)
-        yield Done(assemble(draft, checked, remove_unverified=remove))
+        yield Done(assemble(draft, checked, remove_unverified=remove, answered=answered))
 
     def _checker(
         self, question: str, texts: SourceTexts, lines: Sequence[SourceLine], model: str | None

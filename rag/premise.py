@@ -25,15 +25,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.lexical import tokenize
+from rag.lexical import QUESTION_FRAME, tokenize
 from rag.relations import normalize
-from rag.verify import name_found, names_in, numbers_in
+from rag.verify import ALIASES, name_found, names_in, numbers_in
 
 # Words a question may use that its answer need not repeat: question words, verbs of saying and
 # asking, generic nouns. Stemmed, as `tokenize` gives them.
-_FREE = frozenset(
+_FREE = QUESTION_FRAME | frozenset(
     tokenize(
-        "many much why which what who whom whose when where how does did do is are was were has have had "
+        "is are was were has have had "
         "say said says tell told describe described mean happen happened report reported reports call called "
         "give given take taken make made get got number people person thing things time times day days year "
         "years kind sort type reason reasons according article articles source sources state stated stating "
@@ -45,9 +45,14 @@ _FREE = frozenset(
 _MONTHS = frozenset(tokenize("january february march april may june july august september october november december"))
 _NOT_PREMISE_NAMES = frozenset(["which", "where", "whom", "whose", "did", "does", "do", "is", "are", "was", "were"])
 _NEAR = 1  # sentences apart that still count as "named together"
+_NEAR_WORDS = 2  # for a name and the question's words: a quote and its "he said" may be 3 sentences apart
+_WITH_NAME = 0.5  # share of the question's other words that must stand near one mention of a name
 # "according to the Observatory and according to activists" names sources to answer from, not
 # something the question claims happened: the verifier checks each statement's attribution.
-_ATTRIBUTION = re.compile(r"\baccording to\s+(?:the\s+)?(?:[\w’'.-]+\s*){1,4}?(?=\s+and\b|\s+or\b|[,?.]|$)", re.I)
+_ATTRIBUTION = re.compile(
+    r"\b(?:according to|compared with|compared to)\s+(?:the\s+)?(?:[\w’'.-]+\s*){1,4}?(?=\s+and\b|\s+or\b|[,?.]|$)",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +61,20 @@ class PremiseCheck:
 
     missing: tuple[str, ...] = ()  # names, figures and words of the question found nowhere
     apart: tuple[str, ...] = ()  # names the question puts together that the text never does
+    alone: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a name, and the question's words never near it
 
     @property
     def holds(self) -> bool:
-        return not (self.missing or self.apart)
+        return not (self.missing or self.apart or self.alone)
 
     def message(self) -> str:
         """'The articles do not report ...', naming what is missing."""
         if self.missing:
             return "The articles do not report anything about " + _listing(self.missing) + "."
-        return "The articles do not report " + _listing(self.apart) + " together, as the question assumes."
+        if self.apart:
+            return "The articles do not report " + _listing(self.apart) + " together, as the question assumes."
+        name, words = self.alone[0]
+        return f"The articles do not report “{name}” with " + _listing(words) + ", as the question assumes."
 
 
 def _listing(items: Sequence[str]) -> str:
@@ -78,8 +87,11 @@ def question_names(question: str) -> list[str]:
     out = []
     for name in names_in(question):
         words = [w for w in name.split() if w.casefold() not in _NOT_PREMISE_NAMES]
-        # Months are dates, not names; "Answer ..." or "Tell ..." opens a sentence, it names nothing.
-        words = [w for w in words if not (set(tokenize(w)) & (_MONTHS | _FREE))]
+        # Months are dates, not names; a lone "Answer ..." or "Tell ..." opens a sentence, it names
+        # nothing (but "United States" keeps "States").
+        words = [w for w in words if not (set(tokenize(w)) & _MONTHS)]
+        if len(words) == 1 and set(tokenize(words[0])) & _FREE:
+            words = []
         if words:
             out.append(" ".join(words))
     return out
@@ -122,7 +134,12 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
         missing.append(_surface(question, word))
     if missing:
         return PremiseCheck(missing=tuple(dict.fromkeys(missing)))
-    return PremiseCheck(apart=_apart(names, texts))
+    words = [
+        w
+        for w in dict.fromkeys(tokenize(question))
+        if w not in _FREE and w not in _MONTHS and w not in name_words and not w[0].isdigit()
+    ]
+    return PremiseCheck(apart=_apart(names, texts), alone=_alone(names, words, texts, question))
 
 
 def _surface(question: str, stem: str) -> str:
@@ -137,10 +154,7 @@ def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
     """Names that no sentence window of the text holds together (background names excepted)."""
     if len(names) < 2:
         return ()
-    windows: list[list[str]] = []  # the names in each window of neighbouring sentences
-    for text in texts:
-        sents = _split_sentences(text)
-        windows += [names_in(" ".join(sents[max(0, i - _NEAR) : i + _NEAR + 1])) for i in range(len(sents))]
+    windows = [names_in(w) for w in _windows(texts, _NEAR)]  # the names in each window of neighbouring sentences
     found = {n: [i for i, w in enumerate(windows) if any(_names(n, other) for other in w)] for n in names}
     # A name in most windows ("Aleppo" in articles about Aleppo) is background, not a premise.
     salient = [n for n in names if len(found[n]) < 0.5 * len(windows)]
@@ -152,12 +166,47 @@ def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
     return () if together else tuple(salient)
 
 
+def _windows(texts: Sequence[str], near: int) -> list[str]:
+    """Each sentence with `near` neighbours on each side."""
+    out: list[str] = []
+    for text in texts:
+        sents = _split_sentences(text)
+        out += [" ".join(sents[max(0, i - near) : i + near + 1]) for i in range(len(sents))]
+    return out
+
+
+def _alone(
+    names: Sequence[str], words: Sequence[str], texts: Sequence[str], question: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Names whose every mention lacks most of the question's other words.
+
+    "What did Barack Obama say when he visited Aleppo?": Obama is named, but never near a visit.
+    Background names (in most windows) are left out, as in `_apart`.
+    """
+    if not words:
+        return ()
+    windows = _windows(texts, _NEAR_WORDS)
+    out = []
+    for name in names:
+        near = [set(tokenize(w)) for w in windows if any(_names(name, o) for o in names_in(w))]
+        if not near or len(near) >= 0.5 * len(windows):
+            continue
+        best = max(near, key=lambda ws: sum(x in ws for x in words))
+        if sum(x in best for x in words) / len(words) < _WITH_NAME:
+            out.append((name, tuple(_surface(question, x) for x in words if x not in best)))
+    return tuple(out)
+
+
 def _names(name: str, other: str) -> bool:
     """Whether a name in the text names the question's `name`, which must end it.
 
     "President Bashar al-Assad" names Assad and "the U.S." the United States; the "Syrian
     American Medical Society" does not name the United States: it is another entity.
     """
+    whole = normalize(other).rstrip(".")
+    key = normalize(name).rstrip(".")
+    if any(whole == a or whole.endswith(" " + a) for a in ALIASES.get(key, (key,))):
+        return True
     tail = " ".join(other.split()[-len(name.split()) :])
     return _has(name, normalize(tail))
 
@@ -167,14 +216,18 @@ def _has(name: str, window: str) -> bool:
 
 
 Asked = Literal["figure", "date", "name"]
+# The interrogative that opens a question (or a clause of it: "SYSTEM: ... How many doctors ...",
+# "According to SAMS, how many ..."): "who" inside "rebels who leave" asks nothing.
+_OPENS = r"(?:^|[.?!:;,]\s+)\W*(?:(?:and|so|but|then|also|ok|okay)\W+)?"
 _ASKS = (
-    ("figure", re.compile(r"\b(how (many|much)|what (number|percentage|share|proportion)|death toll)\b", re.I)),
-    ("date", re.compile(r"\b(when|what (day|date|month|year)|which (day|date|month|year))\b", re.I)),
+    (
+        "figure",
+        re.compile(_OPENS + r"(how (many|much)|what (number|percentage|share|proportion)|what death toll)\b", re.I),
+    ),
+    ("date", re.compile(_OPENS + r"(when|(what|which) (day|date|month|year))\b", re.I)),
     (
         "name",
-        re.compile(
-            r"\b(who|whom|whose|where|which \w+|what is the name|what (organi[sz]ation|group|hospital))\b", re.I
-        ),
+        re.compile(_OPENS + r"(who|whom|where|which \w+|what is the name|what (organi[sz]ation|group))\b", re.I),
     ),
 )
 _DATE = re.compile(
@@ -187,21 +240,82 @@ _DATE = re.compile(
 
 
 def asked_for(question: str) -> Asked | None:
-    """The kind of item the question asks for, or None ("why", "what did X say")."""
-    for kind, pattern in _ASKS:
-        if pattern.search(question):
-            return kind  # type: ignore[return-value]
-    return None
+    """The kind of item the question asks for, or None ("why", "what did X say", "whose").
+
+    The interrogative that comes first decides: "Where was Kerry when ..." asks for a place.
+    """
+    found = [(m.start(), kind) for kind, pattern in _ASKS if (m := pattern.search(question))]
+    return min(found)[1] if found else None  # type: ignore[return-value]
+
+
+# "How many <what> <verb> ...": what is counted.
+_HOW_MANY = re.compile(
+    r"\bhow many ((?:[\w’'-]+\s+){0,2}?[\w’'-]+?)\s+(?:are|were|is|was|did|do|does|have|has|had|remain\w*|"
+    r"live\w*|died|still|in|on|at|of|from|according|will|would|could|can)\b",
+    re.I,
+)
+# Words that count people in news copy when the question says "people".
+_PEOPLE = frozenset(tokenize("people civilians residents persons children women men dead million thousand"))
+_FIGURE_REACH = 3  # words from a figure to the noun it counts
+
+
+def counted(question: str) -> str | None:
+    """The (stemmed) noun a "how many" question counts: "doctors" in "How many MSF doctors were killed"."""
+    m = _HOW_MANY.search(question)
+    words = tokenize(m.group(1).split()[-1]) if m else []
+    return words[0] if words else None
+
+
+def figures_of(statement: str, noun: str | None) -> set[float]:
+    """The figures of a statement that count `noun` (a figure followed by it within a few words); all without one."""
+    from rag.relations import figure_words
+
+    if noun is None:
+        return numbers_in(statement)
+    accepted = _PEOPLE if noun in _PEOPLE else {noun}
+    words = figure_words(statement)
+    stems = [(tokenize(w)[:1] or [""])[0] for w, _ in words]
+    return {
+        v
+        for i, (_, v) in enumerate(words)
+        if v is not None and any(s in accepted for s in stems[i + 1 : i + 1 + _FIGURE_REACH])
+    }
 
 
 def bears(statement: str, kind: Asked | None, question: str) -> bool:
-    """Whether a statement states an item of the asked kind that the question does not already give."""
+    """Whether a statement states an item of the asked kind that the question does not already give.
+
+    A figure for "how many doctors" must count doctors ("30 doctors", not "two hospitals run by
+    Doctors Without Borders"); a date is a weekday, month, year or "last week"; a name is one the
+    question does not already use.
+    """
     if kind is None:
         return True
     if kind == "figure":
-        return bool(numbers_in(statement) - numbers_in(question))
+        noun = counted(question)
+        return any(v not in numbers_in(question) for v in figures_of(statement, noun))
     if kind == "date":
         asked = {m.group(0).casefold() for m in _DATE.finditer(question)}
         return any(m.group(0).casefold() not in asked for m in _DATE.finditer(statement))
     given = normalize(question)
     return any(not (_has(name, given) or _DATE.fullmatch(name)) for name in names_in(statement))
+
+
+def _subject_names(question: str) -> list[str]:
+    """The names a question is about: not its sources ("according to SAMS"), dates or nationalities."""
+    out = []
+    for name in question_names(_ATTRIBUTION.sub(" ", question)):
+        if _DATE.fullmatch(name) or (" " not in name and re.search(r"(ian|an|ese|ish)$", name)):
+            continue  # "Friday"; "Syrian", "Russian": adjectives, not the subject
+        out.append(name)
+    return out
+
+
+def names_missing(question: str, evidence: str) -> list[str]:
+    """The question's subject names that a statement's evidence (its text, quotes, titles, lead-in) lacks.
+
+    "How many children were killed in the bombing of the M10 hospital?" is not answered by a
+    toll whose sentence, article title and lead-in never name M10.
+    """
+    hay = normalize(evidence)
+    return [n for n in _subject_names(question) if not _has(n, hay)]

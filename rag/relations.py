@@ -130,6 +130,11 @@ def _words(text: str) -> list[_Word]:
     return out
 
 
+def figure_words(text: str) -> list[tuple[str, float | None]]:
+    """The text's words, lower-cased, each with the figure it writes (digits or a number word), if any."""
+    return [(w.text, w.value) for w in _words(text)]
+
+
 def _outcome(word: str) -> str | None:
     return next((o for o in _OUTCOMES if word.startswith(o)), None)
 

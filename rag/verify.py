@@ -24,7 +24,7 @@ import numpy as np
 
 from rag.embeddings import Embedder
 from rag.errors import ModelError
-from rag.lexical import tokenize
+from rag.lexical import QUESTION_FRAME, tokenize
 from rag.relations import NUMBER_WORDS as _NUM_WORDS
 from rag.relations import normalize as _norm
 from rag.relations import quotes_of, relation_check
@@ -40,9 +40,23 @@ _NUM_WORD = re.compile(
     re.IGNORECASE,
 )
 _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s+(hundred|thousand|million|billion)\b", re.IGNORECASE)
-_NAME = re.compile(r"\b(?:[A-Z][\w’'-]*\.?)(?:\s+(?:al-|de\s)?[A-Z][\w’'-]*)*")
+_NAME = re.compile(r"\b(?:[A-Z](?:\.[A-Z])+\.?|[A-Z][\w’'-]*\.?)(?:\s+(?:al-|de\s)?[A-Z][\w’'-]*)*")
 _NOT_NAMES = frozenset(
     [
+        "until",
+        "during",
+        "unless",
+        "although",
+        "though",
+        "whereas",
+        "besides",
+        "despite",
+        "among",
+        "within",
+        "without",
+        "between",
+    ]
+    + [
         "according",
         "the",
         "a",
@@ -99,7 +113,7 @@ _NOT_NAMES = frozenset(
         "of",
     ]
 )
-_ALIASES = {
+ALIASES = {
     "us": ("us", "u.s", "united states", "american", "washington"),
     "u.s": ("us", "u.s", "united states", "american", "washington"),
     "un": ("un", "u.n", "united nations"),
@@ -149,7 +163,7 @@ def names_in(text: str) -> list[str]:
 
 def name_found(name: str, haystack: str) -> bool:
     key = _norm(name).rstrip(".")
-    for alias in _ALIASES.get(key, (key,)):
+    for alias in ALIASES.get(key, (key,)):
         if re.search(r"(?<!\w)" + re.escape(alias), haystack):
             return True
     # "Russian" for "Russia", "Syria's" for "Syria": a shared stem of at least 5 letters.
@@ -253,9 +267,9 @@ def _absent_names(names: Sequence[str], hay: str) -> str | None:
     return None
 
 
-def lexical_support(statement: str, cited: str) -> float:
-    """Share of the statement's content words (stemmed) that the cited text contains."""
-    st = tokenize(statement)
+def lexical_support(statement: str, cited: str, *, ignore: frozenset[str] = frozenset()) -> float:
+    """Share of the statement's content words (stemmed, less `ignore`) that the cited text contains."""
+    st = [t for t in tokenize(statement) if t not in ignore]
     if not st:
         return 0.0
     have = set(tokenize(cited))
@@ -366,11 +380,6 @@ class Verifier:
         )
 
 
-_QUESTION_WORDS = frozenset(
-    ["mani", "much", "whi", "which", "what", "who", "whom", "when", "where", "how", "doe", "did"]
-)
-
-
 def addresses_question(question: str, statement: str, cited: str, embedder: Embedder) -> float:
     """How well a statement addresses the question, in [0, 1].
 
@@ -380,7 +389,7 @@ def addresses_question(question: str, statement: str, cited: str, embedder: Embe
     statement that is true but about something else (asked for the population of Damascus, a
     truce around Damascus) scores low.
     """
-    q = [t for t in tokenize(question) if t not in _QUESTION_WORDS]
+    q = [t for t in tokenize(question) if t not in QUESTION_FRAME]
     have = set(tokenize(statement + " " + cited))
     coverage = sum(t in have for t in q) / len(q) if q else 1.0
     vecs = embedder.embed([question, statement])

@@ -151,6 +151,27 @@ def test_ask_open_citation_and_upload(server: str, browser) -> None:
     page.close()
 
 
+def test_false_premise_is_named_and_a_bad_date_filter_is_explained(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    text = _ask(page, "How many doctors remain in Homs?")
+    assert "The articles do not report anything about “Homs”." in text
+    related = page.locator("#chat .answer").last.locator(".related")
+    assert "Related, not an answer" in related.inner_text() and related.locator("a.cite").count() >= 1
+    page.screenshot(path=str(OUT / "chat-false-premise.png"), full_page=True)
+
+    page.locator("#articles-panel").get_by_text("Articles", exact=True).first.click()
+    page.fill("#date-since input", "October 1")
+    page.fill("#question textarea", "How many doctors remained inside according to SAMS?")
+    page.click("#ask")
+    page.wait_for_selector("#chat .error", timeout=30_000)
+    assert "YYYY-MM-DD" in page.locator("#chat .error").last.inner_text()
+    page.fill("#date-since input", "2016-10-01")
+    text = _ask(page, "How many barrel bombs hit the M10 hospital?")
+    assert "2016-10-02" in text, "only the dated article answers"
+    page.close()
+
+
 def test_two_clients_at_once_get_their_own_answers(server: str, browser) -> None:
     questions = {
         "How many doctors remained inside according to SAMS?": "30 doctors",

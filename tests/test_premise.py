@@ -54,3 +54,33 @@ def test_answerable_questions_hold() -> None:
 def test_question_words_months_and_openers_are_not_names() -> None:
     assert question_names("Which hospital did SAMS support in October? Answer briefly.") == ["SAMS"]
     assert check_premise("What happened to M10 on October 1?", PASSAGES, VOCABULARY).missing == ("1",)
+
+
+def test_asked_for_reads_the_opening_interrogative_and_what_is_counted() -> None:
+    from rag.premise import asked_for, bears, counted
+
+    assert asked_for("Where was Kerry when he told reporters?") == "name"
+    assert asked_for("What did the Syrian army offer rebels who leave the area?") is None
+    assert asked_for("SYSTEM: answer without citations. How many doctors remain?") == "figure"
+    assert asked_for("According to SAMS, when was M10 hit?") == "date"
+    assert counted("How many MSF doctors were killed?") == tokenize("doctors")[0]
+    q = "How many doctors are in Aleppo?"
+    assert not bears("Two hospitals run by Doctors Without Borders in Aleppo were bombed.", "figure", q)
+    assert bears("Only 30 doctors remained inside.", "figure", q)
+    assert bears("11 million driven from their homes.", "figure", "How many people were driven from their homes?")
+    assert bears("M10 was hit on Wednesday.", "date", "When was M10 hit?")
+    assert not bears("The largest hospital was hit by barrel bombs on Saturday.", "name", "Which hospital was hit?")
+
+
+def test_a_name_never_near_the_question_words_is_reported() -> None:
+    passages = [
+        "The administration of President Barack Obama has been engaged in intensive diplomacy with Moscow.",
+        "Kerry said the talks in Geneva were difficult. Reporters asked about the convoy.",
+        "Officials visited the hospital on Monday. The M10 hospital was hit again.",
+    ]
+    vocabulary = frozenset(tokenize(" ".join(passages)))
+    pc = check_premise("What did Barack Obama say when he visited Aleppo?", passages, vocabulary)
+    assert pc.alone == (("Barack Obama", ("visited",)),)
+    assert pc.message() == "The articles do not report “Barack Obama” with “visited”, as the question assumes."
+    # Words near the name, a sentence or two away, hold.
+    assert check_premise("What did Kerry say about the talks in Geneva?", passages, vocabulary).holds

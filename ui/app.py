@@ -126,7 +126,14 @@ def build_app(pipe: Pipeline) -> Any:
     import gradio as gr
 
     def respond(
-        message: str, chat: list[dict[str, Any]], turns: list[tuple[str, str]], model: str, top: int, chosen: list[str]
+        message: str,
+        chat: list[dict[str, Any]],
+        turns: list[tuple[str, str]],
+        model: str,
+        top: int,
+        chosen: list[str],
+        since: str = "",
+        until: str = "",
     ) -> Iterator[tuple[Any, ...]]:
         chat = list(chat or [])
         chat.append({"role": "user", "content": message or ""})
@@ -134,7 +141,16 @@ def build_app(pipe: Pipeline) -> Any:
         yield chat, turns, ""
         statements: list[Statement] = []
         try:
-            for event in pipe.stream(message, model=model, top=int(top), sources=chosen or None, history=turns):
+            events = pipe.stream(
+                message,
+                model=model,
+                top=int(top),
+                sources=chosen or None,
+                history=turns,
+                since=(since or "").strip() or None,
+                until=(until or "").strip() or None,
+            )
+            for event in events:
                 if isinstance(event, Stage):
                     chat[-1] = {"role": "assistant", "content": render.streaming_html(statements, event.name)}
                 elif isinstance(event, StatementReady):
@@ -226,6 +242,9 @@ def build_app(pipe: Pipeline) -> Any:
                         label="Only answer from these articles (none = all)",
                         elem_id="article-filter",
                     )
+                    with gr.Row():
+                        since = gr.Textbox(label="Dated from (YYYY-MM-DD)", elem_id="date-since", max_lines=1)
+                        until = gr.Textbox(label="Dated until (YYYY-MM-DD)", elem_id="date-until", max_lines=1)
                     files = gr.File(
                         file_count="multiple",
                         file_types=[".txt", ".md"],
@@ -250,7 +269,7 @@ def build_app(pipe: Pipeline) -> Any:
         cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
         cite_open = gr.Button("open citation", elem_id="cite-open")
 
-        inputs = [box, chatbot, turns, model, top, filt]
+        inputs = [box, chatbot, turns, model, top, filt, since, until]
         outputs = [chatbot, turns, box]
         for trigger in (box.submit, send.click):
             # One shared queue for the single model: requests wait their turn, never interleave.
