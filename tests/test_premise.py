@@ -74,9 +74,9 @@ def test_asked_for_reads_the_opening_interrogative_and_what_is_counted() -> None
 
 def test_a_name_never_near_the_question_words_is_reported() -> None:
     passages = [
-        "The administration of President Barack Obama has been engaged in intensive diplomacy with Moscow.",
+        "The administration of President Barack Obama has been engaged in diplomacy with Moscow over Aleppo.",
         "Kerry said the talks in Geneva were difficult. Reporters asked about the convoy.",
-        "Officials visited the hospital on Monday. The M10 hospital was hit again.",
+        "Officials visited the hospital in Aleppo on Monday. The M10 hospital was hit again.",
     ]
     vocabulary = frozenset(tokenize(" ".join(passages)))
     pc = check_premise("What did Barack Obama say when he visited Aleppo?", passages, vocabulary)
