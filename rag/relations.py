@@ -13,7 +13,8 @@ in the cited text) pass all of these; the checks here look at how the pieces are
   cited sentence;
 - one sentence: a quoted phrase or a figure, and the names with it, come from one cited sentence
   (or the text just before it, where news copy names the speaker);
-- causes: "because", "leading to", ... only where the cited text states a cause.
+- causes: "because", "leading to", ... only where the cited text states a cause;
+- qualifiers: a cited sentence copied without the phrase that limits it ("Reportedly,", "Only at night,").
 
 Each check returns the reason a statement fails, or None; all are pure functions.
 """
@@ -261,6 +262,42 @@ def cause_check(statement: str, cited: str) -> str | None:
     return None
 
 
+# Words that open a limiting phrase: dropping "Only at night," or "Reportedly," changes what is
+# claimed (dropping "In west Aleppo," says less; "Especially at night," only emphasises).
+_QUALIFIERS = frozenset(
+    [
+        "only",
+        "sometimes",
+        "partly",
+        "reportedly",
+        "allegedly",
+        "apparently",
+        "possibly",
+        "probably",
+        "perhaps",
+        "if",
+        "unless",
+    ]
+)
+
+
+def qualifier_check(statement: str, quotes: Sequence[str]) -> str | None:
+    """A cited sentence copied without the limiting phrase that opens it ("Only at night, ...")."""
+    body = normalize(statement).rstrip(" .!?")
+    if len(body.split()) < 4:
+        return None
+    for q in quotes:
+        text = normalize(q)
+        at = text.find(body)
+        if at <= 0:
+            continue
+        before = text[:at].rstrip()
+        lead = re.split(r"[.!?]\s", before)[-1].lstrip(" \"'“‘")
+        if before.endswith(",") and lead.split()[:1] and lead.split()[0].strip(",") in _QUALIFIERS:
+            return f"drops the qualifier “{lead.rstrip(',')}” that limits the cited sentence"
+    return None
+
+
 def relation_check(statement: str, quotes: Sequence[str], contexts: Sequence[str], names: Sequence[str]) -> str | None:
     """The reason the statement binds the cited text's pieces differently from it, or None."""
     return (
@@ -268,4 +305,5 @@ def relation_check(statement: str, quotes: Sequence[str], contexts: Sequence[str
         or agent_check(statement, quotes)
         or one_sentence_check(statement, quotes, contexts, names)
         or cause_check(statement, " ".join(quotes))
+        or qualifier_check(statement, quotes)
     )

@@ -96,3 +96,27 @@ def test_invented_cause_is_rejected() -> None:
 def test_fragments_are_not_statements(piece: str) -> None:
     assert fragment(piece) is not None
     assert fragment("Stephen O'Brien said he was deeply alarmed.") is None
+
+
+def test_a_limiting_phrase_cannot_be_dropped() -> None:
+    from rag.relations import qualifier_check
+
+    cited = ["Reportedly, the army used cluster bombs in the east, activists said."]
+    reason = qualifier_check("The army used cluster bombs in the east, activists said.", cited)
+    assert reason is not None and "reportedly" in reason
+    only = ["Only at night, the bombardment intensifies with all kinds of weapons."]
+    assert qualifier_check("The bombardment intensifies with all kinds of weapons.", only) is not None
+    # Emphasis or a place dropped is not a changed claim.
+    assert (
+        qualifier_check(
+            "The bombardment intensifies with all kinds of weapons.", [only[0].replace("Only", "Especially")]
+        )
+        is None
+    )
+    assert (
+        qualifier_check(
+            "Rebel rocket fire killed 15 civilians on Friday.",
+            ["In west Aleppo, rebel rocket fire killed 15 civilians on Friday."],
+        )
+        is None
+    )
