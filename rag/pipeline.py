@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 _UNSET = object()
 
 
+def _slug(url: str, collection: str) -> str:
+    """A folder name for one server's collection (its lexical index is cached on this machine)."""
+    import hashlib
+
+    return collection + "-" + hashlib.sha256(url.encode()).hexdigest()[:12]
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
     """Progress event: a stage of the pipeline has started."""
@@ -246,7 +253,12 @@ class Pipeline:
                     s.index_path, url=s.chroma_url, collection=s.chroma_collection, create=False
                 )
             if self._retriever is None:
-                self._retriever = Retriever(self._store, self.embedder)
+                cache = (
+                    s.index_path
+                    / "lexical"
+                    / (s.chroma_collection if not s.chroma_url else _slug(s.chroma_url, s.chroma_collection))
+                )
+                self._retriever = Retriever(self._store, self.embedder, cache_dir=cache)
             retriever = self._retriever
         retriever.refresh(version)
         return retriever, manifest

@@ -8,12 +8,13 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from rag.dates import day_number
 from rag.embeddings import Embedder
 from rag.lexical import BM25Index
 from rag.store import VectorStore
-from rag.types import Chunk, Passage
+from rag.types import Passage
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
@@ -57,19 +58,6 @@ def collapse_duplicates(passages: Sequence[Passage], *, threshold: float) -> lis
     return [replace(p, rank=i + 1) for i, p in enumerate(kept)]
 
 
-class _Lookup:
-    """Two chunk maps read as one."""
-
-    def __init__(self, base: dict[str, Chunk], extra: dict[str, Chunk]) -> None:
-        self.base, self.extra = base, extra
-
-    def __contains__(self, cid: str) -> bool:
-        return cid in self.extra or cid in self.base
-
-    def __getitem__(self, cid: str) -> Chunk:
-        return self.extra[cid] if cid in self.extra else self.base[cid]
-
-
 @dataclass(frozen=True, slots=True)
 class Retrieval:
     """Passages for a question, with the relevance signals used to decide abstention."""
@@ -90,24 +78,34 @@ def in_days(date: str | None, days: tuple[int | None, int | None] | None) -> boo
 
 
 class Retriever:
-    """Dense + BM25 retrieval over a store; the BM25 index is rebuilt when the index changes."""
+    """Dense + BM25 retrieval over a store; the BM25 index follows the index's version.
 
-    def __init__(self, store: VectorStore, embedder: Embedder) -> None:
+    The lexical index is kept on disk under `cache_dir`, keyed by the version: a process that
+    opens an unchanged archive memory-maps it instead of reading and tokenising every chunk.
+    Lexical hits are fetched from the store by id, so no process holds the whole corpus.
+    """
+
+    def __init__(self, store: VectorStore, embedder: Embedder, *, cache_dir: Path | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        self.cache_dir = cache_dir
         self._bm25: BM25Index | None = None
-        self._chunks: dict[str, Chunk] = {}
         self._version: object = None
         self._lock = threading.Lock()
 
     def refresh(self, version: object) -> None:
-        """Rebuild the lexical index if the store changed since the last call."""
+        """Load (or rebuild and save) the lexical index if the store changed since the last call."""
         with self._lock:
             if self._bm25 is not None and version == self._version:
                 return
-            chunks = self.store.all_chunks()
-            self._chunks = {c.id: c for c in chunks}
-            self._bm25 = BM25Index([c.id for c in chunks], [c.embedding_text() for c in chunks])
+            key = repr(version)
+            bm25 = BM25Index.load(self.cache_dir, key) if self.cache_dir else None
+            if bm25 is None:
+                chunks = self.store.all_chunks()
+                bm25 = BM25Index([c.id for c in chunks], [c.embedding_text() for c in chunks])
+                if self.cache_dir:
+                    bm25.save(self.cache_dir, key)
+            self._bm25 = bm25
             self._version = version
 
     def retrieve(
@@ -138,17 +136,18 @@ class Retriever:
         dense = self.store.query(vec, dense_k, sources=sources, days=days)
         dense_ids = [c.id for c, _ in dense]
         dense_score = {c.id: s for c, s in dense}
-        # The dense hits come with their chunks; BM25 hits are looked up (no per-query copy of
-        # the corpus-wide map).
-        chunks = _Lookup(self._chunks, {c.id: c for c, _ in dense})
+        # The dense hits come with their chunks; BM25 hits are fetched from the store by id.
+        chunks = {c.id: c for c, _ in dense}
         lexical: list[tuple[str, float]] = []
         if self._bm25 is not None:
             wanted = set(sources) if sources else None
             # Ask for more when filtering, so the filter still leaves `lexical_k` candidates.
             k = lexical_k * (4 if wanted or days else 1)
+            hits = self._bm25.search(question, k)
+            chunks.update({c.id: c for c in self.store.get([cid for cid, _ in hits if cid not in chunks])})
             lexical = [
                 (cid, s)
-                for cid, s in self._bm25.search(question, k)
+                for cid, s in hits
                 if cid in chunks
                 and (wanted is None or chunks[cid].source in wanted)
                 and in_days(chunks[cid].date, days)

@@ -44,6 +44,7 @@ class VectorStore(Protocol):
         days: tuple[int | None, int | None] | None = None,
     ) -> list[tuple[Chunk, float]]: ...
     def all_chunks(self) -> list[Chunk]: ...
+    def get(self, ids: Sequence[str]) -> list[Chunk]: ...
     def count(self) -> int: ...
 
 
@@ -213,6 +214,16 @@ class ChromaStore:
         ):
             out.append((_chunk_from(cid, doc, md), 1.0 - float(dist)))
         return out
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]:
+        """The chunks with these ids (those that exist), in any order."""
+        if not ids:
+            return []
+        res: Any = self._col.get(ids=list(ids), include=["documents", "metadatas"])
+        return [
+            _chunk_from(cid, doc, md)
+            for cid, doc, md in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+        ]
 
     def all_chunks(self) -> list[Chunk]:
         res: Any = self._col.get(include=["documents", "metadatas"])

@@ -80,3 +80,31 @@ def test_date_range_and_newer_articles_for_questions_about_now(make_pipeline, co
     # A question about the latest state ranks the newer of two equally relevant articles first.
     now = [p.chunk.source for p in pipe.retrieve("What is the latest on water pumping in Aleppo?").passages]
     assert now.index("corpus/w2.txt") < now.index("corpus/w1.txt")
+
+
+def test_lexical_index_is_saved_and_a_new_process_loads_it_without_reading_chunks(
+    make_pipeline, corpus, monkeypatch
+) -> None:
+    from rag.store import ChromaStore
+
+    pipe, _ = make_pipeline("{}")
+    pipe.index()
+    q = "How many doctors remain in eastern Aleppo?"
+    first = [p.chunk.id for p in pipe.retrieve(q).passages]
+    folders = list((pipe.settings.index_path / "lexical").rglob("bm25-*"))
+    assert len(folders) == 1 and (folders[0] / "ids.json").exists()
+
+    def no_full_read(self):
+        raise AssertionError("the saved lexical index should be loaded, not rebuilt from every chunk")
+
+    monkeypatch.setattr(ChromaStore, "all_chunks", no_full_read)
+    again, _ = make_pipeline("{}")  # a new process on the same index
+    assert [p.chunk.id for p in again.retrieve(q).passages] == first
+    assert again.retrieve(q).vocabulary == pipe.retrieve(q).vocabulary
+    monkeypatch.undo()
+
+    # A changed index gets a new lexical index; the old one is removed.
+    (corpus / "new.txt").write_text("Doctors in Aleppo\n\nNine doctors arrived in eastern Aleppo on Monday.\n")
+    again.index()
+    assert "corpus/new.txt" in {p.chunk.source for p in again.retrieve("Nine doctors arrived Monday").passages}
+    assert len(list((pipe.settings.index_path / "lexical").rglob("bm25-*"))) == 1
