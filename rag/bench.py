@@ -206,3 +206,112 @@ def compare_trees(before: Path, after: Path, *, questions: list[str], rounds: in
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1), encoding="utf-8")
     return result
+
+
+# Runs in a fresh process: open the index, retrieve for every question (timed), answer some.
+_SCALE_CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+conf, questions, answer_n = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+pipe = Pipeline(Settings(**conf))
+pipe.retrieve(questions[0]["question"])
+ready = time.perf_counter() - t0
+lat, found = [], 0
+for q in questions:
+    t = time.perf_counter()
+    r = pipe.retrieve(q["question"])
+    lat.append(time.perf_counter() - t)
+    found += any(p.chunk.source.endswith(q["source"]) for p in r.passages)
+answers = []
+for q in questions[:answer_n]:
+    a = pipe.ask(q["question"])
+    answers.append({"question": q["question"], "expected": q["answer"], "answer": a.text,
+                    "correct": q["answer"] in a.text, "total_s": a.timings["total_s"]})
+print("@@" + json.dumps({"ready_s": ready, "retrieval_s": lat, "retrieved_source": found, "answers": answers}))
+"""
+
+
+def _child(args: list[str], env: dict[str, str]) -> tuple[str, float, int]:
+    """Run a child python, returning (stdout, seconds, peak RSS in MiB of the child)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, *args], env={**os.environ, **env}, stdout=subprocess.PIPE, text=True)
+    out, _ = proc.communicate()
+    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    took = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if usage is None else usage.ru_maxrss // 1024
+    if proc.returncode:
+        raise RuntimeError(f"benchmark child failed ({proc.returncode}): {' '.join(args)[:200]}")
+    return out, took, int(rss)
+
+
+def _du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def run_scale(
+    sizes: list[int], *, out: Path | None, answers: int, work: Path | None = None, seed: int = 7
+) -> dict[str, Any]:
+    """`rag bench --scale`: the archive at each size in articles, indexed, reopened, queried, answered.
+
+    Per size: indexing time and chunks/s, index size on disk, peak RSS of the indexer, time from
+    a new process's start to its first retrieval (the index reopened after a restart), retrieval
+    p50/p95 over the planted-fact questions, re-indexing one edited article, and answer
+    correctness on `answers` planted questions with the seeds mixed into the archive.
+    """
+    import json
+    import shutil
+
+    from rag.archive import write_archive
+
+    root_dir = Path(__file__).resolve().parent.parent
+    results = []
+    for n in sizes:
+        base = Path(tempfile.mkdtemp(prefix=f"rag-scale-{n}-", dir=work))
+        corpus = base / "corpus"
+        planted = write_archive(corpus / "archive", n, seed=seed, planted_every=max(10, n // 20))
+        shutil.copytree(root_dir / "seeds", corpus / "seeds")
+        env = {"RAG_ROOT": str(base), "RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(base / "index")}
+        text, took, rss = _child(["-m", "rag.cli", "index", "--json"], env)
+        report = json.loads(text)
+        chunks = report["chunks_added"]
+        conf = {"root": str(base), "corpus_dir": str(corpus), "index_dir": str(base / "index")}
+        qs = [{"question": p.question, "answer": p.answer, "source": p.source} for p in planted]
+        text, _, rss_q = _child(["-c", _SCALE_CHILD, json.dumps(conf), json.dumps(qs), str(answers)], env)
+        got = json.loads(next(x for x in text.splitlines() if x.startswith("@@"))[2:])
+        edited = corpus / "archive" / planted[0].source
+        edited.write_text(edited.read_text(encoding="utf-8") + "\nA late paragraph was added by the editors.\n")
+        text, reindex_s, _ = _child(["-m", "rag.cli", "index", "--json"], env)
+        again = json.loads(text)
+        lat = sorted(got["retrieval_s"])
+        row = {
+            "articles": n + 5,
+            "chunks": chunks,
+            "index_s": round(took, 1),
+            "chunks_per_s": round(chunks / took, 1),
+            "index_mib": round(_du(base / "index") / 2**20, 1),
+            "indexer_peak_rss_mib": rss,
+            "process_start_to_ready_s": round(got["ready_s"], 2),
+            "retrieval_p50_ms": round(1000 * _pct(lat, 0.5), 1),
+            "retrieval_p95_ms": round(1000 * _pct(lat, 0.95), 1),
+            "planted_source_retrieved": f"{got['retrieved_source']}/{len(qs)}",
+            "reindex_one_article_s": round(reindex_s, 2),
+            "reindex_chunks_embedded": again["chunks_added"],
+            "answer_correct": f"{sum(a['correct'] for a in got['answers'])}/{len(got['answers'])}",
+            "answers": got["answers"],
+            "query_process_peak_rss_mib": rss_q,
+        }
+        results.append(row)
+        print(json.dumps({k: v for k, v in row.items() if k != "answers"}))
+        shutil.rmtree(base, ignore_errors=True)
+    result = {"what": "rag bench --scale: the synthetic archive (rag/archive.py) plus seeds/", "rows": results}
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return result

@@ -161,6 +161,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag.bench import run_bench
 
+    if args.scale:
+        from rag.bench import run_scale
+
+        sizes = [int(x) for x in args.scale.split(",")]
+        run_scale(sizes, out=Path(args.out) if args.out else None, answers=args.answers)
+        return 0
     if args.compare_tree:
         from rag.bench import QUESTIONS, compare_trees
 
@@ -339,7 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="time an older checkout (git worktree) against this one, alternating, --repeat rounds",
     )
-    sp.add_argument("--out", help="with --compare-tree: write the JSON here")
+    sp.add_argument(
+        "--scale",
+        metavar="N,N,...",
+        help="the synthetic archive at these sizes in articles (about 5 chunks each), e.g. 200,2000,20000",
+    )
+    sp.add_argument("--answers", type=int, default=5, help="with --scale: planted questions answered by the model")
+    sp.add_argument("--out", help="with --compare-tree or --scale: write the JSON here")
     common(sp)
     sp.set_defaults(func=cmd_bench)
     sp = sub.add_parser("eval", help="run the citation-faithfulness suite")
