@@ -4,7 +4,7 @@ A file's own date line (front matter `date:`, a leading `date 2016-10-02`) wins.
 the article's lead (its first paragraphs, where news copy puts the dateline: "...held talks by
 phone on Oct. 1") is read for a date: a full date ("October 1, 2016", "1 October 2016",
 "2016-10-01") gives an ISO date; a month and day without a year ("Oct. 1") gives the ISO 8601
-form for a date of unknown year, `--10-01`, shown as "Oct. 1 (year not stated)". Dates later
+form for a date of unknown year, `--10-01`, shown as "Oct. 1, year not stated". Dates later
 in the text are usually of earlier events ("the February 27 truce") and are not read. A weekday
 alone ("on Monday") names no date, so such an article stays undated.
 """
@@ -66,12 +66,12 @@ def date_in_text(text: str, spans: Sequence[tuple[int, int]]) -> str | None:
 
 
 def show_date(date: str | None) -> str:
-    """A stored date as a reader sees it: ISO as is, `--10-01` as "Oct. 1 (year not stated)"."""
+    """A stored date as a reader sees it: ISO as is, `--10-01` as "Oct. 1, year not stated"."""
     if not date:
         return "date unknown"
     m = re.fullmatch(r"--(\d\d)-(\d\d)", date)
     if m:
-        return f"{_SHORT[int(m.group(1)) - 1]} {int(m.group(2))} (year not stated)"
+        return f"{_SHORT[int(m.group(1)) - 1]} {int(m.group(2))}, year not stated"
     return date
 
 

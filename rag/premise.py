@@ -257,6 +257,7 @@ _HOW_MANY = re.compile(
 # Words that count people in news copy when the question says "people".
 _PEOPLE = frozenset(tokenize("people civilians residents persons children women men dead million thousand"))
 _FIGURE_REACH = 3  # words from a figure to the noun it counts
+_TOLLS = frozenset(["die", "wound"])  # outcome classes of a casualty toll
 
 
 def counted(question: str) -> str | None:
@@ -266,13 +267,16 @@ def counted(question: str) -> str | None:
     return words[0] if words else None
 
 
-def figures_of(statement: str, noun: str | None) -> set[float]:
-    """The figures of a statement that count `noun` (a figure followed by it within a few words); all without one."""
+def figures_of(statement: str, noun: str | None, *, followed_by: Collection[str] = ()) -> set[float]:
+    """The figures of a statement that count `noun` (a figure followed by it within a few words); all without one.
+
+    With `followed_by`, the figures followed within a few words by one of those (stemmed) words.
+    """
     from rag.relations import figure_words
 
-    if noun is None:
+    if noun is None and not followed_by:
         return numbers_in(statement)
-    accepted = _PEOPLE if noun in _PEOPLE else {noun}
+    accepted = set(followed_by) if followed_by else _PEOPLE if noun in _PEOPLE else {noun}
     words = figure_words(statement)
     stems = [(tokenize(w)[:1] or [""])[0] for w, _ in words]
     return {
@@ -292,8 +296,18 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
     if kind is None:
         return True
     if kind == "figure":
+        from rag.relations import figure_bindings, outcomes_in
+
         noun = counted(question)
-        return any(v not in numbers_in(question) for v in figures_of(statement, noun))
+        # A death or injury toll does not answer "how many people live under siege", unless the
+        # figure itself is followed by what the question asks about ("250,000 people live ...").
+        asked = outcomes_in(question)
+        tolls = {v for v, o in figure_bindings(statement, both_ways=True) if o in _TOLLS and o not in asked}
+        about = set(tokenize(question)) - _FREE - {noun}
+        return any(
+            v not in numbers_in(question) and (v not in tolls or v in figures_of(statement, None, followed_by=about))
+            for v in figures_of(statement, noun)
+        )
     if kind == "date":
         asked = {m.group(0).casefold() for m in _DATE.finditer(question)}
         return any(m.group(0).casefold() not in asked for m in _DATE.finditer(statement))

@@ -107,6 +107,11 @@ _CAUSE_STATED = re.compile(
 )
 
 
+# "Dozens of civilians killed" binds "killed" to dozens, not to a figure further on. Each vague
+# count has a value of its own that no written figure can equal.
+_VAGUE = {"dozens": -12.0, "scores": -20.0, "hundreds": -100.0, "thousands": -1000.0}
+
+
 @dataclass(frozen=True, slots=True)
 class _Word:
     text: str  # lower-cased
@@ -127,6 +132,8 @@ def _words(text: str) -> list[_Word]:
                 value = None  # a year is not a count
         elif w in NUMBER_WORDS:
             value = float(NUMBER_WORDS[w])
+        elif w in _VAGUE:
+            value = _VAGUE[w]
         out.append(_Word(w, value))
     return out
 
@@ -134,6 +141,11 @@ def _words(text: str) -> list[_Word]:
 def figure_words(text: str) -> list[tuple[str, float | None]]:
     """The text's words, lower-cased, each with the figure it writes (digits or a number word), if any."""
     return [(w.text, w.value) for w in _words(text)]
+
+
+def outcomes_in(text: str) -> set[str]:
+    """The outcome classes a text mentions ("die" for "killed" or "dead", "wound", ...)."""
+    return {_CLASSES.get(o, o) for w in _words(text) if (o := _outcome(w.text))}
 
 
 def _outcome(word: str) -> str | None:

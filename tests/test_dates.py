@@ -48,7 +48,7 @@ def test_the_bundled_undated_article_gets_its_dateline() -> None:
 
 
 def test_show_date_and_as_of_prefer_a_full_date() -> None:
-    assert show_date("--10-01") == "Oct. 1 (year not stated)"
+    assert show_date("--10-01") == "Oct. 1, year not stated"
     assert show_date("2016-10-02") == "2016-10-02" and show_date(None) == "date unknown"
 
     def st(date: str | None) -> Statement:

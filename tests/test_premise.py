@@ -84,3 +84,14 @@ def test_a_name_never_near_the_question_words_is_reported() -> None:
     assert pc.message() == "The articles do not report “Barack Obama” with “visited”, as the question assumes."
     # Words near the name, a sentence or two away, hold.
     assert check_premise("What did Kerry say about the talks in Geneva?", passages, vocabulary).holds
+
+
+def test_a_toll_does_not_answer_how_many_live_there() -> None:
+    from rag.premise import bears
+
+    q = "How many people live under government siege in east Aleppo?"
+    toll = "More than 220 people have been killed by bombardment on Aleppo’s east, including 12 other civilians."
+    assert not bears(toll, "figure", q)
+    line = "Dozens of civilians were killed in the east, where an estimated 250,000 people live under government siege."
+    assert bears(line, "figure", q)
+    assert bears(toll, "figure", "How many people have been killed by bombardment in east Aleppo?")
