@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from rag.ingest import content_hash, read_text, resolve_source
 from rag.prompting import SourceLine
+from rag.sentences import split_sentences
 from rag.types import Citation, Statement
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,15 @@ def resolve(raw: Sequence[RawStatement], lines: Sequence[SourceLine], texts: Sou
     out: list[Statement] = []
     dropped: list[str] = []
     seen_texts: set[str] = set()
-    for st in raw:
-        text = clean_statement_text(st.text)
+    # A statement is one sentence: the model sometimes writes two in one ("According to SAMS, six
+    # ... According to MSF, eight ..."), and each is then checked on its own.
+    pieces = [
+        RawStatement(sources=st.sources, text=s.text)
+        for st in raw
+        for s in (split_sentences(clean_statement_text(st.text)) or [])
+    ]
+    for st in pieces:
+        text = st.text
         if not text:
             continue
         key = text.casefold()
