@@ -234,21 +234,21 @@ print("@@" + json.dumps({"ready_s": ready, "retrieval_s": lat, "retrieved_source
 
 
 def _child(args: list[str], env: dict[str, str]) -> tuple[str, float, int]:
-    """Run a child python, returning (stdout, seconds, peak RSS in MiB of the child)."""
+    """Run a child python, returning (stdout, seconds, peak RSS of that child alone, in MiB)."""
     import os
-    import resource
     import subprocess
     import sys
 
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, *args], env={**os.environ, **env}, stdout=subprocess.PIPE, text=True)
-    out, _ = proc.communicate()
-    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own resource use, not all children's
+    proc.returncode = os.waitstatus_to_exitcode(status)
     took = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if usage is None else usage.ru_maxrss // 1024
     if proc.returncode:
         raise RuntimeError(f"benchmark child failed ({proc.returncode}): {' '.join(args)[:200]}")
-    return out, took, int(rss)
+    return out, took, int(usage.ru_maxrss // 1024)
 
 
 def _du(path: Path) -> int:

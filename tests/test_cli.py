@@ -22,3 +22,12 @@ def test_bench_compare_tree_names_a_tree_that_cannot_run(tmp_path) -> None:
 
     with pytest.raises(RuntimeError, match=str(tmp_path)):
         _run_tree(tmp_path, ["How many doctors remain?"])
+
+
+def test_bench_child_reports_its_own_peak_memory() -> None:
+    from rag.bench import _child
+
+    _child(["-c", "x = bytearray(300_000_000)"], {})
+    out, took, rss = _child(["-c", "x = bytearray(60_000_000); print('ok')"], {})
+    assert out.strip() == "ok" and took > 0
+    assert 60 <= rss < 290, "the small child's peak, not the earlier, larger one's"
