@@ -177,10 +177,10 @@ def quote_of(line: SourceLine, texts: SourceTexts) -> Statement | None:
 
 def quoted(question: str, lines: Sequence[SourceLine], texts: SourceTexts, *, limit: int) -> list[Statement]:
     """The prompt sentences that share most words with the question, quoted, best first."""
-    ranked = sorted(lines, key=lambda line: -lexical_support(question, line.text))
+    scored = sorted(((lexical_support(question, line.text), line) for line in lines), key=lambda x: -x[0])
     out: list[Statement] = []
-    for line in ranked:
-        if len(out) == limit or lexical_support(question, line.text) == 0:
+    for score, line in scored:
+        if len(out) == limit or score == 0:
             break
         st = quote_of(line, texts)
         if st is not None:

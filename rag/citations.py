@@ -172,7 +172,7 @@ def resolve(raw: Sequence[RawStatement], lines: Sequence[SourceLine], texts: Sou
     pieces = [
         RawStatement(sources=st.sources, text=s.text)
         for st in raw
-        for s in (split_sentences(clean_statement_text(st.text)) or [])
+        for s in split_sentences(clean_statement_text(st.text))
     ]
     for st in pieces:
         text = st.text

@@ -38,6 +38,16 @@ class Usage:
     total_s: float = 0.0
 
 
+def judge_messages(passage: str, statement: str) -> Messages:
+    """The judge's question, "does the passage state the claim?", for any model (local or served)."""
+    import prompts
+
+    return [
+        {"role": "system", "content": prompts.render("judge_system")},
+        {"role": "user", "content": prompts.render("judge", passage=passage, claim=statement)},
+    ]
+
+
 class Generator(Protocol):
     """A chat model that writes JSON matching a schema."""
 
@@ -197,12 +207,7 @@ class LlamaCppGenerator:
         import numpy as np
         from llama_cpp import LlamaGrammar
 
-        import prompts
-
-        messages = [
-            {"role": "system", "content": prompts.render("judge_system")},
-            {"role": "user", "content": prompts.render("judge", passage=passage, claim=statement)},
-        ]
+        messages = judge_messages(passage, statement)
         with self._judge_lock:
             llm = self._load_judge()
             if self._yes_no is None:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from rag.errors import ModelError
-from rag.generation import Messages, Usage
+from rag.generation import Messages, Usage, judge_messages
 
 ResponseFormat = Literal["json_object", "json_schema"]
 
@@ -139,16 +139,11 @@ class OpenAIGenerator:
 
     def entailment(self, passage: str, statement: str) -> float:
         """P(yes) that `passage` states `statement`, from the first token's top log-probabilities."""
-        import prompts
-
         if not self.model:
             self.load()
         body = {
             "model": self.model,
-            "messages": [
-                {"role": "system", "content": prompts.render("judge_system")},
-                {"role": "user", "content": prompts.render("judge", passage=passage, claim=statement)},
-            ],
+            "messages": judge_messages(passage, statement),
             "temperature": 0.0,
             "seed": self.seed,
             "max_tokens": 1,

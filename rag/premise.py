@@ -27,7 +27,7 @@ from typing import Literal
 
 from rag.lexical import QUESTION_FRAME, tokenize
 from rag.relations import normalize
-from rag.verify import ALIASES, name_found, names_in, numbers_in
+from rag.verify import ALIASES, name_in, names_in, numbers_in
 
 # Words a question may use that its answer need not repeat: question words, verbs of saying and
 # asking, generic nouns. Stemmed, as `tokenize` gives them.
@@ -115,30 +115,20 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
     names = question_names(question)
     missing: list[str] = []
     for name in names:
-        if not (_has(name, hay) or all(t in vocabulary for t in tokenize(name))):
+        if not (name_in(name, hay) or all(t in vocabulary for t in tokenize(name))):
             missing.append(name)
     have_numbers = numbers_in(" ".join(texts))
     missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have_numbers and not 1900 <= n <= 2100]
     name_words = set(tokenize(" ".join(names)))
-    have_words = set(tokenize(" ".join(texts)))
-    for word in dict.fromkeys(tokenize(question)):
-        if (
-            word in _FREE
-            or word in _MONTHS
-            or word in name_words
-            or word[0].isdigit()
-            or word in have_words
-            or word in vocabulary
-        ):
-            continue
-        missing.append(_surface(question, word))
-    if missing:
-        return PremiseCheck(missing=tuple(dict.fromkeys(missing)))
-    words = [
+    words = [  # what the question is about, besides its names and figures
         w
         for w in dict.fromkeys(tokenize(question))
         if w not in _FREE and w not in _MONTHS and w not in name_words and not w[0].isdigit()
     ]
+    have_words = set(tokenize(" ".join(texts)))
+    missing += [_surface(question, w) for w in words if w not in have_words and w not in vocabulary]
+    if missing:
+        return PremiseCheck(missing=tuple(dict.fromkeys(missing)))
     return PremiseCheck(apart=_apart(names, texts), alone=_alone(names, words, texts, question))
 
 
@@ -208,11 +198,7 @@ def _names(name: str, other: str) -> bool:
     if any(whole == a or whole.endswith(" " + a) for a in ALIASES.get(key, (key,))):
         return True
     tail = " ".join(other.split()[-len(name.split()) :])
-    return _has(name, normalize(tail))
-
-
-def _has(name: str, window: str) -> bool:
-    return name_found(name, window) or all(name_found(w, window) for w in name.split())
+    return name_in(name, normalize(tail))
 
 
 Asked = Literal["figure", "date", "name"]
@@ -304,15 +290,14 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
         asked = outcomes_in(question)
         tolls = {v for v, o in figure_bindings(statement, both_ways=True) if o in _TOLLS and o not in asked}
         about = set(tokenize(question)) - _FREE - {noun}
-        return any(
-            v not in numbers_in(question) and (v not in tolls or v in figures_of(statement, None, followed_by=about))
-            for v in figures_of(statement, noun)
-        )
+        stated = figures_of(statement, None, followed_by=about) if tolls else set()
+        in_question = numbers_in(question)
+        return any(v not in in_question and (v not in tolls or v in stated) for v in figures_of(statement, noun))
     if kind == "date":
         asked = {m.group(0).casefold() for m in _DATE.finditer(question)}
         return any(m.group(0).casefold() not in asked for m in _DATE.finditer(statement))
     given = normalize(question)
-    return any(not (_has(name, given) or _DATE.fullmatch(name)) for name in names_in(statement))
+    return any(not (name_in(name, given) or _DATE.fullmatch(name)) for name in names_in(statement))
 
 
 def _subject_names(question: str) -> list[str]:
@@ -332,4 +317,4 @@ def names_missing(question: str, evidence: str) -> list[str]:
     toll whose sentence, article title and lead-in never name M10.
     """
     hay = normalize(evidence)
-    return [n for n in _subject_names(question) if not _has(n, hay)]
+    return [n for n in _subject_names(question) if not name_in(n, hay)]

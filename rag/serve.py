@@ -101,7 +101,10 @@ def citation_annotations(a: Answer) -> list[dict[str, Any]]:
 
 
 def _usage(a: Answer) -> dict[str, int]:
-    completion = sum(len(st.text) // 4 for st in a.statements)
+    """Prompt tokens as the model counted them; completion: the answer text in cl100k tokens."""
+    from rag.tokens import count
+
+    completion = count(a.text)
     return {
         "prompt_tokens": a.prompt_tokens,
         "completion_tokens": completion,
@@ -138,6 +141,7 @@ def stream_chunks(pipe: Pipeline, req: ChatRequest, cid: str) -> Iterator[str]:
     question, turns = conversation(req.messages)
     yield _chunk(cid, {"role": "assistant", "content": ""})
     shown: list[Any] = []
+    sent = ""  # the answer text streamed so far: each statement adds its sentence and [n] markers
     try:
         events = pipe.stream(
             question, sources=req.sources, top=req.top, history=turns, since=req.since, until=req.until
@@ -145,11 +149,9 @@ def stream_chunks(pipe: Pipeline, req: ChatRequest, cid: str) -> Iterator[str]:
         for event in events:
             if isinstance(event, StatementReady):
                 shown.append(event.statement)
-                text, numbers = answer_text(shown)
-                marks = "".join(
-                    f"[{numbers[(c.source, c.start, c.end)]}]" for c in dict.fromkeys(event.statement.citations)
-                )
-                yield _chunk(cid, {"content": ("" if len(shown) == 1 else " ") + f"{event.statement.text} {marks}"})
+                text, _ = answer_text(shown)
+                yield _chunk(cid, {"content": text[len(sent) :]})
+                sent = text
             elif isinstance(event, Done):
                 a = event.answer
                 final: dict[str, Any] = {"annotations": citation_annotations(a), "cited_rag": a.to_dict()}

@@ -260,9 +260,14 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
     return relation_check(statement, ev.quotes, ev.contexts, names)
 
 
+def name_in(name: str, hay: str) -> bool:
+    """Whether a (normalized) text names `name`: the whole name, or each of its words."""
+    return name_found(name, hay) or all(name_found(w, hay) for w in name.split())
+
+
 def _absent_names(names: Sequence[str], hay: str) -> str | None:
     for name in names:
-        if not (name_found(name, hay) or all(name_found(w, hay) for w in name.split())):
+        if not name_in(name, hay):
             return " ".join(w for w in name.split() if not name_found(w, hay)) or name
     return None
 
