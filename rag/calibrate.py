@@ -16,7 +16,7 @@ from rag import verify
 from rag.citations import SourceTexts
 from rag.embeddings import Embedder
 from rag.types import Citation
-from rag.verify import CALIBRATION_FILE, Evidence, Judge, Thresholds, Verifier, contexts, exact_check
+from rag.verify import CALIBRATION_FILE, Evidence, Judge, Thresholds, Verifier, exact_check
 
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "support_labels.jsonl"
 
@@ -42,10 +42,8 @@ def load_rows(path: Path, root: Path, *, context_chars: int = 300) -> list[Row]:
         for p in d["passages"]:
             start = (texts.get(p["source"]) or "").index(p["quote"])
             cites.append(Citation(p["source"], start, start + len(p["quote"]), p["quote"], "", None, None))
-        context = contexts(cites, texts.get, context_chars)
-        rows.append(
-            Row(d["id"], d["statement"], Evidence.of(cites, context=context), d["label"] == "supported", d["kind"])
-        )
+        evidence = Evidence.around(cites, texts.get, context_chars)
+        rows.append(Row(d["id"], d["statement"], evidence, d["label"] == "supported", d["kind"]))
     return rows
 
 

@@ -18,7 +18,7 @@ from rag.lexical import QUESTION_FRAME
 from rag.premise import asked_for, bears, names_missing
 from rag.prompting import SourceLine
 from rag.types import Statement
-from rag.verify import Verifier, addresses_question, contexts, lexical_support
+from rag.verify import Evidence, Verifier, addresses_question, contexts, lexical_support
 
 # Share of the question's words a prompt sentence must hold to be quoted as the answer when the
 # model's statements miss the asked-for item (measured on the eval: see `answer_first`).
@@ -82,7 +82,8 @@ class StatementChecker:
 
     def _evidence(self, st: Statement) -> str:
         """The statement's citations' article titles, lead-in text and quotes."""
-        return " ".join([*(c.title for c in st.citations), *self._context(st), *(c.quote for c in st.citations)])
+        lead_in = contexts(st.citations, self.texts.get, self.context_chars)
+        return " ".join([*(c.title for c in st.citations), *lead_in, *(c.quote for c in st.citations)])
 
     def _relevance(self, st: Statement) -> float:
         return addresses_question(self.question, st.text, self._evidence(st), self.verifier.embedder)
@@ -135,11 +136,8 @@ class StatementChecker:
         st = quote_of(best[2], self.texts) if best else None
         return Checked(st, True) if st else None
 
-    def _context(self, st: Statement) -> list[str]:
-        return contexts(st.citations, self.texts.get, self.context_chars)
-
     def _verify(self, st: Statement) -> Statement:
-        return self.verifier.verify(st, context=self._context(st))
+        return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))
 
     def repair(self, st: Statement) -> Statement:
         """A small model often writes a right statement but cites a neighbouring sentence id.

@@ -14,7 +14,10 @@ in the cited text) pass all of these; the checks here look at how the pieces are
 - one sentence: a quoted phrase or a figure, and the names with it, come from one cited sentence
   (or the text just before it, where news copy names the speaker);
 - causes: "because", "leading to", ... only where the cited text states a cause;
-- qualifiers: a cited sentence copied without the phrase that limits it ("Reportedly,", "Only at night,").
+- qualifiers: a cited sentence copied without the phrase that limits it ("Reportedly,", "Only at night,");
+- borrowed claims: the statement's predicate ("made an urgent call for help from inside M10")
+  is worded as in an uncited sentence of the cited article and not in what it cites, so the
+  claim, and often its subject, comes from a sentence the reader is not shown.
 
 Each check returns the reason a statement fails, or None; all are pure functions.
 """
@@ -228,6 +231,33 @@ def normalize(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|his|her|their)\b", re.IGNORECASE)
+_RUN = 3  # consecutive content words that make a wording a sentence's own
+
+
+def _content_words(text: str) -> list[tuple[str, re.Match[str]]]:
+    """The text's content words, each as (stem, the word as written)."""
+    from rag.lexical import tokenize
+
+    return [(t, m) for m in _TOKEN.finditer(text) for t in tokenize(m.group(0))]
+
+
+def _grams(text: str) -> set[tuple[str, ...]]:
+    ws = [w for w, _ in _content_words(text)]
+    return {tuple(ws[i : i + _RUN]) for i in range(len(ws) - _RUN + 1)}
+
+
+def _runs(statement: str) -> list[tuple[tuple[str, ...], str]]:
+    """The statement's runs of `_RUN` content words, at least two not names: (stems, wording as written)."""
+    words = _content_words(statement)
+    out = []
+    for i in range(len(words) - _RUN + 1):
+        run = words[i : i + _RUN]
+        if sum(m.group(0).islower() for _, m in run) >= 2:
+            out.append((tuple(w for w, _ in run), statement[run[0][1].start() : run[-1][1].end()]))
+    return out
+
+
 def one_sentence_check(
     statement: str, quotes: Sequence[str], contexts: Sequence[str], names: Sequence[str]
 ) -> str | None:
@@ -249,19 +279,27 @@ def one_sentence_check(
     texts = [normalize(q) for q in quotes]
     around = [normalize(f"{q} {contexts[i] if i < len(contexts) else ''}") for i, q in enumerate(quotes)]
     cited_names = [n for n in names if any(normalize(n) in t for t in texts)]
-    pieces: list[tuple[str, list[int]]] = []
+    # A quote or figure may take its speaker from the text just before the sentence; a wording of
+    # the sentence's own (its claim) takes its subject from the sentence, unless that is a pronoun.
+    pronoun = [bool(_PRONOUN.search(q)) for q in quotes]
+    pieces: list[tuple[str, list[int], bool]] = []
     for phrase in quotes_of(statement):
-        pieces.append((f"“{phrase}”", [i for i, t in enumerate(texts) if normalize(phrase) in t]))
+        pieces.append((f"“{phrase}”", [i for i, t in enumerate(texts) if normalize(phrase) in t], True))
     for value in {w.value for w in _words(statement) if w.value is not None}:
         homes = [i for i, q in enumerate(quotes) if any(w.value == value for w in _words(q))]
-        pieces.append((f"{value:g}", homes))
-    for piece, homes in pieces:
+        pieces.append((f"{value:g}", homes, True))
+    grams = [_grams(q) for q in quotes]
+    for stems, wording in _runs(statement):
+        homes = [i for i, g in enumerate(grams) if stems in g]
+        if 0 < len(homes) < len(quotes):
+            pieces.append((f"“{wording}”", homes, False))
+    for piece, homes, lead_in in pieces:
         if not homes:
             continue  # the exact checks report a quote or figure that is not in the cited text
         for name in cited_names:
             if normalize(name) in normalize(piece):
                 continue
-            if not any(normalize(name) in around[i] for i in homes):
+            if not any(normalize(name) in (around[i] if lead_in or pronoun[i] else texts[i]) for i in homes):
                 return f"puts {piece} with {name}, but {name} is named in another cited sentence"
     return None
 
@@ -310,7 +348,37 @@ def qualifier_check(statement: str, quotes: Sequence[str]) -> str | None:
     return None
 
 
-def relation_check(statement: str, quotes: Sequence[str], contexts: Sequence[str], names: Sequence[str]) -> str | None:
+def borrowed_check(statement: str, cited: Sequence[str], uncited: Sequence[str]) -> str | None:
+    """A run of the statement's wording, with words the cited text lacks, found in an uncited part of its articles.
+
+    "Adham Sahloul of SAMS made an urgent call for help from inside M10", citing Sahloul's
+    sentence, takes "urgent call for help" from the next sentence, where another man makes the
+    call. Runs of names alone ("Syrian Observatory for Human Rights") do not count: the name
+    checks see to names.
+
+    Args:
+        statement: the statement.
+        cited: the cited sentences and the text around them (titles, lead-in).
+        uncited: the rest of the cited articles' text, cited spans cut out.
+    """
+    if not uncited:
+        return None
+    have = set().union(*map(_grams, cited))
+    elsewhere = set().union(*map(_grams, uncited))
+    cited_words = {w for t in cited for w, _ in _content_words(t)}
+    for stems, wording in _runs(statement):
+        if stems in elsewhere and stems not in have and not set(stems) <= cited_words:  # words the cited text lacks
+            return f"says “{wording}” as an uncited sentence of its article does, not the cited text"
+    return None
+
+
+def relation_check(
+    statement: str,
+    quotes: Sequence[str],
+    contexts: Sequence[str],
+    names: Sequence[str],
+    uncited: Sequence[str] = (),
+) -> str | None:
     """The reason the statement binds the cited text's pieces differently from it, or None."""
     return (
         figure_check(statement, quotes)
@@ -318,4 +386,5 @@ def relation_check(statement: str, quotes: Sequence[str], contexts: Sequence[str
         or one_sentence_check(statement, quotes, contexts, names)
         or cause_check(statement, " ".join(quotes))
         or qualifier_check(statement, quotes)
+        or borrowed_check(statement, [*quotes, *contexts], uncited)
     )

@@ -178,15 +178,22 @@ class Evidence:
     quotes: tuple[str, ...]
     articles: tuple[str, ...]  # the source of each quote
     contexts: tuple[str, ...] = ()  # per quote: its article title and the text just before it
+    uncited: tuple[str, ...] = ()  # the rest of the cited articles, cited spans cut out
 
     @staticmethod
-    def of(citations: Sequence[Citation], *, context: Sequence[str] = ()) -> Evidence:
+    def of(citations: Sequence[Citation], *, context: Sequence[str] = (), uncited: Sequence[str] = ()) -> Evidence:
         ctx = list(context) + [""] * (len(citations) - len(context))
         return Evidence(
             tuple(c.quote for c in citations),
             tuple(c.source for c in citations),
             tuple(f"{c.title} {x}" for c, x in zip(citations, ctx, strict=False)),
+            tuple(uncited),
         )
+
+    @staticmethod
+    def around(citations: Sequence[Citation], text_of: Callable[[str], str | None], chars: int) -> Evidence:
+        """The citations with the `chars` characters before each quote and the rest of their articles."""
+        return Evidence.of(citations, context=contexts(citations, text_of, chars), uncited=uncited(citations, text_of))
 
     def article_text(self, article: str | None = None) -> str:
         """Quotes and contexts, of one article or of all."""
@@ -201,6 +208,22 @@ class Evidence:
 def contexts(citations: Sequence[Citation], text_of: Callable[[str], str | None], chars: int) -> list[str]:
     """The `chars` characters before each quote, where news copy names who is speaking."""
     return [(text_of(c.source) or "")[max(0, c.start - chars) : c.start] for c in citations]
+
+
+def uncited(citations: Sequence[Citation], text_of: Callable[[str], str | None]) -> list[str]:
+    """The cited articles' text outside the cited spans, one piece per gap (no wording spans a cut)."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for c in citations:
+        spans.setdefault(c.source, []).append((c.start, c.end))
+    out = []
+    for source, cut in spans.items():
+        text = text_of(source) or ""
+        at = 0
+        for start, end in sorted(cut):
+            out.append(text[at:start])
+            at = max(at, end)
+        out.append(text[at:])
+    return [piece for piece in out if piece.strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +280,7 @@ def exact_check(statement: str, ev: Evidence) -> str | None:
         whole = any(nums <= by_article[a] and not _absent_names(names, _norm(ev.article_text(a))) for a in by_article)
         if not whole:
             return "merges figures from different sources into one claim"
-    return relation_check(statement, ev.quotes, ev.contexts, names)
+    return relation_check(statement, ev.quotes, ev.contexts, names, ev.uncited)
 
 
 def name_in(name: str, hay: str) -> bool:
@@ -369,12 +392,13 @@ class Verifier:
             judge_p = self.judge.entailment(" ".join(ev.quotes), statement)
         return decide(exact_reason=reason, score=score, judge_p=judge_p, t=self.t)
 
-    def verify(self, st: Statement, *, context: Sequence[str] = ()) -> Statement:
-        """The statement with `verified`/`support` set on it and on each of its citations."""
-        verdict = self.check(st.text, Evidence.of(st.citations, context=context))
+    def verify(self, st: Statement, ev: Evidence) -> Statement:
+        """The statement with `verified`/`support` set on it and on each of its citations (`ev`: theirs)."""
+        verdict = self.check(st.text, ev)
         cites = []
         for i, c in enumerate(st.citations):
-            alone = self.check(st.text, Evidence.of([c], context=context[i : i + 1]), use_judge=False)
+            one = Evidence(ev.quotes[i : i + 1], ev.articles[i : i + 1], ev.contexts[i : i + 1], ev.uncited)
+            alone = self.check(st.text, one, use_judge=False)
             cites.append(replace(c, verified=alone.supported, support=round(alone.score, 4)))
         return replace(
             st,

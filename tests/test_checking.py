@@ -10,7 +10,7 @@ from rag.checking import StatementChecker
 from rag.citations import SourceTexts
 from rag.prompting import SourceLine
 from rag.types import Chunk, Citation, Sentence, Statement
-from rag.verify import Thresholds, Verifier
+from rag.verify import Evidence, Thresholds, Verifier
 
 TEXT = "Only 30 doctors remained in east Aleppo. A convoy was hit near the city, killing 20 people."
 S1 = Sentence(0, 40, TEXT[0:40])
@@ -24,9 +24,9 @@ class CountingVerifier(Verifier):
         super().__init__(FakeEmbedder(), thresholds=Thresholds(low=0.3, high=0.6))
         self.calls = 0
 
-    def verify(self, st: Statement, *, context=()) -> Statement:  # type: ignore[no-untyped-def]
+    def verify(self, st: Statement, ev: Evidence) -> Statement:
         self.calls += 1
-        return super().verify(st, context=context)
+        return super().verify(st, ev)
 
 
 def _checker(tmp_path: Path, question: str) -> tuple[StatementChecker, CountingVerifier]:

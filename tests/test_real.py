@@ -173,10 +173,25 @@ PATTERNS = [
         ("We are preparing the mechanism", "De Mistura said the ceasefire failed because the mechanism lacked will."),
         ("We are preparing the mechanism", "De Mistura said the mechanism needs the political will."),
     ),
+    (
+        "borrowed claim",  # sf10-145, shown in the trust run: the call for help was Abu Rajab's
+        "Who made an urgent call for help from inside the M10 hospital?",
+        (
+            "said Adham Sahloul of the Syrian American",
+            "Adham Sahloul of the Syrian American Medical Society (SAMS) made an urgent call for help from inside M10.",
+        ),
+        ("made an urgent call for help", "Mohammad Abu Rajab made an urgent call for help from inside M10."),
+    ),
 ]
 
 
-REASONS = {"bent figure": "binds 15", "role swap": "killed by", "merged claim": "puts", "overreach": "cause"}
+REASONS = {
+    "bent figure": "binds 15",
+    "role swap": "killed by",
+    "merged claim": "puts",
+    "overreach": "cause",
+    "borrowed claim": "uncited sentence",
+}
 
 
 @pytest.mark.parametrize("pattern, question, false, true", PATTERNS, ids=[p[0] for p in PATTERNS])

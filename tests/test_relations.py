@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from rag.relations import agent_check, cause_check, figure_bindings, figure_check, one_sentence_check
+from rag.relations import (
+    agent_check,
+    borrowed_check,
+    cause_check,
+    figure_bindings,
+    figure_check,
+    one_sentence_check,
+)
 from rag.verify import Evidence, exact_check, fragment, names_in
 
 WEST = "In west Aleppo, rebel rocket fire killed 15 civilians and wounded 40 on Friday, state television reported."
@@ -120,3 +127,40 @@ def test_a_limiting_phrase_cannot_be_dropped() -> None:
         )
         is None
     )
+
+
+def test_a_claim_borrowed_from_an_uncited_sentence_is_rejected() -> None:
+    """The one false statement a person found shown in the trust run (sf10-145): the call was Abu Rajab's."""
+    call = (
+        "SAMS radiologist and hospital administrator Mohammad Abu Rajab made an urgent call for help from inside M10."
+    )
+    swapped = (
+        "Adham Sahloul of the Syrian American Medical Society (SAMS) made an urgent call for help from inside M10."
+    )
+    rest = ("Sahloul said a small group of patients and doctors were inside the hospital.", call)
+    ev = Evidence((M10,), ("a.txt",), ("",), rest)
+    reason = exact_check(swapped, ev)
+    assert reason is not None and "made an urgent call" in reason and "uncited" in reason
+    assert borrowed_check(swapped, [M10], rest) == reason
+    # Cited where it stands, the claim passes; so does a clipped span whose words are all cited.
+    assert (
+        exact_check("Mohammad Abu Rajab made an urgent call for help from inside M10.", Evidence((call,), ("a.txt",)))
+        is None
+    )
+    assert borrowed_check("Two barrel bombs hit the M10 hospital, Adham Sahloul said.", [M10], rest) is None
+    clipped = "More than 250 civilians, including 49 children and 31 women, had been killed in 10 days."
+    assert borrowed_check(clipped, [LIST], ("More than 200 civilians have been killed in the last 10 days.",)) is None
+    # Without the rest of the article nothing can be borrowed from it.
+    assert borrowed_check(swapped, [M10], ()) is None
+
+
+def test_a_claim_with_its_subject_from_another_cited_sentence_is_rejected() -> None:
+    call = (
+        "SAMS radiologist and hospital administrator Mohammad Abu Rajab made an urgent call for help from inside M10."
+    )
+    swapped = (
+        "Adham Sahloul of the Syrian American Medical Society (SAMS) made an urgent call for help from inside M10."
+    )
+    reason = check(swapped, M10, call)
+    assert reason is not None and "made an urgent call" in reason and "Adham Sahloul" in reason
+    assert check("Mohammad Abu Rajab made an urgent call for help from inside M10.", M10, call) is None

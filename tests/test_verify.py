@@ -126,6 +126,6 @@ def test_verify_marks_statement_and_each_citation() -> None:
         "Only six fully-functional hospitals are left in east Aleppo, according to SAMS.",
         (_cite(SAMS), _cite(MSF, "b.txt")),
     )
-    out = v.verify(st)
+    out = v.verify(st, Evidence.of(st.citations))
     assert out.verified is True and out.support is not None
     assert [c.verified for c in out.citations] == [True, False]

@@ -20,15 +20,14 @@ from rag.verify import Judge
 def verifier_support(pipe: Pipeline) -> SupportFn:
     """The project's verifier, as the pipeline builds it, as the eval's judge (context read from the files)."""
     from rag.citations import SourceTexts
-    from rag.verify import Evidence, contexts
+    from rag.verify import Evidence
 
     verifier = pipe.verifier()
     s = pipe.settings
     texts = SourceTexts(s.root, {}, max_bytes=s.max_file_bytes)  # each file read once per run
 
     def supports(statement: str, cites: Sequence[Citation]) -> bool:
-        context = contexts(cites, texts.get, s.context_chars)
-        return verifier.check(statement, Evidence.of(cites, context=context)).supported
+        return verifier.check(statement, Evidence.around(cites, texts.get, s.context_chars)).supported
 
     return supports
 

@@ -530,7 +530,7 @@ ROWS: list[tuple[tuple[str, ...], str, str, str]] = [
         N,
         "wrong_number",
     ),
-    (("says at least 237 people",), "Civil defence workers put the death toll at 400.", S, "paraphrase"),
+    (("put the death toll at 400",), "Civil defence workers put the death toll at 400.", S, "paraphrase"),
     (("says at least 237 people",), "The Syrian Observatory put the death toll at 400.", N, "merged"),
     (
         ("only 30 doctors remained inside",),
@@ -552,7 +552,7 @@ ROWS: list[tuple[tuple[str, ...], str, str, str]] = [
         "paraphrase",
     ),
     (("The blood bank refrigerators are completely empty",), "The blood bank refrigerators are full.", N, "reversed"),
-    (("The blood bank refrigerators are completely empty",), "The CT scanner is out of order.", S, "paraphrase"),
+    (("The CT scanner is out of order",), "The CT scanner is out of order.", S, "paraphrase"),
     (
         ("A water pumping station serving eastern Aleppo",),
         "A water pumping station serving eastern Aleppo has been destroyed.",
