@@ -1,8 +1,13 @@
 """Incremental indexing: only new or changed files are chunked and embedded.
 
 A file is identified by its path as indexed and its content hash. Re-running on an unchanged
-corpus embeds nothing; an edited file's old chunks are replaced; a deleted file's chunks are
-removed. The manifest is saved after every file, so an interrupted run loses no finished work.
+corpus embeds nothing (a file whose size and modification time are as recorded is not even
+read); an edited file's old chunks are replaced; a deleted file's chunks are removed.
+
+Changed files are embedded and written in batches of about `index_batch_chunks` chunks (one
+embedding call and one store write per batch), and the manifest is saved after each batch,
+after the chunks it describes: an interrupted run loses at most the batch in flight, and the
+next run replaces that batch's chunks by source.
 """
 
 from __future__ import annotations
@@ -10,15 +15,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from rag.chunking import chunk_document, signature
 from rag.embeddings import Embedder
 from rag.errors import EmptyCorpusError, IndexCorruptError, IndexMissingError
-from rag.ingest import discover, load_document, resolve_source
+from rag.ingest import discover, load_document, resolve_source, source_name
 from rag.settings import Settings
 from rag.store import ChromaStore, DocEntry, Manifest, ManifestStore, index_lock, open_index, wipe
+from rag.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +95,45 @@ def index_paths(
                 removed += store.delete_source(source)
             manifest.documents.clear()
         manifest.signature, manifest.embedder = sig, embedder.name
+        before = dict(manifest.documents)
+        # A file written in the last moments may change again within its clock tick, keeping its
+        # size and time: such files are recorded without a time, so the next run reads them.
+        settled_ns = time.time_ns() - 2_000_000_000
 
         seen: set[str] = set()
+        pending: list[tuple[Document, list[Chunk]]] = []
+
+        def flush() -> int:
+            """Embed and write the pending documents, then record them in the manifest."""
+            if not pending:
+                return 0
+            chunks = [c for _, cs in pending for c in cs]
+            vectors = embedder.embed([c.embedding_text() for c in chunks])
+            dropped = sum(store.delete_source(doc.source) for doc, _ in pending)
+            store.add(chunks, vectors)
+            for doc, cs in pending:
+                manifest.documents[doc.source] = DocEntry(
+                    doc.id, doc.content_hash, doc.title, doc.date, doc.url, len(cs), doc.encoding, *stats[doc.source]
+                )
+            manifests.save(manifest)
+            pending.clear()
+            return dropped
+
+        stats: dict[str, tuple[int, int]] = {}
         for i, path in enumerate(files):
             if progress:
                 progress(i, len(files), str(path))
+            source = source_name(path, settings.root)
+            entry = manifest.documents.get(source)
+            try:
+                st = path.stat()
+            except OSError:
+                st = None
+            if entry is not None and st is not None and (entry.size, entry.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                documents += 1
+                seen.add(source)
+                unchanged += entry.chunks
+                continue
             doc, warning = load_document(path, root=settings.root, max_bytes=settings.max_file_bytes)
             if warning:
                 log.warning(warning)
@@ -102,9 +142,12 @@ def index_paths(
                 continue
             documents += 1
             seen.add(doc.source)
-            entry = manifest.documents.get(doc.source)
+            size, mtime = stats[doc.source] = (
+                (st.st_size, st.st_mtime_ns if st.st_mtime_ns < settled_ns else 0) if st is not None else (0, 0)
+            )
             if entry is not None and entry.content_hash == doc.content_hash:
                 unchanged += entry.chunks
+                manifest.documents[doc.source] = replace(entry, size=size, mtime_ns=mtime)  # touched, not changed
                 continue
             chunks = chunk_document(
                 doc,
@@ -112,22 +155,19 @@ def index_paths(
                 max_tokens=settings.chunk_max_tokens,
                 overlap=settings.chunk_overlap_sentences,
             )
-            # Delete by source, not by the manifest's count: this also cleans up after a run that
-            # was interrupted between writing chunks and saving the manifest.
-            removed += store.delete_source(doc.source)
-            store.add(chunks, embedder.embed([c.embedding_text() for c in chunks]))
+            pending.append((doc, chunks))
             added += len(chunks)
-            manifest.documents[doc.source] = DocEntry(
-                doc.id, doc.content_hash, doc.title, doc.date, doc.url, len(chunks), doc.encoding
-            )
-            manifests.save(manifest)
+            if sum(len(cs) for _, cs in pending) >= settings.index_batch_chunks:
+                removed += flush()
+        removed += flush()
         # Files that were indexed from these folders but are gone (or no longer readable).
         for source in list(manifest.documents):
             gone = not resolve_source(source, settings.root).exists()
             if source not in seen and (gone or _is_under(source, roots, settings.root)):
                 removed += store.delete_source(source)
                 del manifest.documents[source]
-        manifests.save(manifest)
+        if manifest.documents != before or not manifests.exists():
+            manifests.save(manifest)  # an unchanged index keeps its version (and its saved lexical index)
         if progress:
             progress(len(files), len(files), "")
     if documents == 0:

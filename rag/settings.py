@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     # Upload (chat UI).
     max_upload_bytes: int = 2_000_000
 
+    index_batch_chunks: int = Field(256, description="Chunks embedded and written per batch while indexing.")
+
     # Index lock: how long a question waits for a re-index to finish.
     lock_timeout_s: float = 30.0
 

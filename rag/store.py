@@ -276,6 +276,8 @@ class DocEntry:
     url: str | None
     chunks: int
     encoding: str = "utf-8"
+    size: int = 0  # the file's size and modification time when indexed: unchanged files are not read again
+    mtime_ns: int = 0
 
 
 @dataclass
@@ -365,6 +367,7 @@ class ChromaManifests:
         self._client = store.client
         self.max_batch = store.max_batch
         self._col = self._client.get_or_create_collection(self.name, embedding_function=None)
+        self._saved: dict[str, DocEntry | None] | None = None  # the documents as last loaded or saved
 
     def _meta(self) -> dict[str, Any] | None:
         got: Any = self._col.get(ids=[_META_ID], include=["metadatas"])
@@ -390,6 +393,7 @@ class ChromaManifests:
                     entry["date"] = entry.get("date") or None
                     entry["url"] = entry.get("url") or None
                     docs[rid] = DocEntry(**entry)
+            self._saved = dict(docs)
             return Manifest(str(meta["signature"]), str(meta["embedder"]), docs, int(meta["version"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorruptError(
@@ -397,11 +401,15 @@ class ChromaManifests:
             ) from exc
 
     def save(self, manifest: Manifest) -> None:
-        have: Any = self._col.get(include=[])
-        gone = [rid for rid in have["ids"] if rid != _META_ID and rid not in manifest.documents]
+        """Write the documents that changed since the last load or save (all, the first time), then the version."""
+        if self._saved is None:
+            have: Any = self._col.get(include=[])
+            self._saved = {rid: None for rid in have["ids"] if rid != _META_ID}
+        saved = self._saved
+        gone = [rid for rid in saved if rid not in manifest.documents]
         for i in range(0, len(gone), self.max_batch):
             self._col.delete(ids=gone[i : i + self.max_batch])
-        items = sorted(manifest.documents.items())
+        items = sorted((k, v) for k, v in manifest.documents.items() if saved.get(k) != v)
         for i in range(0, len(items), self.max_batch):
             batch = items[i : i + self.max_batch]
             self._col.upsert(
@@ -412,10 +420,12 @@ class ChromaManifests:
         manifest.version += 1
         meta = {"signature": manifest.signature, "embedder": manifest.embedder, "version": manifest.version}
         self._col.upsert(ids=[_META_ID], embeddings=[[1.0]], metadatas=[meta])
+        self._saved = dict(manifest.documents)
 
     def delete(self) -> None:
         self._client.delete_collection(self.name)
         self._col = self._client.get_or_create_collection(self.name, embedding_function=None)
+        self._saved = {}
 
 
 def open_index(index_dir: Path, *, url: str | None, collection: str, create: bool) -> tuple[ChromaStore, ManifestStore]:

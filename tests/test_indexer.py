@@ -109,3 +109,82 @@ def test_corrupt_manifest_is_reported_and_rebuild_recovers(settings: Settings) -
 def test_second_writer_is_refused_while_one_runs(settings: Settings) -> None:
     with index_lock(settings.index_path, exclusive=True, timeout=1), pytest.raises(IndexBusyError):
         _index(settings)
+
+
+class _CountingEmbedder(FakeEmbedder):
+    """Counts embedding calls (batches); fails on call number `fail_on`."""
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        super().__init__()
+        self.batches = 0
+        self.fail_on = fail_on
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.batches += 1
+        if self.batches == self.fail_on:
+            raise KeyboardInterrupt  # as if the run were stopped mid-batch
+        return super().embed(texts)
+
+
+def _settle(corpus: Path, seconds_ago: float = 100.0) -> None:
+    """Give every file a modification time in the past (files written this instant are re-read)."""
+    import os
+    import time
+
+    for p in corpus.glob("*.txt"):
+        os.utime(p, ns=(p.stat().st_atime_ns, time.time_ns() - int(seconds_ago * 1e9)))
+
+
+def test_changed_files_are_embedded_and_recorded_in_batches(settings: Settings) -> None:
+    one = _CountingEmbedder()
+    whole = _index(settings, embedder=one)
+    assert one.batches == 1  # five small articles: one batch of the default size
+    small = settings.model_copy(update={"index_dir": settings.root / "index2", "index_batch_chunks": 8})
+    emb = _CountingEmbedder()
+    report = _index(small, embedder=emb)
+    assert report.chunks_added == whole.chunks_added
+    assert 1 < emb.batches < 5 and emb.calls == whole.chunks_added  # fewer calls than files, each chunk once
+    manifest = Manifest.load(small.index_path)
+    counts: dict[str, int] = {}
+    for c in ChromaStore(small.index_path / "chroma").all_chunks():
+        counts[c.source] = counts.get(c.source, 0) + 1
+    assert counts == {s: e.chunks for s, e in manifest.documents.items()}
+
+
+def test_an_interrupted_batch_loses_only_itself_and_the_next_run_completes(settings: Settings) -> None:
+    small = settings.model_copy(update={"index_batch_chunks": 8})
+    with pytest.raises(KeyboardInterrupt):
+        _index(small, embedder=_CountingEmbedder(fail_on=2))
+    recorded = Manifest.load(small.index_path).documents
+    assert 0 < len(recorded) < 5  # the first batch was recorded, after its chunks were written
+    stored = _store_sources(small)
+    assert all(stored.get(s) == e.chunks for s, e in recorded.items())
+    report = _index(small)
+    assert report.documents == 5
+    manifest = Manifest.load(small.index_path)
+    assert _store_sources(small) == {s: e.chunks for s, e in manifest.documents.items()}
+
+
+def test_unchanged_files_are_not_read_and_a_no_op_run_keeps_the_version(
+    settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.indexer
+
+    _settle(corpus)
+    _index(settings)
+    version = Manifest.load(settings.index_path).version
+    reads: list[Path] = []
+    real = rag.indexer.load_document
+    monkeypatch.setattr(rag.indexer, "load_document", lambda p, **kw: (reads.append(p), real(p, **kw))[1])
+    emb = _CountingEmbedder()
+    again = _index(settings, embedder=emb)
+    assert (reads, emb.batches, again.documents) == ([], 0, 5)
+    assert Manifest.load(settings.index_path).version == version  # readers keep their lexical index
+
+    # Touched (same text, new time): read once, not embedded, then not read again.
+    _settle(corpus, seconds_ago=50)
+    touched = _index(settings, embedder=emb)
+    assert len(reads) == 5 and emb.batches == 0 and touched.chunks_unchanged == again.chunks_unchanged
+    reads.clear()
+    _index(settings, embedder=emb)
+    assert reads == []
