@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -204,24 +205,58 @@ class BM25Index:
     archive's lexical index in milliseconds (memory-mapped) instead of re-tokenising every chunk.
     """
 
-    def __init__(self, ids: Sequence[str], texts: Sequence[str] | None = None, *, retriever: Any = None) -> None:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        texts: Sequence[str] | None = None,
+        *,
+        retriever: Any = None,
+        avgdl: float = 0.0,
+    ) -> None:
         self.ids = list(ids)
         self._retriever: Any = retriever
+        self.avgdl = avgdl  # mean tokens per chunk: a delta (`LexicalIndex`) is scored with it
         if retriever is not None:
             self.vocabulary = frozenset(str(t) for t in retriever.vocab_dict if t not in ("_", ""))
             return
         tokens = [tokenize(t) or ["_"] for t in texts or []]  # bm25s wants at least one token per document
         self.vocabulary = frozenset(t for doc in tokens for t in doc)
+        self.avgdl = sum(map(len, tokens)) / len(tokens) if tokens else 0.0
         if self.ids:
             self._retriever = _bm25s().BM25()
             self._retriever.index(tokens, show_progress=False)
+
+    def df(self, token: str) -> int:
+        """How many chunks contain `token`."""
+        if self._retriever is None or token not in self._retriever.vocab_dict:
+            return 0
+        tid = self._retriever.vocab_dict[token]
+        indptr = self._retriever.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
+
+    @property
+    def params(self) -> tuple[float, float]:
+        """BM25's k1 and b."""
+        r = self._retriever
+        return (float(r.k1), float(r.b)) if r is not None else (1.5, 0.75)
+
+    def doc_ids(self) -> dict[str, int]:
+        """Chunks per document (`doc_id:ordinal` chunk ids)."""
+        out: dict[str, int] = {}
+        for cid in self.ids:
+            doc = cid.rsplit(":", 1)[0]
+            out[doc] = out.get(doc, 0) + 1
+        return out
 
     @staticmethod
     def _folder(root: Path, key: str) -> Path:
         return root / ("bm25-" + hashlib.sha256(key.encode()).hexdigest()[:16])
 
-    def save(self, root: Path, key: str) -> None:
-        """Write the index under `root` for `key`, atomically (a folder renamed into place); older keys go."""
+    def save(self, root: Path, key: str, *, family: str = "") -> None:
+        """Write the index under `root` for `key`, atomically (a folder renamed into place); older keys go.
+
+        `family` (the chunking signature) says which indexes a later version may extend.
+        """
         if self._retriever is None:
             return
         target = self._folder(root, key)
@@ -231,7 +266,8 @@ class BM25Index:
         tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=root))
         try:
             self._retriever.save(str(tmp), show_progress=False)
-            (tmp / "ids.json").write_text(json.dumps({"key": key, "ids": self.ids}), encoding="utf-8")
+            meta = {"key": key, "family": family, "ids": self.ids, "avgdl": self.avgdl}
+            (tmp / "ids.json").write_text(json.dumps(meta), encoding="utf-8")
             os.replace(tmp, target)
         except OSError:  # another process saved the same key first
             shutil.rmtree(tmp, ignore_errors=True)
@@ -241,17 +277,22 @@ class BM25Index:
                 shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, root: Path, key: str) -> BM25Index | None:
-        """The index saved for `key`, memory-mapped; None when there is none (or it is unreadable)."""
-        folder = cls._folder(root, key)
-        try:
-            meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
-            if meta["key"] != key:
-                return None
-            retriever = _bm25s().BM25.load(str(folder), mmap=True, show_progress=False)
-        except (OSError, ValueError, KeyError):
-            return None
-        return cls(meta["ids"], retriever=retriever)
+    def load(cls, root: Path, key: str | None, *, family: str = "") -> BM25Index | None:
+        """The index saved for `key` (None: the one saved last of this `family`, whatever its key), memory-mapped.
+
+        None when there is none, or it is unreadable.
+        """
+        folders = [cls._folder(root, key)] if key is not None else sorted(root.glob("bm25-*"))
+        for folder in folders:
+            try:
+                meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+                if (meta["key"] != key) if key is not None else (meta.get("family", "") != family):
+                    continue
+                retriever = _bm25s().BM25.load(str(folder), mmap=True, show_progress=False)
+            except (OSError, ValueError, KeyError):
+                continue
+            return cls(meta["ids"], retriever=retriever, avgdl=float(meta.get("avgdl", 0.0)))
+        return None
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The top-`k` (id, score) pairs with a positive score, best first."""
@@ -261,3 +302,58 @@ class BM25Index:
         k = min(k, len(self.ids))
         docs, scores = self._retriever.retrieve([q], k=k, show_progress=False)
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+class LexicalIndex:
+    """A saved BM25 index plus the chunks added since it was saved, scored with its statistics.
+
+    Re-indexing one article of a large archive must not re-tokenise every chunk: the new chunks
+    form a small delta, scored by BM25 with the saved index's document frequencies and mean
+    length (so its scores and the saved index's are on one scale), and chunks removed since are
+    dropped from the results by the caller (they are no longer in the store).
+    """
+
+    def __init__(
+        self, base: BM25Index, ids: Sequence[str] = (), texts: Sequence[str] = (), *, removed: int = 0
+    ) -> None:
+        self.base = base
+        self.removed = removed
+        self.ids = list(ids)
+        self._tokens = [tokenize(t) for t in texts]
+        self.vocabulary = base.vocabulary | frozenset(t for doc in self._tokens for t in doc)
+        self._counts = [_counts(doc) for doc in self._tokens]
+
+    @property
+    def size(self) -> int:
+        return len(self.base.ids) - self.removed + len(self.ids)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The top-`k` (id, score) pairs, best first; may name removed chunks (the caller drops those)."""
+        hits = self.base.search(query, k + self.removed)
+        if self.ids:
+            hits = sorted(hits + self._delta(query), key=lambda h: -h[1])
+        return hits[: k + self.removed]
+
+    def _delta(self, query: str) -> list[tuple[str, float]]:
+        q = tokenize(query)
+        n = max(self.size, 1)
+        k1, b = self.base.params
+        avgdl = self.base.avgdl or (sum(map(len, self._tokens)) / max(len(self._tokens), 1)) or 1.0
+        idf = {}
+        for t in set(q):
+            df = self.base.df(t) + sum(t in c for c in self._counts)
+            idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        out = []
+        for cid, doc, counts in zip(self.ids, self._tokens, self._counts, strict=True):
+            norm = k1 * (1 - b + b * len(doc) / avgdl)
+            score = sum(idf[t] * counts[t] / (counts[t] + norm) for t in q if t in counts)
+            if score > 0:
+                out.append((cid, score))
+        return out
+
+
+def _counts(tokens: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in tokens:
+        out[t] = out.get(t, 0) + 1
+    return out

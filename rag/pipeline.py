@@ -260,7 +260,7 @@ class Pipeline:
                 )
                 self._retriever = Retriever(self._store, self.embedder, cache_dir=cache)
             retriever = self._retriever
-        retriever.refresh(version)
+        retriever.refresh(version, manifest)
         return retriever, manifest
 
     # --- indexing ---------------------------------------------------------------------------
@@ -275,13 +275,17 @@ class Pipeline:
                 self._manifest = None
                 self._manifest_version = _UNSET
                 self._retriever = None
-        return index_paths(
+        report = index_paths(
             list(paths) if paths else [self.settings.corpus_path],
             settings=self.settings,
             embedder=self.embedder,
             rebuild=rebuild,
             progress=progress,
         )
+        # Bring the lexical index up to date now (saved for a large change), not on the first question.
+        with index_lock(self.settings.index_path, exclusive=False, timeout=self.settings.lock_timeout_s):
+            self._open()
+        return report
 
     def has_index(self) -> bool:
         return self.manifests().exists()

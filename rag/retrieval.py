@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.dates import day_number
 from rag.embeddings import Embedder
-from rag.lexical import BM25Index
-from rag.store import VectorStore
+from rag.lexical import BM25Index, LexicalIndex
+from rag.store import DocEntry, Manifest, VectorStore
 from rag.types import Passage
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
+# Chunks changed since the saved lexical index that are scored as a delta rather than rebuilt:
+# up to this many, or this share of the saved index, whichever is more.
+DELTA_MAX = 2000
+DELTA_SHARE = 0.05
 
 
 def rrf(rankings: Sequence[Sequence[str]], *, k: int = 60) -> list[tuple[str, float]]:
@@ -89,24 +93,47 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.cache_dir = cache_dir
-        self._bm25: BM25Index | None = None
+        self._lexical: LexicalIndex | None = None
         self._version: object = None
         self._lock = threading.Lock()
 
-    def refresh(self, version: object) -> None:
-        """Load (or rebuild and save) the lexical index if the store changed since the last call."""
+    def refresh(self, version: object, manifest: Manifest | None = None) -> None:
+        """Bring the lexical index to the store's `version` if it changed since the last call.
+
+        The index saved for this version is memory-mapped; failing that, the one saved last plus
+        the chunks of the manifest's documents added since, when they are few and chunked the same
+        way; failing that, it is rebuilt from every chunk and saved.
+        """
         with self._lock:
-            if self._bm25 is not None and version == self._version:
+            if self._lexical is not None and version == self._version:
                 return
             key = repr(version)
-            bm25 = BM25Index.load(self.cache_dir, key) if self.cache_dir else None
-            if bm25 is None:
+            family = manifest.signature if manifest is not None else ""
+            saved = BM25Index.load(self.cache_dir, key) if self.cache_dir else None
+            lexical = LexicalIndex(saved) if saved is not None else None
+            if lexical is None and self.cache_dir and manifest is not None:
+                lexical = self._since(BM25Index.load(self.cache_dir, None, family=family), manifest.documents)
+            if lexical is None:
                 chunks = self.store.all_chunks()
-                bm25 = BM25Index([c.id for c in chunks], [c.embedding_text() for c in chunks])
+                base = BM25Index([c.id for c in chunks], [c.embedding_text() for c in chunks])
                 if self.cache_dir:
-                    bm25.save(self.cache_dir, key)
-            self._bm25 = bm25
+                    base.save(self.cache_dir, key, family=family)
+                lexical = LexicalIndex(base)
+            self._lexical = lexical
             self._version = version
+
+    def _since(self, saved: BM25Index | None, documents: Mapping[str, DocEntry]) -> LexicalIndex | None:
+        """`saved` plus the documents' chunks it lacks, or None when there is none or too much changed."""
+        if saved is None or not saved.avgdl:
+            return None
+        had = saved.doc_ids()
+        now = {e.doc_id: e.chunks for e in documents.values()}
+        added = [f"{d}:{i}" for d, n in now.items() if had.get(d) != n for i in range(n)]
+        removed = sum(n for d, n in had.items() if now.get(d) != n)
+        if len(added) + removed > max(DELTA_MAX, DELTA_SHARE * len(saved.ids)):
+            return None
+        chunks = self.store.get(added)
+        return LexicalIndex(saved, [c.id for c in chunks], [c.embedding_text() for c in chunks], removed=removed)
 
     def retrieve(
         self,
@@ -139,11 +166,11 @@ class Retriever:
         # The dense hits come with their chunks; BM25 hits are fetched from the store by id.
         chunks = {c.id: c for c, _ in dense}
         lexical: list[tuple[str, float]] = []
-        if self._bm25 is not None:
+        if self._lexical is not None:
             wanted = set(sources) if sources else None
             # Ask for more when filtering, so the filter still leaves `lexical_k` candidates.
             k = lexical_k * (4 if wanted or days else 1)
-            hits = self._bm25.search(question, k)
+            hits = self._lexical.search(question, k)
             chunks.update({c.id: c for c in self.store.get([cid for cid, _ in hits if cid not in chunks])})
             lexical = [
                 (cid, s)
@@ -164,5 +191,5 @@ class Retriever:
         ]
         collapsed = collapse_duplicates(passages, threshold=duplicate_threshold)[:top]
         best = max(dense_score.values(), default=0.0)
-        vocabulary = self._bm25.vocabulary if self._bm25 is not None else frozenset()
+        vocabulary = self._lexical.vocabulary if self._lexical is not None else frozenset()
         return Retrieval(tuple(collapsed), best, len(lexical), vocabulary)

@@ -103,8 +103,36 @@ def test_lexical_index_is_saved_and_a_new_process_loads_it_without_reading_chunk
     assert again.retrieve(q).vocabulary == pipe.retrieve(q).vocabulary
     monkeypatch.undo()
 
-    # A changed index gets a new lexical index; the old one is removed.
+    # One added article: the saved index plus a delta of its chunks, still without reading every chunk.
+    monkeypatch.setattr(ChromaStore, "all_chunks", no_full_read)
     (corpus / "new.txt").write_text("Doctors in Aleppo\n\nNine doctors arrived in eastern Aleppo on Monday.\n")
     again.index()
-    assert "corpus/new.txt" in {p.chunk.source for p in again.retrieve("Nine doctors arrived Monday").passages}
+    hits = again.retrieve("Nine doctors arrived Monday")
+    assert hits.passages[0].chunk.source == "corpus/new.txt" and hits.lexical_hits > 0
+    later, _ = make_pipeline("{}")  # and in a new process
+    assert later.retrieve("Nine doctors arrived Monday").passages[0].chunk.source == "corpus/new.txt"
+    # An edited article: its old chunks are gone from the results, the new text is found.
+    (corpus / "new.txt").write_text("Doctors in Aleppo\n\nEleven surgeons arrived in eastern Aleppo on Tuesday.\n")
+    later.index()
+    found = later.retrieve("Eleven surgeons arrived Tuesday")
+    assert found.passages[0].chunk.text.startswith("Eleven surgeons")
+    assert not any("Nine doctors" in p.chunk.text for p in later.retrieve("Nine doctors arrived Monday").passages)
+    monkeypatch.undo()
     assert len(list((pipe.settings.index_path / "lexical").rglob("bm25-*"))) == 1
+
+
+def test_a_delta_is_scored_on_the_saved_index_scale() -> None:
+    """New chunks scored with the saved index's statistics rank as a full rebuild ranks them."""
+    from rag.lexical import BM25Index, LexicalIndex
+
+    texts = [f"Report {i}: shelling in district {i} damaged {i % 7} schools and a bakery." for i in range(60)]
+    texts += ["Engineers restored the Suleiman al-Halabi pumping station after the shelling."]
+    new = ["Engineers said the pumping station at Suleiman al-Halabi would need weeks of repair."]
+    ids = [f"d{i}:0" for i in range(len(texts))]
+    full = BM25Index([*ids, "new:0"], [*texts, *new])
+    delta = LexicalIndex(BM25Index(ids, texts), ["new:0"], new)
+    q = "Suleiman al-Halabi pumping station repair"
+    want, got = full.search(q, 3), delta.search(q, 3)
+    assert [cid for cid, _ in got] == [cid for cid, _ in want] and got[0][0] == "new:0"
+    assert got[0][1] == pytest.approx(want[0][1], rel=0.02)
+    assert "repair" in delta.vocabulary and delta.size == len(texts) + 1
