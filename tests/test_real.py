@@ -435,3 +435,24 @@ def test_real_rag_serve_with_the_official_openai_client(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_real_numpy_minilm_gives_sentence_transformers_vectors_without_torch() -> None:
+    """A question's few texts go through NumPy: the same vectors, and a process that only asks never imports torch."""
+
+    from rag.embeddings import NumpyBert, SentenceTransformerEmbedder, bundled_model_path
+
+    texts = [line.strip() for p in sorted((ROOT / "seeds").glob("*.txt")) for line in p.read_text().splitlines()]
+    texts = [t for t in texts if t][:40] + [" ".join(texts[:30])]  # the last is cut at 256 tokens
+    light = NumpyBert(bundled_model_path()).embed(texts)
+    heavy = SentenceTransformerEmbedder(light_batch=0).embed(texts)
+    assert light.shape == heavy.shape == (41, 384)
+    assert float((light * heavy).sum(1).min()) > 0.99999
+
+    code = (
+        "import sys; from rag.embeddings import SentenceTransformerEmbedder as E; "
+        "v = E().embed(['How many doctors remain in eastern Aleppo?']); "
+        "print(v.shape, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["(1,", "384)", "False", "False"]
