@@ -3,10 +3,12 @@ the server, and a second process's article found by a running one without a rest
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,11 @@ NEW_ARTICLE = (
     "date 2016-10-05 Water restored in Aleppo\n\nEngineers restored water to 40 percent of west Aleppo "
     "on Wednesday, the water authority said.\n"
 )
+
+
+@contextlib.contextmanager
+def _no_server() -> Iterator[None]:
+    yield None
 
 
 @pytest.fixture
@@ -119,3 +126,55 @@ def test_no_server_at_the_url_names_the_fix(settings: Settings) -> None:
         pipe.index()
     with pytest.raises(IndexMissingError, match="http://HOST:PORT"):
         ChromaStore(url="localhost:8000")
+
+
+@pytest.mark.parametrize("mode", ["embedded", "server"])
+def test_an_index_past_a_thousand_embeddings_reopens_after_a_restart(
+    settings: Settings, tmp_path: Path, corpus: Path, mode: str
+) -> None:
+    """A chromadb release failed to load its HNSW index after a restart past ~1,000 embeddings (chroma #7090)."""
+    from rag.archive import write_archive
+
+    planted = write_archive(corpus / "archive", 240, seed=3, planted_every=40)
+    data = tmp_path / "chroma-data"
+    q = planted[0].question
+    with chroma_server(data) if mode == "server" else _no_server() as url:
+        pipe = _pipe(settings, chroma_url=url)
+        report = pipe.index()
+        assert report.chunks_added > 1000
+        count = ChromaStore(url=url, collection=settings.chroma_collection).count() if url else None
+        before = [p.chunk.id for p in pipe.retrieve(q).passages]
+    assert before, "the planted question finds passages"
+    # The server (or the embedded store) starts again on the same files, in a new process.
+    with chroma_server(data) if mode == "server" else _no_server() as url:
+        code = (
+            "import sys, json; sys.path.insert(0, 'tests')\n"
+            "from fakes import FakeEmbedder, ScriptedGenerator\nfrom rag.pipeline import Pipeline\n"
+            "from rag.settings import Settings\nfrom rag.store import ChromaStore\n"
+            "s = Settings(**json.loads(sys.argv[1]))\n"
+            "p = Pipeline(s, embedder=FakeEmbedder(), generator=ScriptedGenerator('{}'))\n"
+            "store = ChromaStore(url=s.chroma_url, collection=s.chroma_collection) if s.chroma_url else "
+            "ChromaStore(s.index_path / 'chroma')\n"
+            "print(json.dumps({'count': store.count(), 'ids': [x.chunk.id for x in p.retrieve(sys.argv[2]).passages]}))\n"
+        )
+        conf = {
+            "root": str(settings.root),
+            "corpus_dir": str(corpus),
+            "index_dir": str(settings.index_path),
+            "chroma_url": url,
+            "support_low": 0.3,
+            "support_high": 0.6,
+        }
+        root = Path(__file__).resolve().parent.parent
+        proc = subprocess.run(
+            [sys.executable, "-c", code, json.dumps(conf), q],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["ids"] == before
+    assert got["count"] == (count if count is not None else report.chunks_added)
