@@ -76,6 +76,7 @@ class NumpyBert:
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config["layer_norm_eps"])
         self.tokenizer.enable_truncation(int(st.get("max_seq_length", 256)))
+        self.tokenizer.no_padding()  # tokenizer.json pads to 128; texts are encoded one at a time
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)
@@ -130,7 +131,7 @@ class NumpyBert:
 def _erf(x: np.ndarray) -> np.ndarray:
     """The error function (Abramowitz and Stegun 7.1.26 with 7.1.28's accuracy; |error| < 1.5e-7)."""
     s = np.sign(x)
-    a = np.abs(x)
+    a = np.minimum(np.abs(x), 9.0)  # erf(9) is 1 in float32; larger values would make exp() subnormal (slow)
     t = 1.0 / (1.0 + 0.3275911 * a)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     return (s * (1.0 - poly * np.exp(-a * a))).astype(x.dtype)
