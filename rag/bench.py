@@ -269,7 +269,8 @@ def run_scale(
     from rag.archive import write_archive
 
     root_dir = Path(__file__).resolve().parent.parent
-    results = []
+    results: list[dict[str, Any]] = []
+    result = {"what": "rag bench --scale: the synthetic archive (rag/archive.py) plus seeds/", "rows": results}
     for n in sizes:
         base = Path(tempfile.mkdtemp(prefix=f"rag-scale-{n}-", dir=work))
         corpus = base / "corpus"
@@ -309,8 +310,7 @@ def run_scale(
         results.append(row)
         print(json.dumps({k: v for k, v in row.items() if k != "answers"}))
         shutil.rmtree(base, ignore_errors=True)
-    result = {"what": "rag bench --scale: the synthetic archive (rag/archive.py) plus seeds/", "rows": results}
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+        if out is not None:  # after every size: a long run stopped at a larger size keeps the smaller ones
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(result, indent=1), encoding="utf-8")
     return result

@@ -15,6 +15,9 @@ in the cited text) pass all of these; the checks here look at how the pieces are
   (or the text just before it, where news copy names the speaker);
 - causes: "because", "leading to", ... only where the cited text states a cause;
 - qualifiers: a cited sentence copied without the phrase that limits it ("Reportedly,", "Only at night,");
+- copies: a statement that copies a cited sentence may leave words out, but not put one name or
+  figure in place of another ("John Kirby, the American secretary of state" from "John Kerry, the
+  American secretary of state");
 - borrowed claims: the statement's predicate ("made an urgent call for help from inside M10")
   is worded as in an uncited sentence of the cited article and not in what it cites, so the
   claim, and often its subject, comes from a sentence the reader is not shown.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _TOKEN = re.compile(r"[^\W_][\w'’]*(?:[.,]\d+)*")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -372,6 +376,85 @@ def borrowed_check(statement: str, cited: Sequence[str], uncited: Sequence[str])
     return None
 
 
+_NOT_NAMES = frozenset(
+    [
+        "it",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "this",
+        "that",
+        "these",
+        "those",
+        "the",
+        "a",
+        "an",
+        "there",
+        "his",
+        "her",
+        "its",
+        "their",
+        "our",
+        "according",
+    ]
+)
+_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
+_SWAP = 3  # words on either side of a substitution, at most: more is a rewording, left to the other checks
+_COPIED = 0.6  # share of a statement's words that, in order, make it a copy of a cited sentence
+
+
+def _copy_words(text: str) -> tuple[list[str], list[bool]]:
+    """Whitespace words, compared without case or punctuation ("U.S." = "US"), and whether each is a name or figure."""
+    raw = _INITIALS.sub(r"\1.", text).split()  # "U. S." as "U.S."
+    keys = [re.sub(r"[\W_]+", "", w).casefold() for w in raw]
+    named = [
+        any(ch.isdigit() for ch in w) or (w.lstrip("“\"‘'(")[:1].isupper() and keys[i] not in _NOT_NAMES)
+        for i, w in enumerate(raw)
+    ]
+    keep = [i for i, k in enumerate(keys) if k]
+    return [keys[i] for i in keep], [named[i] for i in keep]
+
+
+def _one_name(a: str, b: str) -> bool:
+    """Two forms of one name or word ("russias", "russian"): they differ only in the last letters."""
+    from os.path import commonprefix
+
+    return len(commonprefix([a, b])) >= max(4, min(len(a), len(b)) - 2)
+
+
+def copy_check(statement: str, quotes: Sequence[str]) -> str | None:
+    """A statement that copies a cited sentence but puts one name or figure in place of another."""
+    from difflib import SequenceMatcher
+
+    words, named = _copy_words(statement)
+    if len(words) < 6:
+        return None
+    best: tuple[int, str, list[str], list[bool], Any] | None = None
+    for quote in quotes:  # the cited sentence the statement copies most
+        qwords, qnamed = _copy_words(quote)
+        m = SequenceMatcher(None, words, qwords, autojunk=False)
+        size = sum(b.size for b in m.get_matching_blocks())
+        if best is None or size > best[0]:
+            best = (size, quote, qwords, qnamed, m)
+    if best is None or best[0] < _COPIED * len(words):
+        return None
+    _, quote, qwords, qnamed, m = best
+    for op, i1, i2, j1, j2 in m.get_opcodes():
+        if op != "replace" or i2 - i1 > _SWAP or j2 - j1 > _SWAP:
+            continue
+        ours = {words[i] for i in range(i1, i2) if named[i]}
+        theirs = {qwords[j] for j in range(j1, j2) if qnamed[j]}
+        # "Russia's" for "Russian" is one name; "Kirby" for "Kerry" is another.
+        same = all(any(_one_name(a, b) for b in theirs) for a in ours)
+        if ours and theirs and not same:
+            said, cited = " ".join(statement.split()[i1:i2]), " ".join(quote.split()[j1:j2])
+            return f"copies the cited sentence but says “{said}” where it says “{cited}”"
+    return None
+
+
 def relation_check(
     statement: str,
     quotes: Sequence[str],
@@ -386,5 +469,6 @@ def relation_check(
         or one_sentence_check(statement, quotes, contexts, names)
         or cause_check(statement, " ".join(quotes))
         or qualifier_check(statement, quotes)
+        or copy_check(statement, quotes)
         or borrowed_check(statement, [*quotes, *contexts], uncited)
     )

@@ -8,6 +8,7 @@ from rag.relations import (
     agent_check,
     borrowed_check,
     cause_check,
+    copy_check,
     figure_bindings,
     figure_check,
     one_sentence_check,
@@ -164,3 +165,25 @@ def test_a_claim_with_its_subject_from_another_cited_sentence_is_rejected() -> N
     reason = check(swapped, M10, call)
     assert reason is not None and "made an urgent call" in reason and "Adham Sahloul" in reason
     assert check("Mohammad Abu Rajab made an urgent call for help from inside M10.", M10, call) is None
+
+
+KIRBY = (
+    "John Kirby, the U.S. State Department spokesman, said in a statement that John Kerry, the American secretary "
+    "of state, spoke with his Russian counterpart, Sergey Lavrov, on the telephone."
+)
+
+
+def test_a_copied_sentence_with_one_name_put_for_another_is_rejected() -> None:
+    """at12-170, shown in the second trust run: Kirby made secretary of state in a copy of the sentence."""
+    swapped = KIRBY.replace("John Kerry", "John Kirby")
+    reason = copy_check(swapped, [KIRBY])
+    assert reason is not None and "“Kirby,”" in reason and "“Kerry,”" in reason
+    assert check(swapped, KIRBY) == reason
+    assert copy_check(WEST.replace("15", "51"), [WEST]) is not None  # a figure for a figure
+    # Left out, spelled alike or reworded at length: not a substitution.
+    assert copy_check(KIRBY.replace("U.S.", "U. S."), [KIRBY]) is None
+    assert copy_check("Kirby said John Kerry spoke with Sergey Lavrov on the telephone.", [KIRBY]) is None
+    assert copy_check(KIRBY.replace("his Russian counterpart", "Russia's"), [KIRBY]) is None
+    moscow = "The foreign ministry in Moscow said on Facebook that Sergei Lavrov spoke to his American counterpart."
+    russia = "Russia said Foreign Minister Sergei Lavrov spoke to his American counterpart."
+    assert copy_check(russia, [moscow, russia]) is None  # it copies the other cited sentence
