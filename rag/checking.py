@@ -17,6 +17,7 @@ from rag.citations import RawStatement, SourceTexts, resolve
 from rag.lexical import QUESTION_FRAME
 from rag.premise import asked_for, bears, names_missing
 from rag.prompting import SourceLine
+from rag.speakers import attributed, speaker_of
 from rag.types import Statement
 from rag.verify import Evidence, Verifier, addresses_question, contexts, lexical_support
 
@@ -120,21 +121,36 @@ class StatementChecker:
         return [lead, *(c for c in checked if c is not lead and c.statement.text != lead.statement.text)], True
 
     def _select_again(self, shown: set[str]) -> Checked | None:
-        best: tuple[float, float, SourceLine] | None = None
+        best: tuple[float, float, SourceLine, str] | None = None
         for line in self.lines:
             lexical = lexical_support(self.question, line.text, ignore=QUESTION_FRAME)
             if lexical < SELECT_AGAIN_MIN or line.text.casefold() in shown:
                 continue
-            if not bears(line.text, self.asked, self.question):
+            text = line.text
+            if not bears(text, self.asked, self.question) and self.asked == "name":
+                # "Who said …?": quoted words whose speaker is named before or after them.
+                text = self._attributed(line) or text
+            if not bears(text, self.asked, self.question):
                 continue
             title = line.locations[0][0].title if line.locations else ""
-            if names_missing(self.question, f"{line.text} {title}"):
+            if names_missing(self.question, f"{text} {title}"):
                 continue
-            score = addresses_question(self.question, line.text, title, self.verifier.embedder)
+            score = addresses_question(self.question, text, title, self.verifier.embedder)
             if score >= self.relevance_threshold and (best is None or (lexical, score) > best[:2]):
-                best = (lexical, score, line)
+                best = (lexical, score, line, text)
         st = quote_of(best[2], self.texts) if best else None
-        return Checked(st, True) if st else None
+        if st is None or best is None:
+            return None
+        return Checked(replace(st, text=best[3]), True)
+
+    def _attributed(self, line: SourceLine) -> str | None:
+        """The quoted sentence with its speaker named, from the article's own attribution; None if untold."""
+        if not line.locations:
+            return None
+        chunk, sentence = line.locations[0]
+        text = self.texts.get(chunk.source)
+        speaker = speaker_of(text, sentence.start, sentence.end) if text else None
+        return attributed(line.text, speaker) if speaker else None
 
     def _verify(self, st: Statement) -> Statement:
         return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))

@@ -39,7 +39,8 @@ _FREE = QUESTION_FRAME | frozenset(
         "years kind sort type reason reasons according article articles source sources state stated stating "
         "explain explained latest current currently now still today situation happening event events "
         "role part way ways result results detail details about exactly total overall main name names see saw seen "
-        "compare compared comparison among run ran answer answers citation citations"
+        "compare compared comparison among run ran answer answers citation citations date dates "
+        "think thinks thought believe believes believed consider considers considered"
     )
 )
 _MONTHS = frozenset(tokenize("january february march april may june july august september october november december"))
