@@ -401,6 +401,7 @@ _NOT_NAMES = frozenset(
         "according",
     ]
 )
+_GROUPED = re.compile(r"(\d)[ ,\u202f](?=\d{3}\b)")
 _INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
 _SWAP = 3  # words on either side of a substitution, at most: more is a rewording, left to the other checks
 _COPIED = 0.6  # share of a statement's words that, in order, make it a copy of a cited sentence
@@ -408,7 +409,7 @@ _COPIED = 0.6  # share of a statement's words that, in order, make it a copy of 
 
 def _copy_words(text: str) -> tuple[list[str], list[bool]]:
     """Whitespace words, compared without case or punctuation ("U.S." = "US"), and whether each is a name or figure."""
-    raw = _INITIALS.sub(r"\1.", text).split()  # "U. S." as "U.S."
+    raw = _GROUPED.sub(r"\1", _INITIALS.sub(r"\1.", text)).split()  # "U. S." as "U.S.", "250 000" as "250000"
     keys = [re.sub(r"[\W_]+", "", w).casefold() for w in raw]
     named = [
         any(ch.isdigit() for ch in w) or (w.lstrip("“\"‘'(")[:1].isupper() and keys[i] not in _NOT_NAMES)
