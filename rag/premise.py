@@ -312,10 +312,14 @@ def _subject_names(question: str) -> list[str]:
 
 
 def names_missing(question: str, evidence: str) -> list[str]:
-    """The question's subject names that a statement's evidence (its text, quotes, titles, lead-in) lacks.
+    """The question's subject names and figures that a statement's evidence (text, quotes, titles, lead-in) lacks.
 
     "How many children were killed in the bombing of the M10 hospital?" is not answered by a
     toll whose sentence, article title and lead-in never name M10.
     """
     hay = normalize(evidence)
-    return [n for n in _subject_names(question) if not name_in(n, hay)]
+    missing = [n for n in _subject_names(question) if not name_in(n, hay)]
+    # The question's own figures too ("homes in Qaryat al-Nur 50", "in 10 days"), years aside:
+    # a sentence about "Qaryat al-Nur 150" does not answer for "Qaryat al-Nur 50".
+    have = numbers_in(evidence)
+    return missing + [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have and not 1900 <= n <= 2100]

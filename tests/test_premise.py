@@ -95,3 +95,14 @@ def test_a_toll_does_not_answer_how_many_live_there() -> None:
     line = "Dozens of civilians were killed in the east, where an estimated 250,000 people live under government siege."
     assert bears(line, "figure", q)
     assert bears(toll, "figure", "How many people have been killed by bombardment in east Aleppo?")
+
+
+def test_the_questions_own_figures_must_be_in_the_evidence() -> None:
+    """At archive scale: 'Qaryat al-Nur 150' was given for 'Qaryat al-Nur 50' (docs/scale-2026-11-23b.json)."""
+    from rag.premise import names_missing
+
+    q = "How many homes in Qaryat al-Nur 50 lost power after the strikes?"
+    assert names_missing(q, "Engineers said 821 homes in Qaryat al-Nur 150 lost power after the strikes.") == ["50"]
+    assert names_missing(q, "Engineers said 937 homes in Qaryat al-Nur 50 lost power after the strikes.") == []
+    # Years are dates the articles may carry as metadata, not figures of the question's subject.
+    assert names_missing("How many doctors remained in Aleppo in 2016?", "Only 30 doctors remained in Aleppo.") == []
