@@ -446,11 +446,22 @@ def copy_check(statement: str, quotes: Sequence[str]) -> str | None:
     for op, i1, i2, j1, j2 in m.get_opcodes():
         if op != "replace" or i2 - i1 > _SWAP or j2 - j1 > _SWAP:
             continue
-        ours = {words[i] for i in range(i1, i2) if named[i]}
-        theirs = {qwords[j] for j in range(j1, j2) if qnamed[j]}
-        # "Russia's" for "Russian" is one name; "Kirby" for "Kerry" is another.
-        same = all(any(_one_name(a, b) for b in theirs) for a in ours)
-        if ours and theirs and not same:
+        # A name put in is more often in the statement than in the sentence, one taken out less often:
+        # a name moved elsewhere ("in west Aleppo" after the figures) keeps its count. Figures in
+        # each other's place are a change even when both stay ("31 children and 49 women").
+        ours = {w for w in words[i1:i2] if w.isdigit() or words.count(w) > qwords.count(w)} & {
+            words[i] for i in range(i1, i2) if named[i]
+        }
+        theirs = {w for w in qwords[j1:j2] if w.isdigit() or words.count(w) < qwords.count(w)} & {
+            qwords[j] for j in range(j1, j2) if qnamed[j]
+        }
+        swapped = False
+        for figures in (True, False):  # a figure for a figure, a name for a name
+            put = {w for w in ours if w.isdigit() == figures}
+            out = {w for w in theirs if w.isdigit() == figures}
+            # "Russia's" for "Russian" is one name; "Kirby" for "Kerry" is another.
+            swapped = swapped or bool(put and out and not all(any(_one_name(a, b) for b in out) for a in put))
+        if swapped:
             said, cited = " ".join(statement.split()[i1:i2]), " ".join(quote.split()[j1:j2])
             return f"copies the cited sentence but says “{said}” where it says “{cited}”"
     return None

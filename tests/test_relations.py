@@ -180,6 +180,9 @@ def test_a_copied_sentence_with_one_name_put_for_another_is_rejected() -> None:
     assert reason is not None and "“Kirby,”" in reason and "“Kerry,”" in reason
     assert check(swapped, KIRBY) == reason
     assert copy_check(WEST.replace("15", "51"), [WEST]) is not None  # a figure for a figure
+    assert copy_check(LIST.replace("49 children and 31 women", "31 children and 49 women"), [LIST]) is not None
+    # A place moved after the figures (the real suite's true twin) is not a substitution.
+    assert copy_check("Rebel rocket fire killed 15 civilians in west Aleppo on Friday.", [WEST]) is None
     # Left out, spelled alike or reworded at length: not a substitution.
     assert copy_check(KIRBY.replace("U.S.", "U. S."), [KIRBY]) is None
     assert copy_check("Kirby said John Kerry spoke with Sergey Lavrov on the telephone.", [KIRBY]) is None
