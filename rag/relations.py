@@ -407,8 +407,9 @@ _SWAP = 3  # words on either side of a substitution, at most: more is a rewordin
 _COPIED = 0.6  # share of a statement's words that, in order, make it a copy of a cited sentence
 
 
-def _copy_words(text: str) -> tuple[list[str], list[bool]]:
-    """Whitespace words, compared without case or punctuation ("U.S." = "US"), and whether each is a name or figure."""
+def _copy_words(text: str) -> tuple[list[str], list[bool], list[str]]:
+    """Whitespace words, compared without case or punctuation ("U.S." = "US"), whether each is a name or
+    figure, and each word as written."""
     raw = _GROUPED.sub(r"\1", _INITIALS.sub(r"\1.", text)).split()  # "U. S." as "U.S.", "250 000" as "250000"
     keys = [re.sub(r"[\W_]+", "", w).casefold() for w in raw]
     named = [
@@ -416,7 +417,7 @@ def _copy_words(text: str) -> tuple[list[str], list[bool]]:
         for i, w in enumerate(raw)
     ]
     keep = [i for i, k in enumerate(keys) if k]
-    return [keys[i] for i in keep], [named[i] for i in keep]
+    return [keys[i] for i in keep], [named[i] for i in keep], [raw[i] for i in keep]
 
 
 def _one_name(a: str, b: str) -> bool:
@@ -430,19 +431,19 @@ def copy_check(statement: str, quotes: Sequence[str]) -> str | None:
     """A statement that copies a cited sentence but puts one name or figure in place of another."""
     from difflib import SequenceMatcher
 
-    words, named = _copy_words(statement)
+    words, named, written = _copy_words(statement)
     if len(words) < 6:
         return None
-    best: tuple[int, str, list[str], list[bool], Any] | None = None
+    best: tuple[int, list[str], list[bool], list[str], Any] | None = None
     for quote in quotes:  # the cited sentence the statement copies most
-        qwords, qnamed = _copy_words(quote)
+        qwords, qnamed, qwritten = _copy_words(quote)
         m = SequenceMatcher(None, words, qwords, autojunk=False)
         size = sum(b.size for b in m.get_matching_blocks())
         if best is None or size > best[0]:
-            best = (size, quote, qwords, qnamed, m)
+            best = (size, qwords, qnamed, qwritten, m)
     if best is None or best[0] < _COPIED * len(words):
         return None
-    _, quote, qwords, qnamed, m = best
+    _, qwords, qnamed, qwritten, m = best
     for op, i1, i2, j1, j2 in m.get_opcodes():
         if op != "replace" or i2 - i1 > _SWAP or j2 - j1 > _SWAP:
             continue
@@ -462,7 +463,7 @@ def copy_check(statement: str, quotes: Sequence[str]) -> str | None:
             # "Russia's" for "Russian" is one name; "Kirby" for "Kerry" is another.
             swapped = swapped or bool(put and out and not all(any(_one_name(a, b) for b in out) for a in put))
         if swapped:
-            said, cited = " ".join(statement.split()[i1:i2]), " ".join(quote.split()[j1:j2])
+            said, cited = " ".join(written[i1:i2]), " ".join(qwritten[j1:j2])
             return f"copies the cited sentence but says “{said}” where it says “{cited}”"
     return None
 
