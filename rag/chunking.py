@@ -42,9 +42,19 @@ def chunk_document(
     return [_make_chunk(doc, k, [doc.sentences[x] for x in g]) for k, g in enumerate(groups)]
 
 
+def chunk_id(doc_id: str, ordinal: int) -> str:
+    """A chunk's id: its document's id and its ordinal (`doc_id:ordinal`)."""
+    return f"{doc_id}:{ordinal}"
+
+
+def doc_of(chunk: str) -> str:
+    """The document id of a chunk id."""
+    return chunk.rsplit(":", 1)[0]
+
+
 def _make_chunk(doc: Document, ordinal: int, sents: list[Sentence]) -> Chunk:
     return Chunk(
-        id=f"{doc.id}:{ordinal}",
+        id=chunk_id(doc.id, ordinal),
         doc_id=doc.id,
         source=doc.source,
         ordinal=ordinal,

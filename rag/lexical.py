@@ -241,10 +241,12 @@ class BM25Index:
         return (float(r.k1), float(r.b)) if r is not None else (1.5, 0.75)
 
     def doc_ids(self) -> dict[str, int]:
-        """Chunks per document (`doc_id:ordinal` chunk ids)."""
+        """Chunks per document."""
+        from rag.chunking import doc_of
+
         out: dict[str, int] = {}
         for cid in self.ids:
-            doc = cid.rsplit(":", 1)[0]
+            doc = doc_of(cid)
             out[doc] = out.get(doc, 0) + 1
         return out
 

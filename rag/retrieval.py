@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from rag.chunking import chunk_id
 from rag.dates import day_number
 from rag.embeddings import Embedder
 from rag.lexical import BM25Index, LexicalIndex
@@ -128,7 +129,7 @@ class Retriever:
             return None
         had = saved.doc_ids()
         now = {e.doc_id: e.chunks for e in documents.values()}
-        added = [f"{d}:{i}" for d, n in now.items() if had.get(d) != n for i in range(n)]
+        added = [chunk_id(d, i) for d, n in now.items() if had.get(d) != n for i in range(n)]
         removed = sum(n for d, n in had.items() if now.get(d) != n)
         if len(added) + removed > max(DELTA_MAX, DELTA_SHARE * len(saved.ids)):
             return None
