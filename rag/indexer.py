@@ -5,9 +5,9 @@ corpus embeds nothing (a file whose size and modification time are as recorded i
 read); an edited file's old chunks are replaced; a deleted file's chunks are removed.
 
 Changed files are embedded and written in batches of about `index_batch_chunks` chunks (one
-embedding call and one store write per batch), and the manifest is saved after each batch,
-after the chunks it describes: an interrupted run loses at most the batch in flight, and the
-next run replaces that batch's chunks by source.
+embedding call and one store write per batch), each committed in the manifest (see `_Writer`):
+a run killed at any moment leaves the index as of its last commit, readers keep answering from
+it, and the next run removes the unfinished batch and goes on.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from rag.chunking import chunk_document, signature
+from rag.chunking import chunk_document, chunk_id, signature
 from rag.embeddings import Embedder
 from rag.errors import EmptyCorpusError, IndexCorruptError, IndexMissingError
 from rag.ingest import discover, load_document, resolve_source, source_name
@@ -58,6 +58,83 @@ def _is_under(source: str, roots: Sequence[Path], project_root: Path) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
 
+class _Writer:
+    """Writes an indexing run's changes so that a kill at any moment leaves a consistent index.
+
+    Each batch is embedded, announced in the manifest's `pending` (saved), added to the store,
+    then committed: the manifest lists the new documents and moves the ones they replace to
+    `pending` (saved), and only then are the replaced chunks deleted. Readers use the chunks of
+    listed documents only, so they see the last commit; `recover()` deletes what a killed run
+    left pending.
+    """
+
+    def __init__(self, manifest: Manifest, store: ChromaStore, manifests: ManifestStore, embedder: Embedder) -> None:
+        self.manifest, self.store, self.manifests, self.embedder = manifest, store, manifests, embedder
+        self.batch: list[tuple[Document, list[Chunk], tuple[int, int]]] = []
+        self.removed = 0
+        self.unsaved = False  # the manifest in memory differs from the saved one
+
+    def recover(self) -> None:
+        """Delete the chunks a killed run left in the store without committing them."""
+        if self.manifest.pending:
+            log.warning("the last indexing run was interrupted: removing its unfinished chunks")
+            self._delete_pending()
+            self.save()
+
+    def save(self) -> None:
+        self.manifests.save(self.manifest)
+        self.unsaved = False
+
+    def _commit(self) -> None:
+        """Save the manifest (readers now see the change), then delete the chunks it made pending."""
+        self.save()
+        self._delete_pending()
+
+    def _delete_pending(self) -> None:
+        live = self.manifest.live()
+        ids = [chunk_id(d, i) for d, n in self.manifest.pending.items() if d not in live for i in range(n)]
+        self.store.delete_ids(ids)
+        self.manifest.pending.clear()
+        self.unsaved = True
+
+    def add(self, doc: Document, chunks: list[Chunk], stat: tuple[int, int], limit: int) -> None:
+        self.batch.append((doc, chunks, stat))
+        if sum(len(cs) for _, cs, _ in self.batch) >= limit:
+            self.flush()
+
+    def flush(self) -> None:
+        """Embed and write the batch, commit it in the manifest, then delete what it replaced."""
+        if not self.batch:
+            return
+        chunks = [c for _, cs, _ in self.batch for c in cs]
+        vectors = self.embedder.embed([c.embedding_text() for c in chunks])
+        m = self.manifest
+        m.pending.update({doc.id: len(cs) for doc, cs, _ in self.batch})
+        self.save()
+        self.store.add(chunks, vectors)
+        for doc, cs, (size, mtime) in self.batch:
+            old = m.documents.get(doc.source)
+            if old is not None and old.doc_id != doc.id:
+                m.pending[old.doc_id] = old.chunks
+                self.removed += old.chunks
+            m.documents[doc.source] = DocEntry(
+                doc.id, doc.content_hash, doc.title, doc.date, doc.url, len(cs), doc.encoding, size, mtime
+            )
+            m.pending.pop(doc.id, None)
+        self._commit()
+        self.batch.clear()
+
+    def remove(self, sources: Sequence[str]) -> None:
+        """Take these documents out of the index (commit), then delete their chunks."""
+        if not sources:
+            return
+        for source in sources:
+            old = self.manifest.documents.pop(source)
+            self.manifest.pending[old.doc_id] = old.chunks
+            self.removed += old.chunks
+        self._commit()
+
+
 def index_paths(
     paths: Sequence[Path],
     *,
@@ -88,38 +165,18 @@ def index_paths(
     with index_lock(index_dir, exclusive=True, timeout=settings.lock_timeout_s):
         sig = chunk_signature(settings)
         manifest, store, manifests = _open(settings, rebuild=rebuild)
-        added = unchanged = removed = documents = 0
+        writer = _Writer(manifest, store, manifests, embedder)
+        writer.recover()
+        added = unchanged = documents = 0
         if manifest.documents and (manifest.signature != sig or manifest.embedder != embedder.name):
             log.warning("chunking or embedder changed: re-indexing everything")
-            for source in list(manifest.documents):
-                removed += store.delete_source(source)
-            manifest.documents.clear()
+            writer.remove(list(manifest.documents))
         manifest.signature, manifest.embedder = sig, embedder.name
         before = dict(manifest.documents)
         # A file written in the last moments may change again within its clock tick, keeping its
         # size and time: such files are recorded without a time, so the next run reads them.
         settled_ns = time.time_ns() - 2_000_000_000
-
         seen: set[str] = set()
-        pending: list[tuple[Document, list[Chunk]]] = []
-
-        def flush() -> int:
-            """Embed and write the pending documents, then record them in the manifest."""
-            if not pending:
-                return 0
-            chunks = [c for _, cs in pending for c in cs]
-            vectors = embedder.embed([c.embedding_text() for c in chunks])
-            dropped = sum(store.delete_source(doc.source) for doc, _ in pending)
-            store.add(chunks, vectors)
-            for doc, cs in pending:
-                manifest.documents[doc.source] = DocEntry(
-                    doc.id, doc.content_hash, doc.title, doc.date, doc.url, len(cs), doc.encoding, *stats[doc.source]
-                )
-            manifests.save(manifest)
-            pending.clear()
-            return dropped
-
-        stats: dict[str, tuple[int, int]] = {}
         for i, path in enumerate(files):
             if progress:
                 progress(i, len(files), str(path))
@@ -142,9 +199,7 @@ def index_paths(
                 continue
             documents += 1
             seen.add(doc.source)
-            size, mtime = stats[doc.source] = (
-                (st.st_size, st.st_mtime_ns if st.st_mtime_ns < settled_ns else 0) if st is not None else (0, 0)
-            )
+            size, mtime = (st.st_size, st.st_mtime_ns if st.st_mtime_ns < settled_ns else 0) if st else (0, 0)
             if entry is not None and entry.content_hash == doc.content_hash:
                 unchanged += entry.chunks
                 manifest.documents[doc.source] = replace(entry, size=size, mtime_ns=mtime)  # touched, not changed
@@ -155,26 +210,27 @@ def index_paths(
                 max_tokens=settings.chunk_max_tokens,
                 overlap=settings.chunk_overlap_sentences,
             )
-            pending.append((doc, chunks))
+            writer.add(doc, chunks, (size, mtime), settings.index_batch_chunks)
             added += len(chunks)
-            if sum(len(cs) for _, cs in pending) >= settings.index_batch_chunks:
-                removed += flush()
-        removed += flush()
+        writer.flush()
         # Files that were indexed from these folders but are gone (or no longer readable).
-        for source in list(manifest.documents):
-            gone = not resolve_source(source, settings.root).exists()
-            if source not in seen and (gone or _is_under(source, roots, settings.root)):
-                removed += store.delete_source(source)
-                del manifest.documents[source]
-        if manifest.documents != before or not manifests.exists():
-            manifests.save(manifest)  # an unchanged index keeps its version (and its saved lexical index)
+        writer.remove(
+            [
+                source
+                for source in manifest.documents
+                if source not in seen
+                and (not resolve_source(source, settings.root).exists() or _is_under(source, roots, settings.root))
+            ]
+        )
+        if writer.unsaved or manifest.documents != before or not manifests.exists():
+            writer.save()  # an unchanged index keeps its version (and its saved lexical index)
         if progress:
             progress(len(files), len(files), "")
     if documents == 0:
         raise EmptyCorpusError(
             "No readable article found: " + "; ".join(warnings[:5]) + ". Add UTF-8 .txt or .md files."
         )
-    return IndexReport(documents, added, unchanged, removed, time.perf_counter() - t0, tuple(warnings))
+    return IndexReport(documents, added, unchanged, writer.removed, time.perf_counter() - t0, tuple(warnings))
 
 
 def _open(settings: Settings, *, rebuild: bool) -> tuple[Manifest, ChromaStore, ManifestStore]:

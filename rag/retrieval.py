@@ -96,6 +96,7 @@ class Retriever:
         self.cache_dir = cache_dir
         self._lexical: LexicalIndex | None = None
         self._version: object = None
+        self._live: frozenset[str] | None = None  # the manifest's doc_ids: chunks of others are not indexed
         self._lock = threading.Lock()
 
     def refresh(self, version: object, manifest: Manifest | None = None) -> None:
@@ -114,14 +115,16 @@ class Retriever:
             lexical = LexicalIndex(saved) if saved is not None else None
             if lexical is None and self.cache_dir and manifest is not None:
                 lexical = self._since(BM25Index.load(self.cache_dir, None, family=family), manifest.documents)
+            live = manifest.live() if manifest is not None else None
             if lexical is None:
-                chunks = self.store.all_chunks()
+                chunks = [c for c in self.store.all_chunks() if live is None or c.doc_id in live]
                 base = BM25Index([c.id for c in chunks], [c.embedding_text() for c in chunks])
                 if self.cache_dir:
                     base.save(self.cache_dir, key, family=family)
                 lexical = LexicalIndex(base)
             self._lexical = lexical
             self._version = version
+            self._live = live
 
     def _since(self, saved: BM25Index | None, documents: Mapping[str, DocEntry]) -> LexicalIndex | None:
         """`saved` plus the documents' chunks it lacks, or None when there is none or too much changed."""
@@ -161,7 +164,13 @@ class Retriever:
                 about the latest state of things).
         """
         vec = self.embedder.embed([question])[0]
-        dense = self.store.query(vec, dense_k, sources=sources, days=days)
+        live = self._live
+        # Chunks of documents the manifest does not list (an indexing run in progress or killed) are not used.
+        dense = [
+            (c, s)
+            for c, s in self.store.query(vec, dense_k, sources=sources, days=days)
+            if live is None or c.doc_id in live
+        ]
         dense_ids = [c.id for c, _ in dense]
         dense_score = {c.id: s for c, s in dense}
         # The dense hits come with their chunks; BM25 hits are fetched from the store by id.
@@ -177,6 +186,7 @@ class Retriever:
                 (cid, s)
                 for cid, s in hits
                 if cid in chunks
+                and (live is None or chunks[cid].doc_id in live)
                 and (wanted is None or chunks[cid].source in wanted)
                 and in_days(chunks[cid].date, days)
             ][:lexical_k]

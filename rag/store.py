@@ -35,6 +35,7 @@ class VectorStore(Protocol):
 
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
     def delete_source(self, source: str) -> int: ...
+    def delete_ids(self, ids: Sequence[str]) -> None: ...
     def query(
         self,
         embedding: np.ndarray,
@@ -173,9 +174,18 @@ class ChromaStore:
     def delete_source(self, source: str) -> int:
         found = self._col.get(where={"source": source}, include=[])
         ids = found["ids"]
+        self.delete_ids(ids)
+        return len(ids)
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        """Delete these chunks (ids that are not in the store are ignored)."""
+        ids = list(ids)
         for i in range(0, len(ids), self.max_batch):
             self._col.delete(ids=ids[i : i + self.max_batch])
-        return len(ids)
+
+    def ids(self) -> set[str]:
+        """Every chunk id in the store (reads the whole id list: for checks, not for questions)."""
+        return set(self._col.get(include=[])["ids"])
 
     def query(
         self,
@@ -282,12 +292,25 @@ class DocEntry:
 
 @dataclass
 class Manifest:
-    """Index-wide facts: chunking signature, embedder, and the indexed documents by source."""
+    """Index-wide facts: chunking signature, embedder, and the indexed documents by source.
+
+    The manifest is the index's commit record: a chunk is part of the index only when its
+    document's `doc_id` is listed in `documents`. `pending` lists documents (doc_id: chunk count)
+    whose chunks may be in the store without being part of the index: written before a batch's
+    chunks are added, and for replaced or removed documents before their chunks are deleted. A
+    run killed at any moment leaves such chunks only; readers ignore them, and the next run
+    deletes them (`rag.indexer`).
+    """
 
     signature: str = ""
     embedder: str = ""
     documents: dict[str, DocEntry] = field(default_factory=dict)
     version: int = 0
+    pending: dict[str, int] = field(default_factory=dict)
+
+    def live(self) -> frozenset[str]:
+        """The doc_ids that are part of the index."""
+        return frozenset(e.doc_id for e in self.documents.values())
 
     @classmethod
     def load(cls, index_dir: Path) -> Manifest:
@@ -297,7 +320,8 @@ class Manifest:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             docs = {k: DocEntry(**v) for k, v in raw["documents"].items()}
-            return cls(raw["signature"], raw["embedder"], docs, int(raw.get("version", 0)))
+            pending = {str(k): int(v) for k, v in raw.get("pending", {}).items()}
+            return cls(raw["signature"], raw["embedder"], docs, int(raw.get("version", 0)), pending)
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(
                 f"The index manifest {path} is damaged ({exc}). Rebuild with `rag index --rebuild`."
@@ -310,10 +334,14 @@ class Manifest:
             "signature": self.signature,
             "embedder": self.embedder,
             "version": self.version,
+            "pending": dict(sorted(self.pending.items())),
             "documents": {k: vars(v) for k, v in sorted(self.documents.items())},
         }
         tmp = index_dir / f".{MANIFEST}.tmp"
-        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data, indent=1, ensure_ascii=False))
+            f.flush()
+            os.fsync(f.fileno())  # on disk before it replaces the last commit
         os.replace(tmp, index_dir / MANIFEST)
 
 
@@ -394,7 +422,8 @@ class ChromaManifests:
                     entry["url"] = entry.get("url") or None
                     docs[rid] = DocEntry(**entry)
             self._saved = dict(docs)
-            return Manifest(str(meta["signature"]), str(meta["embedder"]), docs, int(meta["version"]))
+            pending = {str(k): int(v) for k, v in json.loads(str(meta.get("pending") or "{}")).items()}
+            return Manifest(str(meta["signature"]), str(meta["embedder"]), docs, int(meta["version"]), pending)
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorruptError(
                 f"The manifest in the Chroma server's {self.name!r} is damaged ({exc}): run `rag index --rebuild`."
@@ -418,7 +447,12 @@ class ChromaManifests:
                 metadatas=[{k: ("" if x is None else x) for k, x in vars(v).items()} for _, v in batch],
             )
         manifest.version += 1
-        meta = {"signature": manifest.signature, "embedder": manifest.embedder, "version": manifest.version}
+        meta = {
+            "signature": manifest.signature,
+            "embedder": manifest.embedder,
+            "version": manifest.version,
+            "pending": json.dumps(manifest.pending, sort_keys=True),
+        }
         self._col.upsert(ids=[_META_ID], embeddings=[[1.0]], metadatas=[meta])
         self._saved = dict(manifest.documents)
 

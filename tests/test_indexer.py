@@ -188,3 +188,36 @@ def test_unchanged_files_are_not_read_and_a_no_op_run_keeps_the_version(
     reads.clear()
     _index(settings, embedder=emb)
     assert reads == []
+
+
+def test_a_run_stopped_between_commit_and_delete_leaves_old_chunks_pending_and_the_next_run_removes_them(
+    settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakes import ScriptedGenerator
+
+    from rag.pipeline import Pipeline
+
+    _index(settings)
+    target = corpus / "002_75629192de6a8d8b.txt"
+    old = Manifest.load(settings.index_path).documents["corpus/002_75629192de6a8d8b.txt"]
+    target.write_text(target.read_text(encoding="utf-8").replace("only 30 doctors", "only 29 doctors"))
+
+    def stop(self, ids):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # killed right after the commit, before the replaced chunks go
+
+    monkeypatch.setattr(ChromaStore, "delete_ids", stop)
+    with pytest.raises(KeyboardInterrupt):
+        _index(settings)
+    monkeypatch.undo()
+    manifest = Manifest.load(settings.index_path)
+    assert manifest.pending == {old.doc_id: old.chunks}  # the edit is committed, the old chunks pending
+    stored = ChromaStore(settings.index_path / "chroma").ids()
+    assert f"{old.doc_id}:0" in stored
+    # A reader uses the committed (edited) article only.
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator("{}"))
+    texts = [p.chunk.text for p in pipe.retrieve("How many doctors remained inside?").passages]
+    assert any("only 29 doctors" in t for t in texts) and not any("only 30 doctors" in t for t in texts)
+    _index(settings)
+    manifest = Manifest.load(settings.index_path)
+    assert manifest.pending == {} and f"{old.doc_id}:0" not in ChromaStore(settings.index_path / "chroma").ids()
+    assert _store_sources(settings) == {s: e.chunks for s, e in manifest.documents.items()}
