@@ -59,8 +59,18 @@ def looks_binary(data: bytes) -> bool:
     return controls / len(head) > 0.1
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
 def read_text(path: Path, *, max_bytes: int) -> ReadResult:
-    """Decode a file as UTF-8; fall back to cp1252/latin-1 with a warning; refuse binary files."""
+    """Decode a file: by its byte-order mark (UTF-8/16/32), else as UTF-8, else cp1252/latin-1
+    with a warning; refuse binary files. `encoding` reads the file back as decoded here."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -69,7 +79,18 @@ def read_text(path: Path, *, max_bytes: int) -> ReadResult:
             )
         data = path.read_bytes()
     except OSError as exc:
-        return ReadResult(None, "", f"{path}: skipped, cannot be read ({exc.strerror or exc})")
+        return ReadResult(
+            None,
+            "",
+            f"{path}: skipped, cannot be read ({exc.strerror or exc}); "
+            "fix its permissions or the link it follows, or remove it",
+        )
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return ReadResult(_normalise_newlines(data.decode(enc)), enc)
+            except UnicodeDecodeError:
+                return ReadResult(None, "", f"{path}: skipped, it starts with a {enc} mark but is not {enc} text")
     if looks_binary(data):
         return ReadResult(None, "", f"{path}: skipped, it looks like a binary file, not text")
     try:
@@ -257,7 +278,9 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if f.is_file() and f.suffix.lower() in SUFFIXES and not any(x.startswith(".") for x in rel.parts):
+                # A broken or looping link is kept, so that reading it reports the problem.
+                ok = f.is_file() or f.is_symlink()
+                if ok and f.suffix.lower() in SUFFIXES and not any(x.startswith(".") for x in rel.parts):
                     yield f
         elif p.is_file():
             yield p
@@ -265,7 +288,10 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
 
 def source_name(path: Path, root: Path) -> str:
     """The path as indexed: relative to the project root when inside it, else absolute."""
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):  # a looping link: named as it is (reading it reports the loop)
+        path = path.absolute()
     try:
         return path.relative_to(root.resolve()).as_posix()
     except ValueError:

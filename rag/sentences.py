@@ -59,6 +59,7 @@ _ABBREVIATIONS = frozenset(
         "sun",
     ]
 )
+MAX_SENTENCE_CHARS = 600  # longer runs without a boundary (a 100 kB line) are cut at spaces
 _INITIALS = re.compile(r"^(?:[A-Za-z]\.)+$")
 _SPACE = " \t\n\r\f\v\u00a0\u2009\u200b\ufeff"
 
@@ -83,6 +84,24 @@ def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
+    """Append the sentence text[start:end] (stripped), cut at spaces into pieces of at most
+    MAX_SENTENCE_CHARS when it runs longer (after a clause mark where there is one)."""
+    s, e = strip_span(text, start, end)
+    while e - s > MAX_SENTENCE_CHARS:
+        window = text[s : s + MAX_SENTENCE_CHARS]
+        cut = max(window.rfind("; "), window.rfind(", "))
+        if cut < MAX_SENTENCE_CHARS // 2:
+            cut = window.rfind(" ")
+        cut = cut + 1 if cut > 0 else MAX_SENTENCE_CHARS
+        ps, pe = strip_span(text, s, s + cut)
+        if pe > ps:
+            out.append(Sentence(ps, pe, text[ps:pe]))
+        s, e = strip_span(text, s + cut, e)
+    if e > s:
+        out.append(Sentence(s, e, text[s:e]))
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
     """Split `text[start:end]` into sentences whose offsets index `text` itself."""
     end = len(text) if end is None else end
@@ -92,11 +111,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         cut = m.end()
         if text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(text, m.start() + 1):
             continue
-        s, e = strip_span(text, cursor, cut)
-        if e > s:
-            out.append(Sentence(s, e, text[s:e]))
+        _add(out, text, cursor, cut)
         cursor = cut
-    s, e = strip_span(text, cursor, end)
-    if e > s:
-        out.append(Sentence(s, e, text[s:e]))
+    _add(out, text, cursor, end)
     return out

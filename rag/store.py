@@ -322,7 +322,7 @@ class Manifest:
             docs = {k: DocEntry(**v) for k, v in raw["documents"].items()}
             pending = {str(k): int(v) for k, v in raw.get("pending", {}).items()}
             return cls(raw["signature"], raw["embedder"], docs, int(raw.get("version", 0)), pending)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise IndexCorruptError(
                 f"The index manifest {path} is damaged ({exc}). Rebuild with `rag index --rebuild`."
             ) from exc
@@ -424,7 +424,7 @@ class ChromaManifests:
             self._saved = dict(docs)
             pending = {str(k): int(v) for k, v in json.loads(str(meta.get("pending") or "{}")).items()}
             return Manifest(str(meta["signature"]), str(meta["embedder"]), docs, int(meta["version"]), pending)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorruptError(
                 f"The manifest in the Chroma server's {self.name!r} is damaged ({exc}): run `rag index --rebuild`."
             ) from exc

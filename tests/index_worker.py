@@ -62,7 +62,9 @@ def check(root: Path) -> dict[str, object]:
     manifest = Manifest.load(s.index_path)
     live = manifest.live()
     listed = {chunk_id(e.doc_id, i) for e in manifest.documents.values() for i in range(e.chunks)}
-    stored = ChromaStore(s.index_path / "chroma", create=False).ids()
+    store = ChromaStore(s.index_path / "chroma", create=False)
+    stored = store.ids()
+    dense = store.query(FakeEmbedder().embed([QUESTION])[0], 5)
     pipe = Pipeline(s, embedder=FakeEmbedder(), generator=ScriptedGenerator(_reply))
     found = pipe.retrieve(QUESTION)
     retriever = pipe._retriever
@@ -85,6 +87,7 @@ def check(root: Path) -> dict[str, object]:
         "unlisted": len(stored - listed),
         "unlisted_not_pending": sorted(i for i in stored - listed if doc_of(i) not in manifest.pending)[:5],
         "lexical_differs": len(lexical ^ listed),
+        "dense_hits": len(dense),
         "retrieved_not_live": sum(p.chunk.doc_id not in live for p in found.passages),
         "answered": not answer.abstained and len(answer.statements) == 1,
         "quotes_match": quotes_match,

@@ -63,14 +63,19 @@ def safe_filename(name: str) -> str:
     base = Path(name.replace("\\", "/")).name
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UploadError(f"{base}: only .txt and .md articles can be added.")
+        shown = "".join(ch if ch.isprintable() else "?" for ch in base)
+        raise UploadError(f"{shown}: only .txt and .md articles can be added; save the article as .txt or .md.")
     stem = _SAFE_NAME.sub("_", stem).strip("._") or "article"
     return f"{stem[:100]}{suffix}"
 
 
-def save_upload(src: Path, corpus: Path, *, max_bytes: int) -> Path:
-    """Validate an uploaded file and copy it into the corpus folder without overwriting anything."""
-    name = safe_filename(src.name)
+def save_upload(src: Path, corpus: Path, *, max_bytes: int, name: str | None = None) -> Path:
+    """Validate an uploaded file and copy it into the corpus folder without overwriting anything.
+
+    `name` is the name the browser sent (default: the file's own); only a safe form of its last
+    part is used.
+    """
+    name = safe_filename(src.name if name is None else name)
     data = src.read_bytes()
     if len(data) > max_bytes:
         raise UploadError(f"{name}: {len(data)} bytes is over the {max_bytes}-byte limit.")
@@ -189,8 +194,9 @@ def build_app(pipe: Pipeline) -> Any:
         corpus = pipe.settings.corpus_path
         for f in files:
             path = Path(f if isinstance(f, str) else f.name)
+            sent = getattr(f, "orig_name", None) or path.name
             try:
-                saved.append(save_upload(path, corpus, max_bytes=pipe.settings.max_upload_bytes))
+                saved.append(save_upload(path, corpus, max_bytes=pipe.settings.max_upload_bytes, name=sent))
             except UploadError as exc:
                 errors.append(str(exc))
         msg = []
