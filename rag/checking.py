@@ -9,6 +9,7 @@ a prompt sentence that does and that addresses the question is quoted first (`an
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -17,13 +18,16 @@ from rag.citations import RawStatement, SourceTexts, resolve
 from rag.lexical import QUESTION_FRAME
 from rag.premise import asked_for, bears, names_missing
 from rag.prompting import SourceLine
-from rag.speakers import attributed, speaker_of
-from rag.types import Statement
+from rag.sentences import sentence_at
+from rag.speakers import attributed, speaker_at
+from rag.types import Citation, Statement
 from rag.verify import Evidence, Verifier, addresses_question, contexts, lexical_support
 
 # Share of the question's words a prompt sentence must hold to be quoted as the answer when the
 # model's statements miss the asked-for item (measured on the eval: see `answer_first`).
 SELECT_AGAIN_MIN = 0.6
+WHO_SAID = re.compile(r"^\s*who\s+(?:said|says|told|warned|described|called)\b", re.I)
+WHO_SAID_WORDS = 0.8  # share of a "who said …" question's words its answer must hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +72,17 @@ class StatementChecker:
         st = checked.statement
         if not (checked.relevant and bears(st.text, self.asked, self.question)):
             return False
+        # "Who said <words>?": the statement must hold those words, not just any name.
+        if (
+            self.asked == "name"
+            and WHO_SAID.match(self.question)
+            and lexical_support(self.question, st.text, ignore=QUESTION_FRAME) < WHO_SAID_WORDS
+        ):
+            return False
         return self.asked is None or not names_missing(self.question, f"{st.text} {self._evidence(st)}")
 
     def __call__(self, st: Statement) -> Checked:
+        st = sentence_case(st)
         key = st.text.casefold()
         if key not in self._done:
             t = time.perf_counter()
@@ -121,15 +133,15 @@ class StatementChecker:
         return [lead, *(c for c in checked if c is not lead and c.statement.text != lead.statement.text)], True
 
     def _select_again(self, shown: set[str]) -> Checked | None:
-        best: tuple[float, float, SourceLine, str] | None = None
+        best: tuple[float, float, SourceLine, str, Citation | None] | None = None
         for line in self.lines:
             lexical = lexical_support(self.question, line.text, ignore=QUESTION_FRAME)
             if lexical < SELECT_AGAIN_MIN or line.text.casefold() in shown:
                 continue
-            text = line.text
+            text, named = line.text, None
             if not bears(text, self.asked, self.question) and self.asked == "name":
                 # "Who said …?": quoted words whose speaker is named before or after them.
-                text = self._attributed(line) or text
+                text, named = self._attributed(line) or (text, None)
             if not bears(text, self.asked, self.question):
                 continue
             title = line.locations[0][0].title if line.locations else ""
@@ -137,20 +149,30 @@ class StatementChecker:
                 continue
             score = addresses_question(self.question, text, title, self.verifier.embedder)
             if score >= self.relevance_threshold and (best is None or (lexical, score) > best[:2]):
-                best = (lexical, score, line, text)
+                best = (lexical, score, line, text, named)
         st = quote_of(best[2], self.texts) if best else None
         if st is None or best is None:
             return None
-        return Checked(replace(st, text=best[3]), True)
+        named = best[4]
+        cites = st.citations if named is None else tuple(sorted({*st.citations, named}, key=lambda c: c.start))
+        return Checked(replace(st, text=best[3], citations=cites), True)
 
-    def _attributed(self, line: SourceLine) -> str | None:
-        """The quoted sentence with its speaker named, from the article's own attribution; None if untold."""
+    def _attributed(self, line: SourceLine) -> tuple[str, Citation | None] | None:
+        """The quoted sentence with its speaker named, from the article's own attribution, and the
+        sentence that names the speaker when it is another one (cited too); None if untold."""
         if not line.locations:
             return None
         chunk, sentence = line.locations[0]
         text = self.texts.get(chunk.source)
-        speaker = speaker_of(text, sentence.start, sentence.end) if text else None
-        return attributed(line.text, speaker) if speaker else None
+        found = speaker_at(text, sentence.start, sentence.end) if text else None
+        if text is None or found is None:
+            return None
+        speaker, at = found
+        named = None
+        if not sentence.start <= at < sentence.end:
+            s, e = sentence_at(text, at)
+            named = Citation(chunk.source, s, e, text[s:e], chunk.title, chunk.date, chunk.url, True, 1.0)
+        return attributed(line.text, speaker), named
 
     def _verify(self, st: Statement) -> Statement:
         return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))
@@ -175,6 +197,23 @@ class StatementChecker:
                 if v.verified:
                     return v
         return st
+
+
+_OPENERS = "“\"‘'("
+
+
+def sentence_case(st: Statement) -> Statement:
+    """A statement the model began in lower case where its cited sentence begins with the same
+    words ("especially at night, …" for "Especially at night, …"), with its first letter raised;
+    any other lower-case start stays (a fragment: "and reiterated …")."""
+    text = st.text.lstrip(_OPENERS)
+    if not text[:1].islower():
+        return st
+    head = " ".join(text.split()[:3]).casefold()
+    if any(c.quote.lstrip(_OPENERS).casefold().startswith(head) for c in st.citations):
+        i = st.text.index(text[0])
+        return replace(st, text=st.text[:i] + text[0].upper() + st.text[i + 1 :])
+    return st
 
 
 RELATED_LIMIT = 2  # sentences shown as "related" beside an abstention

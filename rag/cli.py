@@ -24,6 +24,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["chroma_url"] = args.chroma_url
     if getattr(args, "llm_url", None):
         overrides["llm_url"] = args.llm_url
+    if getattr(args, "llm_serve", False):
+        overrides["llm_serve"] = True
     return Settings(**overrides)
 
 
@@ -287,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", help="'default' (1.5B), 'fast' (0.5B) or a path to a GGUF file")
         sp.add_argument("--chroma-url", help="a Chroma server, http://HOST:PORT (default: the embedded index)")
         sp.add_argument("--llm-url", help="an OpenAI-compatible model server, http://HOST:PORT/v1")
+        sp.add_argument(
+            "--llm-serve",
+            action="store_true",
+            help="run the model in a process of its own, started again if it dies (RAG_LLM_SERVE=1)",
+        )
 
     sp = sub.add_parser("index", help="index article files (default: seeds/)")
     sp.add_argument("paths", nargs="*", help="files or folders of .txt/.md articles")

@@ -99,6 +99,22 @@ def system_info() -> str:
 _LOAD_LOCK = threading.Lock()
 
 
+def model_defaults(extra_buffers: ExtraBuffers) -> Any:
+    """llama.cpp's `llama_model_default_params`, with weight repacking decided for this build and CPU."""
+    info = system_info()
+    import llama_cpp
+
+    extra = use_extra_buffers(extra_buffers, build_features(info))
+    defaults = llama_cpp.llama_cpp.llama_model_default_params
+
+    def params() -> Any:
+        p = defaults()
+        p.use_extra_bufts = extra
+        return p
+
+    return params
+
+
 def load_llama(
     model_path: Path,
     *,
@@ -114,24 +130,16 @@ def load_llama(
     Raises:
         ModelError: llama-cpp-python is missing or the file cannot be loaded.
     """
-    info = system_info()
     import llama_cpp
     from llama_cpp import Llama
 
-    extra = use_extra_buffers(extra_buffers, build_features(info))
     lowlevel = llama_cpp.llama_cpp
-    defaults = lowlevel.llama_model_default_params
-
-    def params() -> Any:
-        p = defaults()
-        p.use_extra_bufts = extra
-        return p
-
     # llama-cpp-python 0.3.36 has no argument for `use_extra_bufts`; `Llama.__init__` starts from
     # `llama_model_default_params()`, so that one call is answered with the field set. The lock
     # keeps two loads from swapping the function under each other.
     with _LOAD_LOCK:
-        lowlevel.llama_model_default_params = params
+        defaults = lowlevel.llama_model_default_params
+        lowlevel.llama_model_default_params = model_defaults(extra_buffers)
         try:
             return Llama(
                 model_path=str(model_path),

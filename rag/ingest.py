@@ -233,11 +233,43 @@ def parse_article(text: str) -> Parsed:
     return Parsed(title=title, date=date, url=url, spans=tuple(spans))
 
 
-def sentences_of(text: str, spans: Iterable[tuple[int, int]]) -> tuple[Sentence, ...]:
+# Sentences that address an AI model rather than report news: role markers, requests to ignore
+# the rules or the question, fake source tags, imitations of the reply format. An article that
+# carries them ("prompt injection") must not steer answers, so their paragraphs are kept out of
+# the index (never in a prompt, never cited), with a warning; the file itself is not changed.
+_INSTRUCTION = re.compile(
+    r"^\W{0,3}(?:system|developer|assistant|user|human|ai)\s*:"
+    r"|\bignore\s+(?:all\s+|any\s+)?(?:(?:the|your|previous|prior|above|earlier|these|those|other)\s+)*"
+    r"(?:instructions?|questions?|rules|prompts?|sources)\b"
+    r"|\b(?:new|updated|override|overriding)\s+(?:instructions|rules)\b"
+    r"|\byou\s+are\s+now\b|\b(?:maintenance|developer|debug|jailbreak)\s+mode\b"
+    r"|</?\s*(?:sources?|system|instructions?|context)\s*>"
+    r"|[{,]\s*\"(?:statements|sources|answer)\"\s*:"
+    r"|\b(?:cite|quote|mark)\s+this\s+(?:sentence|text|article)\b"
+    r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:single\s+)?word\b"
+    r"|\b(?:to|for)\s+the\s+(?:ai|assistant|language\s+model|chatbot)\b"
+    r"|\bas\s+an\s+ai\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """True for a sentence written to steer an AI model (see `_INSTRUCTION`), not to report news."""
+    return _INSTRUCTION.search(sentence) is not None
+
+
+def sentences_of(text: str, spans: Iterable[tuple[int, int]]) -> tuple[tuple[Sentence, ...], int]:
+    """The sentences of the spans, and how many were withheld: every sentence of a paragraph in
+    which one sentence reads as an instruction to an AI model."""
     out: list[Sentence] = []
+    withheld = 0
     for s, e in spans:
-        out.extend(split_sentences(text, s, e))
-    return tuple(out)
+        sents = split_sentences(text, s, e)
+        if any(looks_like_instruction(x.text) for x in sents):
+            withheld += len(sents)
+            continue
+        out.extend(sents)
+    return tuple(out), withheld
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -254,7 +286,7 @@ def document_id(source: str, digest: str) -> str:
 def make_document(source: str, text: str, *, encoding: str = "utf-8") -> Document:
     """Build a Document from decoded text; `source` is the path as indexed."""
     parsed = parse_article(text)
-    sentences = sentences_of(text, parsed.spans)
+    sentences, withheld = sentences_of(text, parsed.spans)
     digest = content_hash(text)
     title = parsed.title
     if not title:
@@ -269,6 +301,7 @@ def make_document(source: str, text: str, *, encoding: str = "utf-8") -> Documen
         content_hash=digest,
         sentences=sentences,
         encoding=encoding,
+        withheld=withheld,
     )
 
 
@@ -310,5 +343,13 @@ def load_document(path: Path, *, root: Path, max_bytes: int) -> tuple[Document |
         return None, res.warning
     doc = make_document(source_name(path, root), res.text, encoding=res.encoding)
     if not doc.sentences:
+        if doc.withheld:
+            return None, f"{path}: skipped, its text reads as instructions to an AI model, not as an article"
         return None, f"{path}: skipped, no article text found in it"
+    if doc.withheld:
+        note = (
+            f"{path}: {doc.withheld} sentence(s) that read as instructions to an AI model were left out of the "
+            "index (they are never shown to the model or cited); edit the file if they are news text"
+        )
+        return doc, f"{res.warning}; {note}" if res.warning else note
     return doc, res.warning

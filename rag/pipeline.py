@@ -51,6 +51,20 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class Writing:
+    """Progress event while the model writes (about every `WRITING_EVERY_S`): pieces received so far.
+
+    It also gives a consumer that stops iterating (a chat user who left) a point at which to stop,
+    which closes the model's stream and frees the model for the next question.
+    """
+
+    pieces: int
+
+
+WRITING_EVERY_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class StatementReady:
     """A statement, resolved to its citations, as soon as the model finished it."""
 
@@ -62,7 +76,7 @@ class Done:
     answer: Answer
 
 
-Event = Stage | StatementReady | Done
+Event = Stage | Writing | StatementReady | Done
 
 
 def validate_question(question: object, *, max_chars: int) -> str:
@@ -184,6 +198,22 @@ class Pipeline:
                 )
                 self._generators[choice] = remote
                 self._judges.setdefault(choice, remote)
+            if choice not in self._generators and self.settings.llm_serve:
+                from rag.model_server import ModelServer, SupervisedGenerator
+                from rag.models import resolve_model
+
+                s = self.settings
+                server = ModelServer(
+                    resolve_model(choice, s.model_cache_dir),
+                    n_ctx=s.n_ctx,
+                    n_threads=s.n_threads,
+                    seed=s.seed,
+                    extra_buffers=s.llama_extra_buffers,
+                    log_dir=s.model_cache_dir / "logs",
+                )
+                supervised = SupervisedGenerator(server, seed=s.seed)
+                self._generators[choice] = supervised
+                self._judges.setdefault(choice, supervised)
             if choice not in self._generators:
                 from rag.doctor import ensure_runs
                 from rag.models import resolve_model
@@ -440,9 +470,13 @@ class Pipeline:
         remove = s.verify_mode == "remove"
         reveal = Reveal(remove_unverified=remove, leads=check.leads)
         parser = StatementStream()
-        for piece in gen.stream(
-            prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens
+        ticked = time.perf_counter()
+        for pieces, piece in enumerate(
+            gen.stream(prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens), 1
         ):
+            if time.perf_counter() - ticked >= WRITING_EVERY_S:
+                ticked = time.perf_counter()
+                yield Writing(pieces)
             for raw in parser.feed(piece):
                 for st in resolve([raw], prompt.lines, texts).statements:
                     for shown in reveal.offer(check(st)):

@@ -115,3 +115,13 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         cursor = cut
     _add(out, text, cursor, end)
     return out
+
+
+def sentence_at(text: str, at: int) -> tuple[int, int]:
+    """The span of the sentence of `text` that holds offset `at` (split within its line)."""
+    start = text.rfind("\n", 0, at) + 1
+    stop = text.find("\n", at)
+    for s in split_sentences(text, start, len(text) if stop < 0 else stop):
+        if s.start <= at < s.end:
+            return s.start, s.end
+    return strip_span(text, start, len(text) if stop < 0 else stop)

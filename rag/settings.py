@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     llm_url: str | None = Field(
         None, description="An OpenAI-compatible server, http://HOST:PORT/v1, instead of a model in this process."
     )
+    llm_serve: bool = Field(
+        False,
+        description="Run the model in a process of its own that is started again if it dies "
+        "(a crash in the model then ends one answer, not the chat).",
+    )
     llm_server_model: str = Field("", description="The model name the server expects; empty = its first model.")
     llm_response_format: Literal["json_object", "json_schema"] = Field(
         "json_object",

@@ -32,6 +32,13 @@ def is_quotation(sentence: str) -> bool:
     return sentence.lstrip()[:1] in _QUOTE_MARKS or _PRONOUN_SAID.search(sentence) is not None
 
 
+def inside_quotation(text: str, start: int) -> bool:
+    """Whether `start` lies inside a quotation opened earlier in its paragraph ("Today … And
+    what's happening? The place is being utterly destroyed. That's a fact.")."""
+    before = text[text.rfind("\n", 0, start) + 1 : start]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
 _CALENDAR = frozenset(
     ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     + ["January", "February", "March", "April", "May", "June", "July", "August"]
@@ -49,32 +56,51 @@ def _clean(name: str) -> str | None:
 
 
 def speaker_of(text: str, start: int, end: int) -> str | None:
-    """The name of who speaks the quoted sentence `text[start:end]`, or None when it cannot be told.
+    """The name of who speaks the quoted sentence `text[start:end]`, or None when it cannot be told."""
+    found = speaker_at(text, start, end)
+    return found[0] if found else None
+
+
+def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """Who speaks the quoted sentence `text[start:end]`, and where the name stands in `text`.
 
     The rest of the sentence's paragraph is read first (the attribution that closes the quote),
     unless the sentence itself ends with "he said"; then the nearest attribution before it, within
-    `SPEAKER_REACH` characters and the same article.
+    `SPEAKER_REACH` characters and the same article; for "…” he said", one person named after
+    that attribution is the pronoun's antecedent instead.
     """
     sentence = text[start:end]
-    if not is_quotation(sentence) or len(sentence.split()) < _MIN_WORDS:
+    if not (is_quotation(sentence) or inside_quotation(text, start)) or len(sentence.split()) < _MIN_WORDS:
         return None
     own = _SAID_NAME.search(sentence) or _NAME_SAID.search(sentence)
     if own and _clean(own.group(1)):
-        return _clean(own.group(1))
+        return _clean(own.group(1)) or "", start + own.start(1)
     if not _PRONOUN_SAID.search(sentence):
         stop = text.find("\n", end)
         rest = text[end : stop if stop >= 0 else len(text)][:200]
         m = _SAID_NAME.search(rest) or _NAME_SAID.search(rest)
         if m:
-            return _clean(m.group(1))
-    before = text[max(0, start - SPEAKER_REACH) : start]
+            name = _clean(m.group(1))
+            return (name, end + m.start(1)) if name else None
+    origin = max(0, start - SPEAKER_REACH)
+    before = text[origin:start]
     found = [m for pattern in (_SAID_NAME, _NAME_SAID) for m in pattern.finditer(before)]
     for m in sorted(found, key=lambda m: -m.end()):
         name = _clean(m.group(1))
         if not name:
             continue
-        between = (_clean(p.group(0)) for p in _PERSON.finditer(before[m.end() :]))
-        return None if any(p and " " in p and p not in name for p in between) else name
+        between = [
+            (person, origin + m.end() + p.start())
+            for p in _PERSON.finditer(before[m.end() :])
+            if (person := _clean(p.group(0))) and " " in person and person not in name
+        ]
+        if not between:
+            return name, origin + m.start(1)
+        # Someone was named after the attribution: "… Abu Rajab made an urgent call. “…” he said."
+        # The pronoun points to that person when there is just one; otherwise no one is given.
+        if _PRONOUN_SAID.search(sentence) and len({person for person, _ in between}) == 1:
+            return between[-1]
+        return None
     return None
 
 

@@ -33,6 +33,7 @@ class Document:
     content_hash: str
     sentences: tuple[Sentence, ...]
     encoding: str = "utf-8"
+    withheld: int = 0  # sentences left out because they read as instructions to an AI model (rag.ingest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,3 +54,38 @@ def chroma_server(path: Path, *, timeout: float = 60) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def chat_server(
+    tmp: Path, *extra: str, files: dict[str, bytes] | None = None, timeout: float = 240
+) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """The chat (tests/ui_server.py) over a copy of seeds/ (plus `files`, by name) on a free port;
+    yields (URL, process, project root)."""
+    import shutil
+
+    here = Path(__file__).resolve().parent
+    root = tmp / "project"
+    shutil.copytree(here.parent / "seeds", root / "corpus")
+    for name, data in (files or {}).items():
+        (root / "corpus" / name).write_bytes(data)
+    port = free_port()
+    log = tmp / "chat.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(here / "ui_server.py"), str(root), str(port), *extra],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=here.parent,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(url, proc, timeout=timeout, log=log)
+        yield url, proc, root
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

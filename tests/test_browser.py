@@ -7,16 +7,11 @@ test-output/.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import chat_server
 
 pytestmark = pytest.mark.browser
 
@@ -32,46 +27,10 @@ ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(tmp: Path, *extra: str) -> Iterator[str]:
-    root = tmp / "project"
-    shutil.copytree(ROOT / "seeds", root / "corpus")
-    port = _free_port()
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "ui_server.py"), str(root), str(port), *extra],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((tmp / "server.log").read_text())
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("the chat did not start: " + (tmp / "server.log").read_text())
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(tmp_path_factory.mktemp("ui"))
+    with chat_server(tmp_path_factory.mktemp("ui")) as (url, _, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -199,9 +158,43 @@ def test_two_clients_at_once_get_their_own_answers(server: str, browser) -> None
         page.context.close()
 
 
+def test_markup_in_articles_and_file_names_is_shown_as_text(tmp_path: Path, browser, robustness) -> None:
+    article = (ROOT / "tests" / "data" / "injected" / "07_html_script.txt").read_bytes()
+    name = "<img src=x onerror=window.__pwned=1>.txt"
+    with chat_server(tmp_path, files={name: article}) as (url, _, _):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        text = _ask(page, "What did a local council member say about schools damaged in the strikes?")
+        assert "<i>three</i>" in text and "onerror" in text  # the markup is there, as text
+        page.locator("#chat .answer").last.locator("p a.cite").first.click()
+        page.wait_for_selector("#source-panel mark#cite-mark", timeout=10_000)
+        panel = page.inner_text("#source-panel")
+        assert "<script>document.title='pwned'" in panel and name in panel
+        page.locator("#articles-panel").get_by_text("Articles", exact=True).first.click()
+        assert page.locator("#article-filter label", has_text="<script>").count() == 1
+        ran = page.evaluate(
+            "() => ({pwned: window.__pwned === true || window.__pwned === 1, title: document.title,"
+            " imgs: document.querySelectorAll('#chat img[src=x], #source-panel img[src=x], #article-filter img[src=x]').length,"
+            " italics: document.querySelectorAll('#chat .answer i, #source-panel i').length})"
+        )
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUT / "chat-markup-as-text.png"), full_page=True)
+        page.close()
+    assert ran == {"pwned": False, "title": ran["title"], "imgs": 0, "italics": 0} and ran["title"] != "pwned"
+    assert dialogs == []
+    robustness.add(
+        "Injected articles (browser)",
+        "<script>, <img onerror> and <i> in an article's title and text, and in its file name",
+        "shown as text in the answer, the citation list, the article panel and the article filter; no script ran, "
+        "no element was created",
+    )
+
+
 @pytest.mark.real
 def test_real_model_answers_in_the_browser(tmp_path: Path, browser) -> None:
-    for url in _serve(tmp_path, "--real"):
+    with chat_server(tmp_path, "--real") as (url, _, _):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         text = _ask(page, "How many doctors remain in eastern Aleppo?")

@@ -72,3 +72,15 @@ def test_a_statement_nothing_supports_stays_unsupported(tmp_path: Path) -> None:
     assert out.statement.verified is False
     assert out.statement.reason == "number not in the cited text: 40"
     assert [c.quote for c in out.statement.citations] == [S1.text]
+
+
+def test_a_statement_begun_in_lower_case_where_its_sentence_begins_is_raised_not_rejected() -> None:
+    from rag.checking import sentence_case
+    from rag.types import Citation, Statement
+
+    quote = "“Especially at night, the bombardment intensifies,” said Bebars Mishal."
+    c = Citation("a.txt", 0, len(quote), quote, "t", None, None)
+    raised = sentence_case(Statement("especially at night, the bombardment intensifies.", (c,)))
+    assert raised.text == "Especially at night, the bombardment intensifies."
+    fragment = Statement("and reiterated U.N. calls for a pause.", (c,))
+    assert sentence_case(fragment) is fragment

@@ -93,10 +93,13 @@ def test_abstains_when_the_model_returns_nothing_valid(make_pipeline, reply) -> 
     assert not b.abstained and "30 doctors" in b.statements[0].text
     (c,) = b.statements[0].citations
     assert b.statements[0].text == c.quote and b.statements[0].verified
-    # "Who said …?": the quoted words' sentence says "he said"; the speaker named before it is added.
+    # "Who said …?": the quoted words' sentence says "he said"; the speaker named before it is
+    # added, and the sentence that names him is cited with the words.
     d = pipe.ask("Who said the CT scanner is out of order?")
     assert not d.abstained and d.statements[0].text == "Osama Abo Ezz said: “The CT scanner is out of order.”"
-    assert d.statements[0].citations[0].quote == 'The CT scanner is out of order," he said.'
+    named, words = d.statements[0].citations
+    assert words.quote == 'The CT scanner is out of order," he said.'
+    assert "said Osama Abo Ezz" in named.quote and named.end < words.start
     _check_contract(d, pipe.settings.root)
 
 

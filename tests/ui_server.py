@@ -1,9 +1,11 @@
 """Serve the chat with the fake embedder and a scripted generator (for browser tests).
 
-    python tests/ui_server.py ROOT PORT [--real]
+    python tests/ui_server.py ROOT PORT [--real | --slow]
 
 ROOT is a temporary project root holding `corpus/` (a copy of seeds). The scripted generator
 answers from the prompt: it cites the numbered sentences that share most words with the question.
+With --slow it writes its reply piece by piece, 0.2 s apart, and logs to ROOT/generator.log
+whether each reply finished or was stopped (a user who closed the page).
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -39,6 +44,31 @@ def best_sentence_reply(messages) -> str:
     return json.dumps({"statements": [{"sources": [int(n)], "text": text}]})
 
 
+class SlowGenerator(ScriptedGenerator):
+    """The scripted generator, writing like a slow model, with a log of what became of each reply."""
+
+    def __init__(self, log: Path) -> None:
+        super().__init__(best_sentence_reply)
+        self.log = log
+
+    def stream(self, messages: Any, *, schema: dict[str, Any], max_tokens: int) -> Iterator[str]:
+        question = messages[-1]["content"].rsplit("Question:", 1)[-1].strip()
+        pieces = 0
+        try:
+            for piece in super().stream(messages, schema=schema, max_tokens=max_tokens):
+                time.sleep(0.2)
+                pieces += 1
+                yield piece
+        except GeneratorExit:
+            self._note("stopped", question, pieces)
+            raise
+        self._note("finished", question, pieces)
+
+    def _note(self, what: str, question: str, pieces: int) -> None:
+        with self.log.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"event": what, "question": question, "pieces": pieces, "t": time.time()}) + "\n")
+
+
 def main() -> None:
     root, port = Path(sys.argv[1]), int(sys.argv[2])
     real = "--real" in sys.argv
@@ -47,7 +77,8 @@ def main() -> None:
         pipe = Pipeline(settings)
     else:
         settings = settings.model_copy(update={"support_low": 0.3, "support_high": 0.6})
-        pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator(best_sentence_reply))
+        gen = SlowGenerator(root / "generator.log") if "--slow" in sys.argv else ScriptedGenerator(best_sentence_reply)
+        pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=gen)
     launch(settings, host="127.0.0.1", port=port, pipe=pipe, block=True)
 
 

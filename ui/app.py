@@ -8,6 +8,7 @@ and `ui.render` turns results into HTML.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from rag.dates import show_date
 from rag.errors import RagError, UploadError
 from rag.ingest import SUFFIXES, looks_binary, resolve_source
-from rag.pipeline import Done, Pipeline, Stage, StatementReady
+from rag.pipeline import Done, Pipeline, Stage, StatementReady, Writing
 from rag.settings import Settings
 from rag.types import Statement
 from ui import render
@@ -158,6 +159,11 @@ def build_app(pipe: Pipeline) -> Any:
             for event in events:
                 if isinstance(event, Stage):
                     chat[-1] = {"role": "assistant", "content": render.streaming_html(statements, event.name)}
+                elif isinstance(event, Writing):
+                    chat[-1] = {
+                        "role": "assistant",
+                        "content": render.streaming_html(statements, "generating", pieces=event.pieces),
+                    }
                 elif isinstance(event, StatementReady):
                     statements.append(event.statement)
                     chat[-1] = {"role": "assistant", "content": render.streaming_html(statements, "generating")}
@@ -303,6 +309,9 @@ def launch(
     gen = pipe.generator()
     print(f"Loading {gen.name}…")
     gen.load()
+    # Gradio notices a closed page at its next message or heartbeat (15 s by default); sooner, so
+    # that an answer nobody waits for stops and frees the model for the next user.
+    os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "2")
     app = build_app(pipe)
     app.queue(default_concurrency_limit=1)
     print(f"Chat on http://{host}:{port}")

@@ -63,11 +63,15 @@ def statement_html(st: Statement, numbers: dict[str, tuple[int, Citation]]) -> s
     return f'<span class="statement">{esc(st.text)}</span> {links}{flag}'
 
 
-def streaming_html(statements: Sequence[Statement], stage: str | None) -> str:
-    """The answer while it is being written: the statements so far and a progress line."""
+def streaming_html(statements: Sequence[Statement], stage: str | None, *, pieces: int = 0) -> str:
+    """The answer while it is being written: the statements so far and a progress line
+    (with the model's output so far, in pieces, while it writes)."""
     numbers = number_citations(statements)
     body = " ".join(statement_html(st, numbers) for st in statements)
-    progress = f'<div class="progress">{esc(STAGES.get(stage, stage))}</div>' if stage else ""
+    label = STAGES.get(stage, stage) if stage else ""
+    if pieces:
+        label += f" ({pieces} tokens)"
+    progress = f'<div class="progress">{esc(label)}</div>' if stage else ""
     return f'<div class="answer">{body}{progress}</div>'
 
 
