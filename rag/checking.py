@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from rag.citations import RawStatement, SourceTexts, resolve
-from rag.lexical import QUESTION_FRAME
+from rag.lexical import QUESTION_FRAME, tokenize
 from rag.premise import asked_for, bears, names_missing
 from rag.prompting import SourceLine
 from rag.sentences import sentence_at
@@ -28,6 +28,16 @@ from rag.verify import Evidence, Verifier, addresses_question, contexts, lexical
 SELECT_AGAIN_MIN = 0.6
 WHO_SAID = re.compile(r"^\s*who\s+(?:said|says|told|warned|described|called)\b", re.I)
 WHO_SAID_WORDS = 0.8  # share of a "who said …" question's words its answer must hold
+# "What did <speaker> say (about <topic>)?": the answer is the speaker's own words on the topic.
+_WHAT_SAID = re.compile(r"^\s*what\s+(?:\w+\s+)?did\s+(.+?)\s+(?:say|tell|warn|write|mean|call)\b(.*)$", re.I | re.S)
+
+
+def words_asked(question: str) -> tuple[str, frozenset[str]] | None:
+    """For "What did <speaker> say about <topic>?": the speaker and the topic's (stemmed) words."""
+    m = _WHAT_SAID.match(question)
+    if not m or not any(w[:1].isupper() for w in m.group(1).split()):
+        return None  # "what did they say": no one named
+    return m.group(1).strip(), frozenset(tokenize(m.group(2))) - QUESTION_FRAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,7 @@ class StatementChecker:
         self.context_chars = context_chars
         self.seconds = 0.0  # time spent checking, for the answer's timings
         self.asked = asked_for(question)
+        self.said = words_asked(question)
         self._done: dict[str, Checked] = {}
 
     def leads(self, checked: Checked) -> bool:
@@ -82,7 +93,7 @@ class StatementChecker:
         return self.asked is None or not names_missing(self.question, f"{st.text} {self._evidence(st)}")
 
     def __call__(self, st: Statement) -> Checked:
-        st = sentence_case(st)
+        st = sentence_case(st, (line.text for line in self.lines))
         key = st.text.casefold()
         if key not in self._done:
             t = time.perf_counter()
@@ -121,7 +132,7 @@ class StatementChecker:
             keep: whether verification keeps a statement.
         """
         if self.asked is None:
-            return list(checked), True
+            return self._speaker_first(checked, keep), True
         kept = [c for c in checked if keep(c.statement)]
         lead = next((c for c in kept if self.leads(c)), None)
         if lead is None:
@@ -130,19 +141,53 @@ class StatementChecker:
             self.seconds += time.perf_counter() - t
             if lead is None:
                 return list(checked), False
-        return [lead, *(c for c in checked if c is not lead and c.statement.text != lead.statement.text)], True
+        return [lead, *_others(lead, checked)], True
+
+    def _speaker_first(self, checked: Sequence[Checked], keep: Callable[[Statement], bool]) -> list[Checked]:
+        """For "What did X say about Y?": when a prompt sentence in X's own words (X named by the
+        article's attribution) holds more of Y's words than every shown statement that names X,
+        it is quoted first, with X added in code and the sentence that names X cited too."""
+        if self.said is None:
+            return list(checked)
+        speaker, topic = self.said
+        surname = _fold(speaker.split()[-1])
+        # Words most prompt sentences share ("Aleppo") do not tell one saying from another.
+        common = {t for t in topic if sum(t in set(tokenize(line.text)) for line in self.lines) > len(self.lines) / 2}
+        topic = topic - common
+
+        def on_topic(text: str) -> float:
+            words = set(tokenize(text))
+            return sum(t in words for t in topic) / len(topic) if topic else 0.0
+
+        shown = [
+            on_topic(c.statement.text)
+            for c in checked
+            if keep(c.statement) and surname in _fold(f"{c.statement.text} {self._evidence(c.statement)}")
+        ]
+        best: tuple[float, SourceLine, str, Citation | None] | None = None
+        for line in self.lines:
+            score = on_topic(line.text)
+            if score <= max(shown, default=0.0) or (best is not None and score <= best[0]):
+                continue
+            found = self._attributed(line)
+            if found is not None and surname in _fold(found[0].split(" said: ", 1)[0]):
+                best = (score, line, *found)
+        lead = self._quoted(*best[1:]) if best else None
+        if lead is None:
+            return list(checked)
+        return [lead, *_others(lead, checked)]
 
     def _select_again(self, shown: set[str]) -> Checked | None:
         best: tuple[float, float, SourceLine, str, Citation | None] | None = None
         for line in self.lines:
             lexical = lexical_support(self.question, line.text, ignore=QUESTION_FRAME)
-            if lexical < SELECT_AGAIN_MIN or line.text.casefold() in shown:
+            if lexical < SELECT_AGAIN_MIN:
                 continue
             text, named = line.text, None
             if not bears(text, self.asked, self.question) and self.asked == "name":
                 # "Who said …?": quoted words whose speaker is named before or after them.
                 text, named = self._attributed(line) or (text, None)
-            if not bears(text, self.asked, self.question):
+            if text.casefold() in shown or not bears(text, self.asked, self.question):
                 continue
             title = line.locations[0][0].title if line.locations else ""
             if names_missing(self.question, f"{text} {title}"):
@@ -150,16 +195,21 @@ class StatementChecker:
             score = addresses_question(self.question, text, title, self.verifier.embedder)
             if score >= self.relevance_threshold and (best is None or (lexical, score) > best[:2]):
                 best = (lexical, score, line, text, named)
-        st = quote_of(best[2], self.texts) if best else None
-        if st is None or best is None:
+        return self._quoted(*best[2:]) if best else None
+
+    def _quoted(self, line: SourceLine, text: str, named: Citation | None) -> Checked | None:
+        """A prompt sentence quoted as `text` (its words, or its words with their speaker), citing
+        the sentence and, when the speaker is named in another, that one too."""
+        st = quote_of(line, self.texts)
+        if st is None:
             return None
-        named = best[4]
         cites = st.citations if named is None else tuple(sorted({*st.citations, named}, key=lambda c: c.start))
-        return Checked(replace(st, text=best[3], citations=cites), True)
+        return Checked(replace(st, text=text, citations=cites), True)
 
     def _attributed(self, line: SourceLine) -> tuple[str, Citation | None] | None:
         """The quoted sentence with its speaker named, from the article's own attribution, and the
-        sentence that names the speaker when it is another one (cited too); None if untold."""
+        sentence that names the speaker when it is another one (cited too); the sentence as it is
+        when it names its speaker itself; None if untold."""
         if not line.locations:
             return None
         chunk, sentence = line.locations[0]
@@ -168,10 +218,10 @@ class StatementChecker:
         if text is None or found is None:
             return None
         speaker, at = found
-        named = None
-        if not sentence.start <= at < sentence.end:
-            s, e = sentence_at(text, at)
-            named = Citation(chunk.source, s, e, text[s:e], chunk.title, chunk.date, chunk.url, True, 1.0)
+        if sentence.start <= at < sentence.end:
+            return line.text, None  # the sentence names its speaker itself
+        s, e = sentence_at(text, at)
+        named = Citation(chunk.source, s, e, text[s:e], chunk.title, chunk.date, chunk.url, True, 1.0)
         return attributed(line.text, speaker), named
 
     def _verify(self, st: Statement) -> Statement:
@@ -199,18 +249,28 @@ class StatementChecker:
         return st
 
 
+def _fold(text: str) -> str:
+    return text.casefold().replace("’", "'")
+
+
+def _others(lead: Checked, checked: Sequence[Checked]) -> list[Checked]:
+    """The statements after `lead`: not the lead again, nor the bare words it quotes with their speaker."""
+    same = {lead.statement.text, *(c.quote for c in lead.statement.citations)}
+    return [c for c in checked if c is not lead and c.statement.text not in same]
+
+
 _OPENERS = "“\"‘'("
 
 
-def sentence_case(st: Statement) -> Statement:
-    """A statement the model began in lower case where its cited sentence begins with the same
-    words ("especially at night, …" for "Especially at night, …"), with its first letter raised;
-    any other lower-case start stays (a fragment: "and reiterated …")."""
+def sentence_case(st: Statement, sentences: Iterable[str]) -> Statement:
+    """A statement the model began in lower case where one of the prompt's sentences begins with
+    the same words ("especially at night, …" for "Especially at night, …"), with its first letter
+    raised; any other lower-case start stays (a fragment: "and reiterated …")."""
     text = st.text.lstrip(_OPENERS)
     if not text[:1].islower():
         return st
     head = " ".join(text.split()[:3]).casefold()
-    if any(c.quote.lstrip(_OPENERS).casefold().startswith(head) for c in st.citations):
+    if any(s.lstrip(_OPENERS).casefold().startswith(head) for s in sentences):
         i = st.text.index(text[0])
         return replace(st, text=st.text[:i] + text[0].upper() + st.text[i + 1 :])
     return st

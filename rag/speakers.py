@@ -21,6 +21,37 @@ _PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|add
 # A person named between an attribution and the quote ("… Mohammad Abu Rajab made an urgent call"):
 # the quote may be theirs, so the earlier speaker is not given.
 _PERSON = re.compile(r"\b[A-Z][a-z’'-]+(?: (?:al-|de |bin )?[A-Z][a-z’'-]+)+")
+# Names of bodies, not people ("the UN Security Council", "the Syrian Observatory"): not a speaker in between.
+_BODIES = frozenset(
+    [
+        "Council",
+        "Nations",
+        "Ministry",
+        "Society",
+        "Agency",
+        "Army",
+        "Forces",
+        "Force",
+        "Observatory",
+        "Organization",
+        "Organisation",
+        "Front",
+        "Department",
+        "Office",
+        "Committee",
+        "Hospital",
+        "Union",
+        "Court",
+        "Assembly",
+        "Government",
+        "Command",
+        "Coalition",
+        "Agency",
+        "News",
+    ]
+)
+# "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|of|near|to|into|on|for|by|with|across|around)\s+(?:the\s+)?$", re.I)
 _QUOTE_MARKS = '“”"‘’'
 _NOT_SPEAKERS = frozenset(["The", "A", "An", "It", "He", "She", "They", "We", "I", "This", "That", "But", "And"])
 _MIN_WORDS = 5  # shorter quoted lines are headings ("‘Close to collapse’"), not speech
@@ -89,10 +120,15 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
         name = _clean(m.group(1))
         if not name:
             continue
+        rest = before[m.end() :]
         between = [
             (person, origin + m.end() + p.start())
-            for p in _PERSON.finditer(before[m.end() :])
-            if (person := _clean(p.group(0))) and " " in person and person not in name
+            for p in _PERSON.finditer(rest)
+            if (person := _clean(p.group(0)))
+            and " " in person
+            and person not in name
+            and person.split()[-1] not in _BODIES
+            and not _PLACE_BEFORE.search(rest[: p.start()])
         ]
         if not between:
             return name, origin + m.start(1)

@@ -74,13 +74,13 @@ def test_a_statement_nothing_supports_stays_unsupported(tmp_path: Path) -> None:
     assert [c.quote for c in out.statement.citations] == [S1.text]
 
 
-def test_a_statement_begun_in_lower_case_where_its_sentence_begins_is_raised_not_rejected() -> None:
+def test_a_statement_begun_in_lower_case_where_a_prompt_sentence_begins_is_raised_not_rejected() -> None:
     from rag.checking import sentence_case
     from rag.types import Citation, Statement
 
     quote = "“Especially at night, the bombardment intensifies,” said Bebars Mishal."
     c = Citation("a.txt", 0, len(quote), quote, "t", None, None)
-    raised = sentence_case(Statement("especially at night, the bombardment intensifies.", (c,)))
+    raised = sentence_case(Statement("especially at night, the bombardment intensifies.", (c,)), [quote])
     assert raised.text == "Especially at night, the bombardment intensifies."
     fragment = Statement("and reiterated U.N. calls for a pause.", (c,))
-    assert sentence_case(fragment) is fragment
+    assert sentence_case(fragment, [quote, "And reiterated nothing."]) is fragment

@@ -436,3 +436,29 @@ def test_statements_that_do_not_state_the_asked_figure_are_related_not_an_answer
     # The same statement answers the question it counts.
     b = pipe.ask("How many dead did the two MSF hospitals receive?")
     assert not b.abstained and b.statements[0].text == toll[1]
+
+
+CLINIC = (
+    "Clinic under fire\n\nLina Haddad said the clinic in Bustan al-Qasr had run out of fuel on Monday.\n\n"
+    "“The generators stopped at noon and the operating theatre went dark,” she said.\n\n"
+    "“We need fuel and blood now,” said Omar Khatib, a nurse at the clinic.\n"
+)
+
+
+def test_what_did_x_say_about_y_puts_x_s_own_words_on_y_first(make_pipeline, corpus) -> None:
+    (corpus / "clinic.txt").write_text(CLINIC, encoding="utf-8")
+    # The model gives Lina Haddad's words on something else; her words on the topic lead instead.
+    pipe, _ = make_pipeline(_reply(("run out of fuel", "Lina Haddad said the clinic had run out of fuel on Monday.")))
+    pipe.index()
+    a = pipe.ask("What did Lina Haddad say about the operating theatre?")
+    first = a.statements[0]
+    assert first.text == "Lina Haddad said: “The generators stopped at noon and the operating theatre went dark.”"
+    named, words = first.citations
+    assert named.quote.startswith("Lina Haddad said") and words.quote.endswith("went dark,” she said.")
+    assert [st.text for st in a.statements[1:]] == ["Lina Haddad said the clinic had run out of fuel on Monday."]
+    _check_contract(a, pipe.settings.root)
+    # Omar Khatib's words are not hers; when her own statement is on the topic, it stays first.
+    pipe2, _ = make_pipeline(_reply(("went dark", "Lina Haddad said the operating theatre went dark.")))
+    pipe2.index()
+    b = pipe2.ask("What did Lina Haddad say about the operating theatre?")
+    assert b.statements[0].text == "Lina Haddad said the operating theatre went dark."
