@@ -149,3 +149,73 @@ def test_a_user_who_leaves_mid_answer_frees_the_model(tmp_path: Path, browser, r
         f"that answer stopped after {stopped[0]['pieces']} pieces; the next user's answer came after it; "
         "the chat stayed up",
     )
+
+
+def test_eight_concurrent_requests_to_rag_serve(settings, robustness) -> None:
+    """`rag serve` (its app under uvicorn on a free port) and eight clients at once, half streaming."""
+    import threading
+
+    import httpx
+    import uvicorn
+    from fakes import FakeEmbedder, ScriptedGenerator
+    from openai import OpenAI
+    from servers import free_port
+    from ui_server import best_sentence_reply
+
+    from rag.pipeline import Pipeline
+    from rag.serve import create_app
+
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator(best_sentence_reply))
+    pipe.index()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(pipe), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    answers: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    errors: list[BaseException] = []
+
+    def ask(question: str, stream: bool) -> None:
+        client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0, timeout=120)
+        t0 = time.monotonic()
+        try:
+            messages = [{"role": "user", "content": question}]
+            if stream:
+                parts = client.chat.completions.create(model="cited-rag", messages=messages, stream=True)
+                answers[question] = "".join(c.choices[0].delta.content or "" for c in parts if c.choices)
+            else:
+                reply = client.chat.completions.create(model="cited-rag", messages=messages)
+                answers[question] = reply.choices[0].message.content or ""
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        seconds[question] = time.monotonic() - t0
+
+    try:
+        threads = [threading.Thread(target=ask, args=(q, i % 2 == 0)) for i, q in enumerate(USERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+        health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert errors == [] and len(answers) == len(USERS)
+    for q, expected in USERS.items():
+        assert expected in answers[q], (q, answers[q])
+        assert not [theirs for other, theirs in USERS.items() if other != q and theirs in answers[q]]
+    assert health == 200
+    times = list(seconds.values())
+    figures = {"requests": len(USERS), "total_s": {"p50": _pct(times, 0.5), "p95": _pct(times, 0.95)}}
+    OUT.mkdir(exist_ok=True)
+    (OUT / "load-serve.json").write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    robustness.add(
+        "Load",
+        "8 concurrent requests to `rag serve` (official openai client, 4 streaming, 4 not)",
+        f"each got its own cited answer; total p50 {figures['total_s']['p50']} s, p95 {figures['total_s']['p95']} s "
+        "(one model, answers in turn); /health answered after",
+    )
