@@ -84,9 +84,14 @@ class ModelServer:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def exit_code(self) -> int | None:
-        """The exit status if the server has stopped, else None."""
-        return None if self._proc is None else self._proc.poll()
+    def exit_code(self, wait: float = 0.0) -> int | None:
+        """The exit status if the server has stopped (waiting up to `wait` seconds for it), else None."""
+        if self._proc is None:
+            return None
+        try:
+            return self._proc.wait(timeout=wait) if wait else self._proc.poll()
+        except subprocess.TimeoutExpired:
+            return None
 
     def ensure(self) -> str:
         """Start the server if it is not running (the first time, or after it died); returns its URL."""
@@ -152,7 +157,8 @@ class SupervisedGenerator(OpenAIGenerator):
         self.name = f"{server.model_path.name} (own process)"
 
     def _died(self, exc: ModelError) -> ModelError:
-        code = self.server.exit_code()
+        # A killed server's connection can drop a moment before the process is reaped.
+        code = self.server.exit_code(wait=3.0)
         if code is None:
             return exc
         return ModelError(

@@ -173,7 +173,9 @@ def test_markup_in_articles_and_file_names_is_shown_as_text(tmp_path: Path, brow
         panel = page.inner_text("#source-panel")
         assert "<script>document.title='pwned'" in panel and name in panel
         page.locator("#articles-panel").get_by_text("Articles", exact=True).first.click()
-        assert page.locator("#article-filter label", has_text="<script>").count() == 1
+        listed = page.locator("#article-filter label", has_text="<script>")
+        listed.first.wait_for(timeout=10_000)  # the panel renders its content when opened
+        assert listed.count() == 1
         ran = page.evaluate(
             "() => ({pwned: window.__pwned === true || window.__pwned === 1, title: document.title,"
             " imgs: document.querySelectorAll('#chat img[src=x], #source-panel img[src=x], #article-filter img[src=x]').length,"
