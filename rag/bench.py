@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rag.citations import output_schema
 from rag.pipeline import Pipeline
 from rag.prompting import naive_prompt
@@ -218,12 +220,17 @@ for q in questions:
     r = pipe.retrieve(q["question"])
     lat.append(time.perf_counter() - t)
     found += any(p.chunk.source.endswith(q["source"]) for p in r.passages)
+from rag.store import ChromaStore
+store = ChromaStore(pipe.settings.index_path / "chroma", create=False, collection=pipe.settings.chroma_collection)
+vectors = pipe.embedder.embed([q["question"] for q in questions[:10]])
+top = [[c.id for c, _ in store.query(v, 5)] for v in vectors]
 answers = []
 for q in questions[:answer_n]:
     a = pipe.ask(q["question"])
     answers.append({"question": q["question"], "expected": q["answer"], "answer": a.text,
                     "correct": q["answer"] in a.text, "total_s": a.timings["total_s"]})
-print("@@" + json.dumps({"ready_s": ready, "retrieval_s": lat, "retrieved_source": found, "answers": answers}))
+print("@@" + json.dumps({"ready_s": ready, "retrieval_s": lat, "retrieved_source": found, "answers": answers,
+                        "top_ids": top}))
 """
 
 
@@ -253,6 +260,64 @@ def _du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def compare_precisions(corpus: Path, *, texts_n: int = 256) -> dict[str, Any]:
+    """Embed the first `texts_n` chunks of `corpus` in float32 and in bfloat16, alternately, in this process.
+
+    Returns each one's chunks/s (best of two rounds), the ratio and the smallest cosine between
+    the two vectors of a chunk; `chosen` is what `embed_precision=auto` picks on this CPU.
+    """
+    from rag.chunking import chunk_document
+    from rag.embeddings import SentenceTransformerEmbedder, bulk_precision
+    from rag.ingest import discover, load_document
+
+    s = Settings()
+    texts: list[str] = []
+    for path in discover([corpus]):
+        doc, _ = load_document(path, root=corpus, max_bytes=s.max_file_bytes)
+        if doc is not None:
+            chunks = chunk_document(doc, target_tokens=s.chunk_tokens, max_tokens=s.chunk_max_tokens)
+            texts += [c.embedding_text() for c in chunks]
+        if len(texts) >= texts_n:
+            break
+    texts = texts[:texts_n]
+    embedders = {p: SentenceTransformerEmbedder(precision=p) for p in ("float32", "bfloat16")}
+    embedders["float32"].embed(texts[:32])  # model load and warm-up are not timed
+    embedders["bfloat16"].embed(texts[:32])
+    rate: dict[str, float] = {}
+    vecs: dict[str, np.ndarray] = {}
+    for _ in range(2):
+        for p, e in embedders.items():
+            t0 = time.perf_counter()
+            vecs[p] = e.embed(texts)
+            rate[p] = max(rate.get(p, 0.0), len(texts) / (time.perf_counter() - t0))
+    return {
+        "chunks": len(texts),
+        "float32_chunks_per_s": round(rate["float32"], 1),
+        "bfloat16_chunks_per_s": round(rate["bfloat16"], 1),
+        "ratio_bfloat16_to_float32": round(rate["bfloat16"] / rate["float32"], 2),
+        "min_cosine": round(float((vecs["float32"] * vecs["bfloat16"]).sum(1).min()), 6),
+        "chosen": bulk_precision("auto"),
+    }
+
+
+def _server_restart(chroma_dir: Path, questions: list[str], embedded_top: list[list[str]]) -> dict[str, Any]:
+    """`chroma run` over the embedded index's own folder: the count and each question's top 5 as embedded."""
+    from rag.embeddings import SentenceTransformerEmbedder
+    from rag.servers import chroma_server
+    from rag.store import ChromaStore
+
+    vectors = SentenceTransformerEmbedder().embed(questions)
+    t0 = time.perf_counter()
+    with chroma_server(chroma_dir, timeout=300) as url:
+        store = ChromaStore(url=url, collection=Settings().chroma_collection)
+        top = [[c.id for c, _ in store.query(vectors[0], 5)]]
+        took = time.perf_counter() - t0  # the server's start, its index loaded, one query answered
+        top += [[c.id for c, _ in store.query(v, 5)] for v in vectors[1:]]
+        count = store.count()
+    same = sum(a == b for a, b in zip(top, embedded_top, strict=True))
+    return {"chunks": count, "start_to_first_query_s": round(took, 2), "same_top5": f"{same}/{len(top)}"}
+
+
 def run_scale(
     sizes: list[int], *, out: Path | None, answers: int, work: Path | None = None, seed: int = 7
 ) -> dict[str, Any]:
@@ -264,18 +329,31 @@ def run_scale(
     correctness on `answers` planted questions with the seeds mixed into the archive.
     """
     import json
+    import os
     import shutil
 
     from rag.archive import write_archive
 
     root_dir = Path(__file__).resolve().parent.parent
     results: list[dict[str, Any]] = []
-    result = {"what": "rag bench --scale: the synthetic archive (rag/archive.py) plus seeds/", "rows": results}
+    result: dict[str, Any] = {
+        "what": "rag bench --scale: the synthetic archive (rag/archive.py) plus seeds/",
+        "rows": results,
+    }
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        write_archive(Path(tmp), 100, seed=seed)
+        result["embedding_precision"] = compare_precisions(Path(tmp))
+    print(json.dumps({"embedding_precision": result["embedding_precision"]}))
     for n in sizes:
         base = Path(tempfile.mkdtemp(prefix=f"rag-scale-{n}-", dir=work))
         corpus = base / "corpus"
         planted = write_archive(corpus / "archive", n, seed=seed, planted_every=max(10, n // 20))
         shutil.copytree(root_dir / "seeds", corpus / "seeds")
+        # An archive is old: files written in the indexer's last two seconds would be read again by
+        # the next run (their time is not trusted), which is not what re-indexing one edit costs.
+        old = time.time() - 3600
+        for f in corpus.rglob("*.txt"):
+            os.utime(f, (old, old))
         env = {"RAG_ROOT": str(base), "RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(base / "index")}
         text, took, rss = _child(["-m", "rag.cli", "index", "--json"], env)
         report = json.loads(text)
@@ -284,6 +362,7 @@ def run_scale(
         qs = [{"question": p.question, "answer": p.answer, "source": p.source} for p in planted]
         text, _, rss_q = _child(["-c", _SCALE_CHILD, json.dumps(conf), json.dumps(qs), str(answers)], env)
         got = json.loads(_marked(text))
+        server = _server_restart(base / "index" / "chroma", [q["question"] for q in qs[:10]], got["top_ids"])
         edited = corpus / "archive" / planted[0].source
         edited.write_text(edited.read_text(encoding="utf-8") + "\nA late paragraph was added by the editors.\n")
         text, reindex_s, _ = _child(["-m", "rag.cli", "index", "--json"], env)
@@ -306,6 +385,7 @@ def run_scale(
             "answer_correct": f"{sum(a['correct'] for a in got['answers'])}/{len(got['answers'])}",
             "answers": got["answers"],
             "query_process_peak_rss_mib": rss_q,
+            "chroma_server_restart": server,
         }
         results.append(row)
         print(json.dumps({k: v for k, v in row.items() if k != "answers"}))

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rag.errors import ModelError
+from rag.settings import EmbedPrecision
 
 
 class Embedder(Protocol):
@@ -137,18 +138,40 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return (s * (1.0 - poly * np.exp(-a * a))).astype(x.dtype)
 
 
+def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = None) -> str:
+    """The arithmetic for embedding many texts: `auto` is bfloat16 only where the CPU computes it natively.
+
+    On a CPU without avx512_bf16 or amx_bf16, torch emulates bfloat16 and is slower than float32.
+    """
+    if setting != "auto":
+        return setting
+    if cpu_flags is None:
+        from rag.doctor import cpu_info
+
+        cpu_flags = cpu_info().flags
+    return "bfloat16" if {"avx512_bf16", "amx_bf16"} & set(cpu_flags) else "float32"
+
+
+_MODELS: dict[str, Any] = {}  # path -> loaded SentenceTransformer, shared by the embedders of a process
+_MODELS_LOCK = threading.Lock()
+
+
 class SentenceTransformerEmbedder:
     """sentence-transformers, loaded lazily on first use, on the CPU, never from a hub.
 
     Up to `light_batch` texts at a time go through `NumpyBert` (the same model and vectors,
     without importing torch) when the model is a mean-pooled BERT, as the bundled one is.
+    Larger batches run in `precision` (see `bulk_precision`; the indexer's embedder may use
+    bfloat16, the answer path's is float32); embedders of one model share its weights.
     """
 
-    def __init__(self, model_path: str = "", *, batch_size: int = 32, light_batch: int = 8) -> None:
+    def __init__(
+        self, model_path: str = "", *, batch_size: int = 32, light_batch: int = 8, precision: EmbedPrecision = "float32"
+    ) -> None:
         self._path = model_path
         self._batch_size = batch_size
         self._light_batch = light_batch
-        self._model: Any = None
+        self._precision = precision
         self._light: NumpyBert | None = None
         self._light_failed = False
         self._lock = threading.Lock()
@@ -163,19 +186,24 @@ class SentenceTransformerEmbedder:
                     self._light_failed = True  # another architecture: sentence-transformers alone
         return self._light
 
+    @property
+    def precision(self) -> str:
+        """What batches beyond `light_batch` are computed in: float32 or bfloat16."""
+        return bulk_precision(self._precision)
+
     def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
+        path = self._path or bundled_model_path()
+        with _MODELS_LOCK:
+            if path not in _MODELS:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
 
-                path = self._path or bundled_model_path()
                 try:
-                    self._model = SentenceTransformer(path, device="cpu")
+                    _MODELS[path] = SentenceTransformer(path, device="cpu")
                 except Exception as exc:  # noqa: BLE001 - any load failure gets the same advice
                     raise ModelError(f"Cannot load the embedding model at {path}: {exc}") from exc
-        return self._model
+            return _MODELS[path]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -185,11 +213,21 @@ class SentenceTransformerEmbedder:
             if light is not None:
                 return light.embed(texts)
         model = self._load()
-        vecs = model.encode(
-            list(texts),
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vecs, dtype=np.float32)
+        import contextlib
+
+        import torch
+
+        low = self.precision == "bfloat16"
+        # autocast is per thread and leaves the weights in float32: a float32 embedder sharing them is unaffected.
+        with torch.autocast("cpu", dtype=torch.bfloat16) if low else contextlib.nullcontext():
+            vecs = model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        vecs = np.asarray(vecs, dtype=np.float32)
+        if low:  # pooled in bfloat16: normalise again in float32
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return vecs

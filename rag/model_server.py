@@ -27,17 +27,10 @@ from typing import Any
 from rag.errors import ModelError
 from rag.generation import Messages
 from rag.openai_llm import OpenAIGenerator
+from rag.servers import free_port
 from rag.settings import ExtraBuffers
 
 log = logging.getLogger(__name__)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _die_with_parent() -> None:

@@ -163,6 +163,10 @@ class Pipeline:
         """
         self.settings = settings or Settings()
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(self.settings.embed_model)
+        # Articles may be embedded in bfloat16 (`embed_precision`); questions and statements never are.
+        self.index_embedder: Embedder = embedder or SentenceTransformerEmbedder(
+            self.settings.embed_model, precision=self.settings.embed_precision
+        )
         self._generators: dict[str, Generator] = {}
         self._judges: dict[str, Judge] = {}
         if generator is not None:
@@ -308,7 +312,7 @@ class Pipeline:
         report = index_paths(
             list(paths) if paths else [self.settings.corpus_path],
             settings=self.settings,
-            embedder=self.embedder,
+            embedder=self.index_embedder,
             rebuild=rebuild,
             progress=progress,
         )

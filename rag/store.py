@@ -339,7 +339,8 @@ class Manifest:
         }
         tmp = index_dir / f".{MANIFEST}.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write(json.dumps(data, indent=1, ensure_ascii=False))
+            # Compact: json's C encoder (an indented dump runs in pure Python, ~10x slower on a large archive).
+            f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
             f.flush()
             os.fsync(f.fileno())  # on disk before it replaces the last commit
         os.replace(tmp, index_dir / MANIFEST)

@@ -437,6 +437,39 @@ def test_real_rag_serve_with_the_official_openai_client(tmp_path: Path) -> None:
         proc.wait(timeout=30)
 
 
+def test_real_bfloat16_article_vectors_rank_passages_as_float32_ones_do() -> None:
+    """Indexing in bfloat16 (`embed_precision`) changes no question's ranking of the seeds' chunks."""
+    import numpy as np
+
+    from rag.chunking import chunk_document
+    from rag.embeddings import SentenceTransformerEmbedder
+    from rag.ingest import discover, load_document
+
+    chunks = []
+    for path in discover([ROOT / "seeds"]):
+        doc, _ = load_document(path, root=ROOT, max_bytes=10**7)
+        assert doc is not None
+        chunks += chunk_document(doc)
+    texts = [c.embedding_text() for c in chunks]
+    full = SentenceTransformerEmbedder(light_batch=0, precision="float32").embed(texts)
+    low = SentenceTransformerEmbedder(light_batch=0, precision="bfloat16").embed(texts)
+    assert full.shape == low.shape == (len(chunks), 384)
+    assert np.allclose(np.linalg.norm(low, axis=1), 1.0, atol=1e-5)
+    cosine = (full * low).sum(1)
+    assert float(cosine.min()) > 0.9995 and float(cosine.max()) < 1.0 + 1e-5
+    assert float(cosine.min()) < 0.999999  # really computed in bfloat16, not float32
+    questions = [json.loads(line)["question"] for line in (ROOT / "tests/eval/cases.jsonl").open()][:30]
+    q = SentenceTransformerEmbedder().embed(questions)
+    a, b = full @ q.T, low @ q.T
+    assert float(np.abs(a - b).max()) < 2.5e-3  # each question's scores move by less than this
+    for i, question in enumerate(questions):
+        assert int(np.argmax(a[:, i])) == int(np.argmax(b[:, i])), question
+        # The top five agree except for chunks the float32 scores already tie within that margin.
+        cut = np.sort(a[:, i])[-5]
+        moved = set(np.argsort(-a[:, i])[:5]) ^ set(np.argsort(-b[:, i])[:5])
+        assert all(abs(a[j, i] - cut) < 5e-3 for j in moved), question
+
+
 def test_real_numpy_minilm_gives_sentence_transformers_vectors_without_torch() -> None:
     """A question's few texts go through NumPy: the same vectors, and a process that only asks never imports torch."""
 

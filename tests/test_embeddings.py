@@ -1,0 +1,46 @@
+"""The choice of arithmetic for embedding articles (`embed_precision`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.embeddings import SentenceTransformerEmbedder, bulk_precision
+from rag.settings import Settings
+
+ZEN4 = ("avx2", "avx512f", "avx512_bf16")
+SAPPHIRE_RAPIDS = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16")
+SKYLAKE_X = ("avx2", "avx512f", "avx512bw")
+HASWELL = ("avx", "avx2", "fma")
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [(ZEN4, "bfloat16"), (SAPPHIRE_RAPIDS, "bfloat16"), (SKYLAKE_X, "float32"), (HASWELL, "float32")],
+)
+def test_auto_uses_bfloat16_only_where_the_cpu_computes_it_natively(flags: tuple[str, ...], expected: str) -> None:
+    assert bulk_precision("auto", flags) == expected
+
+
+@pytest.mark.parametrize("setting", ["float32", "bfloat16"])
+def test_an_explicit_precision_is_kept_whatever_the_cpu(setting: str) -> None:
+    assert bulk_precision(setting, HASWELL) == setting  # type: ignore[arg-type]
+    assert bulk_precision(setting, SAPPHIRE_RAPIDS) == setting  # type: ignore[arg-type]
+
+
+def test_the_setting_is_validated_and_defaults_to_auto(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().embed_precision == "auto"
+    monkeypatch.setenv("RAG_EMBED_PRECISION", "bfloat16")
+    assert Settings().embed_precision == "bfloat16"
+    monkeypatch.setenv("RAG_EMBED_PRECISION", "half")
+    with pytest.raises(ValueError, match="embed_precision"):
+        Settings()
+
+
+def test_the_answer_path_embedder_stays_float32_and_the_indexer_gets_the_setting() -> None:
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline(Settings(embed_precision="bfloat16"))
+    assert isinstance(pipe.embedder, SentenceTransformerEmbedder)
+    assert isinstance(pipe.index_embedder, SentenceTransformerEmbedder)
+    assert pipe.embedder.precision == "float32"
+    assert pipe.index_embedder.precision == "bfloat16"
