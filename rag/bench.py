@@ -37,12 +37,33 @@ def _pct(values: list[float], q: float) -> float:
     return values[idx]
 
 
+def load_questions(path: str | None) -> list[str]:
+    """One question per non-empty line of `path`; the built-in QUESTIONS without one."""
+    if not path:
+        return list(QUESTIONS)
+    return [q.strip() for q in Path(path).read_text(encoding="utf-8").splitlines() if q.strip()]
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """`NAME:setting=value,setting=value` (settings as in Settings, e.g. llama_extra_buffers=off)."""
+    name, _, spec = text.partition(":")
+    change = dict(item.split("=", 1) for item in spec.split(",") if "=" in item)
+    if not name or not change or len(change) != len([i for i in spec.split(",") if i]):
+        raise ValueError(
+            f"--variant {text!r}: write NAME:setting=value[,setting=value], e.g. off:llama_extra_buffers=off"
+        )
+    unknown = sorted(set(change) - set(Settings.model_fields))
+    if unknown:
+        raise ValueError(f"--variant {text!r}: no setting named {', '.join(unknown)} (see `rag --help` / README)")
+    try:
+        Settings.model_validate({**Settings().model_dump(), **change})
+    except ValueError as exc:  # pydantic's ValidationError is one
+        raise ValueError(f"--variant {text!r}: {str(exc).splitlines()[-2].strip()}") from exc
+    return name, change
+
+
 def run_bench(settings: Settings, *, questions_file: str | None = None, naive: bool = True, repeat: int = 1) -> int:
-    questions = (
-        [q.strip() for q in Path(questions_file).read_text(encoding="utf-8").splitlines() if q.strip()]
-        if questions_file
-        else list(QUESTIONS)
-    )
+    questions = load_questions(questions_file)
     with tempfile.TemporaryDirectory() as tmp:
         s = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
         pipe = Pipeline(s)
@@ -106,6 +127,113 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
             ]
             print(f"naive / selected: prompt tokens x{ratio[0]:.2f}, ttft x{ratio[1]:.2f}, total x{ratio[2]:.2f}")
     return 0
+
+
+def _answer_row(pipe: Pipeline, question: str) -> dict[str, Any]:
+    """Ask once; the answer's timings with the model's token counts and reading/writing speeds."""
+    a = pipe.ask(question)
+    u = pipe.generator().last_usage
+    called = "first_token_s" in a.timings  # a false premise or an empty retrieval never calls the model
+    read = u.prompt_tokens - u.cached_tokens if called else 0
+    write_s = u.total_s - u.first_token_s
+    return {
+        "question": question,
+        "abstained": a.abstained,
+        "statements": len(a.statements),
+        "text": a.text,
+        "prompt_tokens": u.prompt_tokens if called else 0,
+        "cached_tokens": u.cached_tokens if called else 0,
+        "completion_tokens": u.completion_tokens if called else 0,
+        "read_tok_s": round(read / u.first_token_s, 1) if called and u.first_token_s > 0 else None,
+        "write_tok_s": round((u.completion_tokens - 1) / write_s, 1) if called and write_s > 0 else None,
+        "first_token_s": a.timings.get("first_token_s"),
+        "first_statement_s": a.timings.get("first_statement_s"),
+        "verify_s": a.timings.get("verify_s"),
+        "total_s": a.timings["total_s"],
+    }
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def p50(key: str) -> float | None:
+        vals = [r[key] for r in rows if r.get(key) is not None]
+        return round(statistics.median(vals), 3) if vals else None
+
+    return {
+        "first_statement_p50_s": p50("first_statement_s"),
+        "total_p50_s": p50("total_s"),
+        "first_token_p50_s": p50("first_token_s"),
+        "verify_p50_s": p50("verify_s"),
+        "read_tok_s_p50": p50("read_tok_s"),
+        "write_tok_s_p50": p50("write_tok_s"),
+        "prompt_tokens_p50": p50("prompt_tokens"),
+        "cached_tokens_p50": p50("cached_tokens"),
+        "completion_tokens_p50": p50("completion_tokens"),
+        "answered": sum(not r["abstained"] for r in rows),
+    }
+
+
+def compare_settings(
+    settings: Settings,
+    variants: dict[str, dict[str, Any]],
+    *,
+    questions: list[str],
+    rounds: int,
+    out: Path | None,
+) -> dict[str, Any]:
+    """Time settings variants against the first one in one process, alternating question by question.
+
+    Every variant gets its own Pipeline (and model, where a load parameter differs) over one
+    index of the bundled corpus. Per round and variant: p50 of time to first statement
+    (answered questions), total time, time to first token, reading and writing tokens/s; the
+    ratio to the first variant is the median over rounds of the per-round ratios.
+    """
+    import json
+
+    from rag.doctor import cpu_info
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
+        # Validated like the environment's values: "off" becomes the setting's type, a typo an error.
+        pipes = {name: Pipeline(Settings.model_validate({**base.model_dump(), **c})) for name, c in variants.items()}
+        first = next(iter(pipes.values()))
+        first.index([base.corpus_path])
+        for pipe in pipes.values():
+            pipe.ask(questions[0])  # model load and the system prompt's KV cache are not timed
+        raw: dict[str, list[list[dict[str, Any]]]] = {name: [] for name in pipes}
+        for r in range(rounds):
+            for name in pipes:
+                raw[name].append([])
+            for q in questions:
+                for name, pipe in pipes.items():
+                    raw[name][r].append(_answer_row(pipe, q))
+            for name in pipes:
+                print(f"round {r + 1} {name}: {_summary(raw[name][r])}")
+    keys = ("first_statement_p50_s", "total_p50_s", "first_token_p50_s", "read_tok_s_p50", "write_tok_s_p50")
+    names = list(pipes)
+    per_round = {name: [_summary(rows) for rows in raw[name]] for name in names}
+    ratios = {}
+    for name in names[1:]:
+        pairs = list(zip(per_round[name], per_round[names[0]], strict=True))
+        both = [k for k in keys if all(a[k] and b[k] for a, b in pairs)]
+        ratios[name] = {k: round(statistics.median(a[k] / b[k] for a, b in pairs), 3) for k in both}
+    cpu = cpu_info()
+    result = {
+        "what": "rag bench --variants: settings variants over the bundled corpus, alternating question by question; "
+        "ratio = variant / first variant per round, median over rounds",
+        "machine": {"cpu": cpu.model, "cores": cpu.cores, "flags": list(cpu.flags)},
+        "model": first.generator().name,
+        "variants": variants,
+        "questions": questions,
+        "overall": {name: _summary([row for rows in raw[name] for row in rows]) for name in names},
+        "rounds": per_round,
+        "ratio_to_first": ratios,
+        "raw": raw,
+    }
+    print(json.dumps({"overall": result["overall"], "ratio_to_first": ratios}, indent=1))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return result
 
 
 # Runs in a child process with one source tree first on sys.path: only the public API that every
@@ -319,7 +447,13 @@ def _server_restart(chroma_dir: Path, questions: list[str], embedded_top: list[l
 
 
 def run_scale(
-    sizes: list[int], *, out: Path | None, answers: int, work: Path | None = None, seed: int = 7
+    sizes: list[int],
+    *,
+    out: Path | None,
+    answers: int,
+    work: Path | None = None,
+    seed: int = 7,
+    resume: Path | None = None,
 ) -> dict[str, Any]:
     """`rag bench --scale`: the archive at each size in articles, indexed, reopened, queried, answered.
 
@@ -327,6 +461,10 @@ def run_scale(
     a new process's start to its first retrieval (the index reopened after a restart), retrieval
     p50/p95 over the planted-fact questions, re-indexing one edited article, and answer
     correctness on `answers` planted questions with the seeds mixed into the archive.
+
+    `resume`: the folder of an earlier run of one size (`rag-scale-N-*`) whose indexing finished
+    but whose later steps did not; its index is finished by `rag index` (nothing to embed) and
+    measured as a fresh one would be, except that the first indexing time is not known.
     """
     import json
     import os
@@ -344,20 +482,30 @@ def run_scale(
         write_archive(Path(tmp), 100, seed=seed)
         result["embedding_precision"] = compare_precisions(Path(tmp))
     print(json.dumps({"embedding_precision": result["embedding_precision"]}))
+    if resume is not None and len(sizes) != 1:
+        raise ValueError("--resume takes one --scale size: the size of the run it finishes")
     for n in sizes:
-        base = Path(tempfile.mkdtemp(prefix=f"rag-scale-{n}-", dir=work))
-        corpus = base / "corpus"
-        planted = write_archive(corpus / "archive", n, seed=seed, planted_every=max(10, n // 20))
-        shutil.copytree(root_dir / "seeds", corpus / "seeds")
-        # An archive is old: files written in the indexer's last two seconds would be read again by
-        # the next run (their time is not trusted), which is not what re-indexing one edit costs.
-        old = time.time() - 3600
-        for f in corpus.rglob("*.txt"):
-            os.utime(f, (old, old))
+        if resume is not None:
+            base, corpus = resume, resume / "corpus"
+            with tempfile.TemporaryDirectory(dir=work) as tmp:  # the same seed plants the same questions
+                planted = write_archive(Path(tmp), n, seed=seed, planted_every=max(10, n // 20))
+                sample = planted[0].source
+                if (Path(tmp) / sample).read_bytes() != (corpus / "archive" / sample).read_bytes():
+                    raise ValueError(f"{resume} is not an archive of {n} articles with seed {seed}")
+        else:
+            base = Path(tempfile.mkdtemp(prefix=f"rag-scale-{n}-", dir=work))
+            corpus = base / "corpus"
+            planted = write_archive(corpus / "archive", n, seed=seed, planted_every=max(10, n // 20))
+            shutil.copytree(root_dir / "seeds", corpus / "seeds")
+            # An archive is old: files written in the indexer's last two seconds would be read again by
+            # the next run (their time is not trusted), which is not what re-indexing one edit costs.
+            old = time.time() - 3600
+            for f in corpus.rglob("*.txt"):
+                os.utime(f, (old, old))
         env = {"RAG_ROOT": str(base), "RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(base / "index")}
         text, took, rss = _child(["-m", "rag.cli", "index", "--json"], env)
         report = json.loads(text)
-        chunks = report["chunks_added"]
+        chunks = report["chunks_added"] + report["chunks_unchanged"]
         conf = {"root": str(base), "corpus_dir": str(corpus), "index_dir": str(base / "index")}
         qs = [{"question": p.question, "answer": p.answer, "source": p.source} for p in planted]
         text, _, rss_q = _child(["-c", _SCALE_CHILD, json.dumps(conf), json.dumps(qs), str(answers)], env)
@@ -371,8 +519,9 @@ def run_scale(
         row = {
             "articles": n + 5,
             "chunks": chunks,
-            "index_s": round(took, 1),
-            "chunks_per_s": round(chunks / took, 1),
+            "index_s": None if resume else round(took, 1),
+            "chunks_per_s": None if resume else round(chunks / took, 1),
+            "resumed_index_s": round(took, 1) if resume else None,  # finishing an indexed run: nothing embedded
             "index_mib": round(_du(base / "index") / 2**20, 1),
             "indexer_peak_rss_mib": rss,
             "process_start_to_ready_s": round(got["ready_s"], 2),
@@ -389,7 +538,8 @@ def run_scale(
         }
         results.append(row)
         print(json.dumps({k: v for k, v in row.items() if k != "answers"}))
-        shutil.rmtree(base, ignore_errors=True)
+        if resume is None:
+            shutil.rmtree(base, ignore_errors=True)
         if out is not None:  # after every size: a long run stopped at a larger size keeps the smaller ones
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -167,18 +167,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from rag.bench import run_scale
 
         sizes = [int(x) for x in args.scale.split(",")]
-        run_scale(sizes, out=Path(args.out) if args.out else None, answers=args.answers)
+        resume = Path(args.resume) if args.resume else None
+        run_scale(sizes, out=Path(args.out) if args.out else None, answers=args.answers, resume=resume)
+        return 0
+    out = Path(args.out) if args.out else None
+    if args.variant:
+        from rag.bench import compare_settings, load_questions, parse_variant
+
+        try:
+            variants = dict([("current", {}), *(parse_variant(v) for v in args.variant)])
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        compare_settings(
+            _settings(args), variants, questions=load_questions(args.questions), rounds=args.repeat, out=out
+        )
         return 0
     if args.compare_tree:
-        from rag.bench import QUESTIONS, compare_trees
+        from rag.bench import compare_trees, load_questions
 
-        questions = (
-            [q.strip() for q in Path(args.questions).read_text(encoding="utf-8").splitlines() if q.strip()]
-            if args.questions
-            else list(QUESTIONS)
-        )
         root = Path(__file__).resolve().parent.parent
-        out = Path(args.out) if args.out else None
+        questions = load_questions(args.questions)
         compare_trees(Path(args.compare_tree), root, questions=questions, rounds=args.repeat, out=out)
         return 0
     return run_bench(_settings(args), questions_file=args.questions, naive=not args.no_naive, repeat=args.repeat)
@@ -358,7 +367,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the synthetic archive at these sizes in articles (about 5 chunks each), e.g. 200,2000,20000",
     )
     sp.add_argument("--answers", type=int, default=5, help="with --scale: planted questions answered by the model")
-    sp.add_argument("--out", help="with --compare-tree or --scale: write the JSON here")
+    sp.add_argument("--resume", metavar="DIR", help="with --scale N: finish the run of size N left in DIR")
+    sp.add_argument(
+        "--variant",
+        action="append",
+        metavar="NAME:SETTING=VALUE,...",
+        help="time these settings against the current ones in one run, alternating (repeatable), "
+        "e.g. off:llama_extra_buffers=off",
+    )
+    sp.add_argument("--out", help="with --variant, --compare-tree or --scale: write the JSON here")
     common(sp)
     sp.set_defaults(func=cmd_bench)
     sp = sub.add_parser("eval", help="run the citation-faithfulness suite")

@@ -33,6 +33,7 @@ class Usage:
     """Figures of the last call."""
 
     prompt_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, those whose KV was kept from the previous call (not read again)
     completion_tokens: int = 0
     first_token_s: float = 0.0
     total_s: float = 0.0
@@ -237,6 +238,7 @@ class LlamaCppGenerator:
             llm = self._load()
             t0 = time.perf_counter()
             usage = Usage()
+            before = llm.input_ids[: llm.n_tokens].copy()  # what the KV cache holds now
             it = llm.create_chat_completion(
                 messages=messages,
                 response_format={"type": "json_object", "schema": schema},
@@ -258,4 +260,14 @@ class LlamaCppGenerator:
             usage.total_s = time.perf_counter() - t0
             # The prompt length as the model tokenised it (chat template included).
             usage.prompt_tokens = max(0, llm.n_tokens - n)
+            usage.cached_tokens = _common_prefix(before, llm.input_ids[: usage.prompt_tokens])
             self.last_usage = usage
+
+
+def _common_prefix(a: Any, b: Any) -> int:
+    """Length of the common prefix of two token arrays (llama.cpp reads again only what follows it)."""
+    import numpy as np
+
+    n = min(len(a), len(b))
+    differ = np.flatnonzero(np.asarray(a[:n]) != np.asarray(b[:n]))
+    return int(differ[0]) if len(differ) else n

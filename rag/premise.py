@@ -322,4 +322,16 @@ def names_missing(question: str, evidence: str) -> list[str]:
     # The question's own figures too ("homes in Qaryat al-Nur 50", "in 10 days"), years aside:
     # a sentence about "Qaryat al-Nur 150" does not answer for "Qaryat al-Nur 50".
     have = numbers_in(evidence)
-    return missing + [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have and not 1900 <= n <= 2100]
+    missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have and not 1900 <= n <= 2100]
+    # A name with a figure ("Bab al-Hawa 450") is named by that figure beside it, not by a 450
+    # elsewhere in the evidence next to "Bab al-Hawa 1750".
+    for name in _subject_names(question):
+        m = re.search(re.escape(name) + r"\s+(\d[\d,.]*\d|\d)(?![\d,.]*\d)", question)
+        phrase = f"{name} {m.group(1)}" if m else ""
+        if (
+            m
+            and numbers_in(m.group(1)) <= have
+            and not re.search(r"(?<!\w)" + re.escape(normalize(phrase)) + r"(?![\d])", hay)
+        ):
+            missing.append(phrase)
+    return missing

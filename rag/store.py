@@ -27,7 +27,8 @@ from rag.types import Chunk, Sentence
 
 COLLECTION = "chunks"
 MANIFEST = "manifest.json"
-_META_ID = "__index__"  # the manifest collection's record for index-wide facts
+_META_ID = "__index__"
+READ_PAGE = 5000  # the manifest collection's record for index-wide facts
 
 
 class VectorStore(Protocol):
@@ -62,6 +63,23 @@ def _chunk_metadata(c: Chunk) -> dict[str, Any]:
         "url": c.url or "",
         "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
     }
+
+
+def _read_all(col: Any, include: list[str], page: int) -> dict[str, list[Any]]:
+    """Every record of a collection, read `page` at a time (one read of ~100k records fails in
+    Chroma's SQLite: "too many SQL variables", seen at 96,423 chunks)."""
+    out: dict[str, list[Any]] = {"ids": [], **{k: [] for k in include}}
+    for offset in range(0, int(col.count()), page):
+        res: Any = col.get(include=include, limit=page, offset=offset)
+        for k in out:
+            out[k] += res[k]
+    return out
+
+
+def _chunks_of(res: Any) -> list[Chunk]:
+    return [
+        _chunk_from(cid, doc, md) for cid, doc, md in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+    ]
 
 
 def _chunk_from(cid: str, text: str, md: dict[str, Any]) -> Chunk:
@@ -143,6 +161,7 @@ class ChromaStore:
             )
             # A server takes at most this many records per request.
             self.max_batch = int(self._client.get_max_batch_size())
+            self.read_page = min(READ_PAGE, self.max_batch)
         except Exception as exc:  # noqa: BLE001 - sqlite/rust/http errors come in many types
             raise IndexCorruptError(
                 f"The index at {url or path} cannot be opened ({type(exc).__name__}: {exc}). "
@@ -185,7 +204,7 @@ class ChromaStore:
 
     def ids(self) -> set[str]:
         """Every chunk id in the store (reads the whole id list: for checks, not for questions)."""
-        return set(self._col.get(include=[])["ids"])
+        return set(_read_all(self._col, [], self.read_page)["ids"])
 
     def query(
         self,
@@ -227,20 +246,15 @@ class ChromaStore:
 
     def get(self, ids: Sequence[str]) -> list[Chunk]:
         """The chunks with these ids (those that exist), in any order."""
-        if not ids:
-            return []
-        res: Any = self._col.get(ids=list(ids), include=["documents", "metadatas"])
-        return [
-            _chunk_from(cid, doc, md)
-            for cid, doc, md in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
-        ]
+        ids = list(ids)
+        out: list[Chunk] = []
+        for i in range(0, len(ids), self.read_page):
+            res: Any = self._col.get(ids=ids[i : i + self.read_page], include=["documents", "metadatas"])
+            out += _chunks_of(res)
+        return out
 
     def all_chunks(self) -> list[Chunk]:
-        res: Any = self._col.get(include=["documents", "metadatas"])
-        return [
-            _chunk_from(cid, doc, md)
-            for cid, doc, md in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
-        ]
+        return _chunks_of(_read_all(self._col, ["documents", "metadatas"], self.read_page))
 
     def count(self) -> int:
         return int(self._col.count())
@@ -413,7 +427,7 @@ class ChromaManifests:
         meta = self._meta()
         if meta is None:
             raise IndexMissingError(f"No index in the Chroma server's {self.name!r}: run `rag index` to build it.")
-        got: Any = self._col.get(include=["metadatas"])
+        got = _read_all(self._col, ["metadatas"], min(READ_PAGE, self.max_batch))
         docs = {}
         try:
             for rid, md in zip(got["ids"], got["metadatas"], strict=True):
@@ -433,7 +447,7 @@ class ChromaManifests:
     def save(self, manifest: Manifest) -> None:
         """Write the documents that changed since the last load or save (all, the first time), then the version."""
         if self._saved is None:
-            have: Any = self._col.get(include=[])
+            have = _read_all(self._col, [], min(READ_PAGE, self.max_batch))
             self._saved = {rid: None for rid in have["ids"] if rid != _META_ID}
         saved = self._saved
         gone = [rid for rid in saved if rid not in manifest.documents]

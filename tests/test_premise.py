@@ -104,5 +104,11 @@ def test_the_questions_own_figures_must_be_in_the_evidence() -> None:
     q = "How many homes in Qaryat al-Nur 50 lost power after the strikes?"
     assert names_missing(q, "Engineers said 821 homes in Qaryat al-Nur 150 lost power after the strikes.") == ["50"]
     assert names_missing(q, "Engineers said 937 homes in Qaryat al-Nur 50 lost power after the strikes.") == []
+    # The figure must stand beside the name it belongs to, not elsewhere in the evidence.
+    q = "How many homes in Bab al-Hawa 450 lost power after the strikes?"
+    wrong = "Engineers said 637 homes in Bab al-Hawa 1750 lost power; 450 families fled."
+    assert names_missing(q, wrong) == ["Bab al-Hawa 450"]
+    assert names_missing(q, "Engineers said 863 homes in Bab al-Hawa 450 lost power after the strikes.") == []
+    assert names_missing(q, "Engineers said 863 homes in Bab al-Hawa 4500 lost power; 450 left.") == ["Bab al-Hawa 450"]
     # Years are dates the articles may carry as metadata, not figures of the question's subject.
     assert names_missing("How many doctors remained in Aleppo in 2016?", "Only 30 doctors remained in Aleppo.") == []

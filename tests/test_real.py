@@ -489,3 +489,18 @@ def test_real_numpy_minilm_gives_sentence_transformers_vectors_without_torch() -
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["(1,", "384)", "False", "False"]
+
+
+def test_real_questions_reuse_the_system_prompts_kv_cache(pipe: Pipeline) -> None:
+    """Every question after the first reads only its own part: the system prompt's KV is kept (issue 13)."""
+    gen = pipe.generator()
+    seen = []
+    pipe.ask("Who runs the M10 hospital?")  # after another test's follow-up rewrite the cache holds another prompt
+    for q in ("How many doctors remain in eastern Aleppo?", "Which hospital was hit by barrel bombs?"):
+        a = pipe.ask(q)
+        assert "first_token_s" in a.timings, a.text  # the model was called
+        u = gen.last_usage
+        seen.append((u.prompt_tokens, u.cached_tokens))
+    system_tokens = len(gen._load().tokenize((ROOT / "prompts/system.txt").read_bytes(), add_bos=False))  # type: ignore[attr-defined]
+    for prompt_tokens, cached in seen:
+        assert system_tokens - 20 <= cached < prompt_tokens, (seen, system_tokens)

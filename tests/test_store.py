@@ -42,6 +42,31 @@ def test_chunks_round_trip_with_their_sentences_and_nearest_first(tmp_path: Path
     assert sorted(c.id for c in ChromaStore(tmp_path / "chroma", create=False).all_chunks()) == ["b:0"]
 
 
+def test_whole_store_reads_go_page_by_page(tmp_path: Path) -> None:
+    """One `get` of 96,423 chunks failed in Chroma's SQLite ("too many SQL variables"): reads are paged."""
+    store = ChromaStore(tmp_path / "chroma")
+    chunks = [_chunk(f"d{i}", 0, f"Sentence {i} here. And one more.", f"seeds/{i}.txt") for i in range(23)]
+    store.add(chunks, np.stack([_vec(1, i, 0.5) for i in range(23)]))
+    calls = []
+    real_get = store._col.get
+
+    def get(**kw):
+        calls.append(kw.get("limit") or len(kw.get("ids") or []))
+        return real_get(**kw)
+
+    store._col.get = get  # type: ignore[method-assign]
+    store.read_page = 5
+    got = store.all_chunks()
+    assert sorted(c.id for c in got) == sorted(c.id for c in chunks) and len(got) == 23
+    assert {c.id: c for c in got} == {c.id: c for c in chunks}
+    assert calls == [5, 5, 5, 5, 5]
+    calls.clear()
+    assert store.ids() == {c.id for c in chunks} and calls == [5] * 5
+    calls.clear()
+    assert {c.id for c in store.get([c.id for c in chunks[:12]])} == {c.id for c in chunks[:12]}
+    assert calls == [5, 5, 2]
+
+
 def test_manifest_saves_atomically_and_counts_versions(tmp_path: Path) -> None:
     m = Manifest("sig", "emb", {"seeds/a.txt": DocEntry("a", "h", "T", None, None, 3)})
     m.save(tmp_path)
