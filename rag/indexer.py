@@ -21,7 +21,7 @@ from pathlib import Path
 from rag.chunking import chunk_document, chunk_id, signature
 from rag.embeddings import Embedder
 from rag.errors import EmptyCorpusError, IndexCorruptError, IndexMissingError
-from rag.ingest import discover, load_document, resolve_source, source_name
+from rag.ingest import find_articles, load_document, resolve_source
 from rag.settings import Settings
 from rag.store import ChromaStore, DocEntry, Manifest, ManifestStore, index_lock, open_index, wipe
 from rag.types import Chunk, Document
@@ -142,8 +142,11 @@ def index_paths(
     embedder: Embedder,
     rebuild: bool = False,
     progress: Progress | None = None,
+    done: Callable[[Manifest], None] | None = None,
 ) -> IndexReport:
     """Index the article files under `paths` into the store at `settings.index_path`.
+
+    `done` is called with the saved manifest before the index's lock is let go.
 
     Raises:
         EmptyCorpusError: no readable article was found.
@@ -155,7 +158,7 @@ def index_paths(
     for p in paths:
         if not p.exists():
             raise EmptyCorpusError(f"{p} does not exist: give a folder or file of .txt/.md articles.")
-    files = list(discover(paths))
+    files = list(find_articles(paths, settings.root))
     if not files:
         where = ", ".join(map(str, paths))
         raise EmptyCorpusError(
@@ -177,15 +180,12 @@ def index_paths(
         # size and time: such files are recorded without a time, so the next run reads them.
         settled_ns = time.time_ns() - 2_000_000_000
         seen: set[str] = set()
-        for i, path in enumerate(files):
+        for i, found in enumerate(files):
+            path, st = found.path, found.stat
             if progress:
                 progress(i, len(files), str(path))
-            source = source_name(path, settings.root)
+            source = found.source
             entry = manifest.documents.get(source)
-            try:
-                st = path.stat()
-            except OSError:
-                st = None
             if entry is not None and st is not None and (entry.size, entry.mtime_ns) == (st.st_size, st.st_mtime_ns):
                 documents += 1
                 seen.add(source)
@@ -224,6 +224,8 @@ def index_paths(
         )
         if writer.unsaved or manifest.documents != before or not manifests.exists():
             writer.save()  # an unchanged index keeps its version (and its saved lexical index)
+        if done:
+            done(manifest)
         if progress:
             progress(len(files), len(files), "")
     if documents == 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -305,16 +306,69 @@ def make_document(source: str, text: str, *, encoding: str = "utf-8") -> Documen
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An article file as found on disk: its path, its name as indexed, and its stat (None: unreadable)."""
+
+    path: Path
+    source: str
+    stat: os.stat_result | None
+
+
+def _walk(folder: Path, rel: str = "") -> Iterator[tuple[Path, str, os.DirEntry[str]]]:
+    """(path, path relative to the walk's start, entry) of article files under `folder`, sorted by
+    path; hidden entries are skipped and links to folders are not followed (as `Path.rglob`)."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        name = f"{rel}/{e.name}" if rel else e.name
+        try:
+            is_dir = e.is_dir(follow_symlinks=False)
+            # A broken or looping link is kept, so that reading it reports the problem.
+            ok = not is_dir and (e.is_symlink() or e.is_file())
+        except OSError:
+            continue
+        if is_dir:
+            yield from _walk(folder / e.name, name)
+        elif ok and os.path.splitext(e.name)[1].lower() in SUFFIXES:
+            yield folder / e.name, name, e
+
+
+def _stat(entry: os.DirEntry[str] | Path) -> os.stat_result | None:
+    try:
+        return entry.stat()
+    except OSError:
+        return None
+
+
+def find_articles(paths: Iterable[Path], root: Path) -> Iterator[Found]:
+    """The article files under the given files/folders, sorted, hidden files skipped, each with the
+    name it is indexed under (see `source_name`) and its stat.
+
+    Only links are resolved one by one: the other files of a folder are named from the folder's
+    own resolved name (20,000 `Path.resolve` calls took 0.7 s of re-indexing one article).
+    """
+    for p in paths:
+        if p.is_dir():
+            base = source_name(p, root)
+            for path, rel, entry in _walk(p):
+                linked = entry.is_symlink()
+                source = source_name(path, root) if linked else rel if base == "." else f"{base}/{rel}"
+                yield Found(path, source, _stat(entry))
+        elif p.is_file():
+            yield Found(p, source_name(p, root), _stat(p))
+
+
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
     """Article files under the given files/folders, sorted, hidden files skipped."""
     for p in paths:
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                # A broken or looping link is kept, so that reading it reports the problem.
-                ok = f.is_file() or f.is_symlink()
-                if ok and f.suffix.lower() in SUFFIXES and not any(x.startswith(".") for x in rel.parts):
-                    yield f
+            yield from (path for path, _, _ in _walk(p))
         elif p.is_file():
             yield p
 

@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -240,16 +240,6 @@ class BM25Index:
         r = self._retriever
         return (float(r.k1), float(r.b)) if r is not None else (1.5, 0.75)
 
-    def doc_ids(self) -> dict[str, int]:
-        """Chunks per document."""
-        from rag.chunking import doc_of
-
-        out: dict[str, int] = {}
-        for cid in self.ids:
-            doc = doc_of(cid)
-            out[doc] = out.get(doc, 0) + 1
-        return out
-
     @staticmethod
     def _folder(root: Path, key: str) -> Path:
         return root / ("bm25-" + hashlib.sha256(key.encode()).hexdigest()[:16])
@@ -279,17 +269,31 @@ class BM25Index:
                 shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, root: Path, key: str | None, *, family: str = "") -> BM25Index | None:
-        """The index saved for `key` (None: the one saved last of this `family`, whatever its key), memory-mapped.
-
-        None when there is none, or it is unreadable.
-        """
+    def _saved(cls, root: Path, key: str | None, family: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """(folder, ids.json) of the saved indexes for `key` (None: of this `family`, whatever their key)."""
         folders = [cls._folder(root, key)] if key is not None else sorted(root.glob("bm25-*"))
         for folder in folders:
             try:
                 meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
                 if (meta["key"] != key) if key is not None else (meta.get("family", "") != family):
                     continue
+            except (OSError, ValueError, KeyError):
+                continue
+            yield folder, meta
+
+    @classmethod
+    def saved_ids(cls, root: Path, key: str | None, *, family: str = "") -> list[str] | None:
+        """The chunk ids of the index `load` would open, without opening it (None: there is none)."""
+        return next((list(meta["ids"]) for _, meta in cls._saved(root, key, family)), None)
+
+    @classmethod
+    def load(cls, root: Path, key: str | None, *, family: str = "") -> BM25Index | None:
+        """The index saved for `key` (None: the one saved last of this `family`, whatever its key), memory-mapped.
+
+        None when there is none, or it is unreadable.
+        """
+        for folder, meta in cls._saved(root, key, family):
+            try:
                 retriever = _bm25s().BM25.load(str(folder), mmap=True, show_progress=False)
             except (OSError, ValueError, KeyError):
                 continue

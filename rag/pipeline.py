@@ -272,7 +272,6 @@ class Pipeline:
 
     def _open(self) -> tuple[Retriever, Manifest]:
         """The retriever and manifest, reloaded only when another process changed the index."""
-        s = self.settings
         manifests = self.manifests()
         version = manifests.version()
         with self._lock:
@@ -281,6 +280,12 @@ class Pipeline:
             manifest = manifests.load()
             with self._lock:
                 self._manifest, self._manifest_version = manifest, version
+        retriever = self._retriever_of_store()
+        retriever.refresh(version, manifest)
+        return retriever, manifest
+
+    def _retriever_of_store(self) -> Retriever:
+        s = self.settings
         with self._lock:
             if self._store is None:
                 self._store, _ = open_index(
@@ -293,9 +298,15 @@ class Pipeline:
                     / (s.chroma_collection if not s.chroma_url else _slug(s.chroma_url, s.chroma_collection))
                 )
                 self._retriever = Retriever(self._store, self.embedder, cache_dir=cache)
-            retriever = self._retriever
-        retriever.refresh(version, manifest)
-        return retriever, manifest
+            return self._retriever
+
+    def _indexed(self, manifest: Manifest) -> None:
+        """After an indexing run, under its lock: a large change rebuilds and saves the lexical index
+        now, not on the next process's first question (a small one is applied when it is loaded)."""
+        version = self.manifests().version()
+        with self._lock:
+            self._manifest, self._manifest_version = manifest, version
+        self._retriever_of_store().prepare(version, manifest)
 
     # --- indexing ---------------------------------------------------------------------------
     def index(
@@ -315,10 +326,8 @@ class Pipeline:
             embedder=self.index_embedder,
             rebuild=rebuild,
             progress=progress,
+            done=self._indexed,
         )
-        # Bring the lexical index up to date now (saved for a large change), not on the first question.
-        with index_lock(self.settings.index_path, exclusive=False, timeout=self.settings.lock_timeout_s):
-            self._open()
         return report
 
     def has_index(self) -> bool:

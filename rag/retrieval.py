@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rag.chunking import chunk_id
+from rag.chunking import chunk_id, doc_of
 from rag.dates import day_number
 from rag.embeddings import Embedder
 from rag.lexical import BM25Index, LexicalIndex
@@ -82,6 +82,21 @@ def in_days(date: str | None, days: tuple[int | None, int | None] | None) -> boo
     return day > 0 and (since is None or day >= since) and (until is None or day <= until)
 
 
+def _delta(ids: Sequence[str], documents: Mapping[str, DocEntry]) -> tuple[list[str], int] | None:
+    """The chunk ids to add to a lexical index of `ids` and how many of its chunks to drop, to index
+    `documents`; None when that is too many to score as a delta (the index is rebuilt instead)."""
+    had: dict[str, int] = {}
+    for cid in ids:
+        doc = doc_of(cid)
+        had[doc] = had.get(doc, 0) + 1
+    now = {e.doc_id: e.chunks for e in documents.values()}
+    added = [chunk_id(d, i) for d, n in now.items() if had.get(d) != n for i in range(n)]
+    removed = sum(n for d, n in had.items() if now.get(d) != n)
+    if len(added) + removed > max(DELTA_MAX, DELTA_SHARE * len(ids)):
+        return None
+    return added, removed
+
+
 class Retriever:
     """Dense + BM25 retrieval over a store; the BM25 index follows the index's version.
 
@@ -126,16 +141,28 @@ class Retriever:
             self._version = version
             self._live = live
 
+    def prepare(self, version: object, manifest: Manifest) -> None:
+        """Leave a lexical index on disk that a new process can open quickly for `version`.
+
+        When the index saved for `version`, or one a small delta away, is there, nothing is loaded
+        (a process opens it with the delta on its first question); else it is rebuilt and saved.
+        """
+        if self.cache_dir is not None:
+            if BM25Index.saved_ids(self.cache_dir, repr(version)) is not None:
+                return
+            ids = BM25Index.saved_ids(self.cache_dir, None, family=manifest.signature)
+            if ids is not None and _delta(ids, manifest.documents) is not None:
+                return
+        self.refresh(version, manifest)
+
     def _since(self, saved: BM25Index | None, documents: Mapping[str, DocEntry]) -> LexicalIndex | None:
         """`saved` plus the documents' chunks it lacks, or None when there is none or too much changed."""
         if saved is None or not saved.avgdl:
             return None
-        had = saved.doc_ids()
-        now = {e.doc_id: e.chunks for e in documents.values()}
-        added = [chunk_id(d, i) for d, n in now.items() if had.get(d) != n for i in range(n)]
-        removed = sum(n for d, n in had.items() if now.get(d) != n)
-        if len(added) + removed > max(DELTA_MAX, DELTA_SHARE * len(saved.ids)):
+        delta = _delta(saved.ids, documents)
+        if delta is None:
             return None
+        added, removed = delta
         chunks = self.store.get(added)
         return LexicalIndex(saved, [c.id for c in chunks], [c.embedding_text() for c in chunks], removed=removed)
 

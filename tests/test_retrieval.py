@@ -121,6 +121,43 @@ def test_lexical_index_is_saved_and_a_new_process_loads_it_without_reading_chunk
     assert len(list((pipe.settings.index_path / "lexical").rglob("bm25-*"))) == 1
 
 
+def test_indexing_leaves_a_small_change_as_a_delta_and_saves_a_large_one(make_pipeline, corpus, monkeypatch) -> None:
+    """`rag index` after a small change loads no lexical index (the next process applies the delta);
+    after a large one it rebuilds and saves the index under the new version."""
+    import rag.retrieval
+    from rag.lexical import BM25Index
+    from rag.store import ChromaStore
+
+    pipe, _ = make_pipeline("{}")
+    pipe.index()
+    lexical = pipe.settings.index_path / "lexical"
+    (first,) = lexical.rglob("bm25-*")
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("a small change should not load or rebuild the lexical index while indexing")
+
+    (corpus / "new.txt").write_text("Doctors in Aleppo\n\nNine doctors arrived in eastern Aleppo on Monday.\n")
+    monkeypatch.setattr(BM25Index, "load", no_load)
+    monkeypatch.setattr(ChromaStore, "all_chunks", no_load)
+    indexer, _ = make_pipeline("{}")  # a separate `rag index` process
+    assert indexer.index().chunks_added == 1
+    monkeypatch.undo()
+    assert list(lexical.rglob("bm25-*")) == [first]
+    reader, _ = make_pipeline("{}")
+    assert reader.retrieve("Nine doctors arrived Monday").passages[0].chunk.source == "corpus/new.txt"
+
+    monkeypatch.setattr(rag.retrieval, "DELTA_MAX", 0)  # every change is now a large one
+    monkeypatch.setattr(rag.retrieval, "DELTA_SHARE", 0.0)
+    (corpus / "new.txt").write_text("Doctors in Aleppo\n\nEleven surgeons arrived in eastern Aleppo on Tuesday.\n")
+    indexer.index()
+    (second,) = lexical.rglob("bm25-*")
+    assert second != first
+    assert BM25Index.saved_ids(second.parent, repr(indexer.manifests().version())) is not None
+    monkeypatch.setattr(ChromaStore, "all_chunks", no_load)  # a new process opens the saved one
+    later, _ = make_pipeline("{}")
+    assert later.retrieve("Eleven surgeons arrived Tuesday").passages[0].chunk.text.startswith("Eleven surgeons")
+
+
 def test_a_delta_is_scored_on_the_saved_index_scale() -> None:
     """New chunks scored with the saved index's statistics rank as a full rebuild ranks them."""
     from rag.lexical import BM25Index, LexicalIndex
