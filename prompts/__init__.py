@@ -6,7 +6,7 @@ import string
 from functools import cache
 from importlib import resources
 
-NAMES = ("system", "user", "rewrite", "judge", "judge_system")
+NAMES = ("system", "system_quoted", "user", "rewrite", "judge", "judge_system")
 
 
 @cache

@@ -462,7 +462,12 @@ class Pipeline:
 
         t1 = time.perf_counter()
         prompt = build_prompt(
-            q, found.passages, embedder=self.embedder, budget=s.prompt_budget_tokens, max_statements=s.max_statements
+            q,
+            found.passages,
+            embedder=self.embedder,
+            budget=s.prompt_budget_tokens,
+            max_statements=s.max_statements,
+            style=s.answer_style,
         )
         timings["prompt_s"] = time.perf_counter() - t1
         texts = SourceTexts(
@@ -482,11 +487,10 @@ class Pipeline:
         check = self._checker(q, texts, prompt.lines, model)
         remove = s.verify_mode == "remove"
         reveal = Reveal(remove_unverified=remove, leads=check.leads)
-        parser = StatementStream()
+        parser = StatementStream(s.answer_style)
         ticked = time.perf_counter()
-        for pieces, piece in enumerate(
-            gen.stream(prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens), 1
-        ):
+        schema = output_schema(s.max_statements, s.answer_style)
+        for pieces, piece in enumerate(gen.stream(prompt.messages(), schema=schema, max_tokens=s.max_answer_tokens), 1):
             if time.perf_counter() - ticked >= WRITING_EVERY_S:
                 ticked = time.perf_counter()
                 yield Writing(pieces)
@@ -500,7 +504,7 @@ class Pipeline:
         usage = gen.last_usage
         timings["first_token_s"] = (t2 - t0) + usage.first_token_s
         # Parse the whole reply once more: the authoritative result, in order.
-        final = resolve(parse_output(parser.text), prompt.lines, texts)
+        final = resolve(parse_output(parser.text, s.answer_style), prompt.lines, texts)
         checked, answered = check.answer_first(
             [check(st) for st in final.statements], keep=lambda st: not removed(st, remove_unverified=remove)
         )

@@ -20,6 +20,7 @@ from rag.dates import show_date
 from rag.embeddings import Embedder
 from rag.lexical import tokenize
 from rag.retrieval import containment, shingles
+from rag.settings import AnswerStyle
 from rag.tokens import count as count_tokens
 from rag.types import Chunk, Passage, Sentence
 
@@ -159,23 +160,27 @@ def build_prompt(
     embedder: Embedder,
     budget: int,
     max_statements: int,
+    style: AnswerStyle = "written",
 ) -> BuiltPrompt:
     """Select sentences, number them and render the system and user messages."""
-    return _prompt(question, select_sentences(question, passages, embedder=embedder, budget=budget), max_statements)
+    chosen = select_sentences(question, passages, embedder=embedder, budget=budget)
+    return _prompt(question, chosen, max_statements, style)
 
 
-def naive_prompt(question: str, passages: Sequence[Passage], *, max_statements: int, top: int = 5) -> BuiltPrompt:
+def naive_prompt(
+    question: str, passages: Sequence[Passage], *, max_statements: int, top: int = 5, style: AnswerStyle = "written"
+) -> BuiltPrompt:
     """The baseline the benchmark compares against: the top whole chunks, every sentence numbered."""
     chosen = [
         _Candidate(s.text, [(p.chunk, s)], p.rank, (p.rank, s.start)) for p in passages[:top] for s in p.chunk.sentences
     ]
-    return _prompt(question, chosen, max_statements)
+    return _prompt(question, chosen, max_statements, style)
 
 
-def _prompt(question: str, chosen: list[_Candidate], max_statements: int) -> BuiltPrompt:
+def _prompt(question: str, chosen: list[_Candidate], max_statements: int, style: AnswerStyle) -> BuiltPrompt:
     sources, lines = _render_sources(chosen)
     return BuiltPrompt(
-        system=prompts.render("system", max_statements=max_statements),
+        system=prompts.render("system_quoted" if style == "quoted" else "system", max_statements=max_statements),
         user=prompts.render("user", sources=sources, question=question),
         lines=tuple(lines),
     )

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EmbedPrecision = Literal["auto", "float32", "bfloat16"]  # indexing only; see rag.embeddings.bulk_precision
 ExtraBuffers = Literal["auto", "on", "off"]  # llama.cpp weight repacking; see rag.generation.use_extra_buffers
+AnswerStyle = Literal["written", "quoted"]  # what the model writes; see rag.citations.output_schema
 MAX_TOP = 20  # passages per question; the prompt budget, not this, bounds what the model reads
 
 
@@ -102,6 +103,11 @@ class Settings(BaseSettings):
     # Prompt. The 1.5B model reads ~45 tokens/s on 2 CPU cores: this budget is the answer latency.
     prompt_budget_tokens: int = Field(300, ge=50, le=3000)
     max_statements: int = Field(4, ge=1, le=10)
+    answer_style: AnswerStyle = Field(
+        "written",
+        description="written: the model writes each statement and cites its sentences; quoted: the model only "
+        "names the sentences that answer, which are quoted as they stand (a tenth of the tokens written).",
+    )
 
     # Verification.
     verify_mode: Literal["remove", "flag", "off"] = Field(

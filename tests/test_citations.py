@@ -89,3 +89,25 @@ def test_schema_requires_sources_before_text() -> None:
     item = schema["properties"]["statements"]["items"]  # type: ignore[index]
     assert list(item["properties"]) == ["sources", "text"]
     assert schema["properties"]["statements"]["maxItems"] == 3  # type: ignore[index]
+
+
+def test_quoted_replies_name_sentences_that_are_quoted_as_they_stand(tmp_path) -> None:
+    lines, texts = _setup(tmp_path)
+    schema = output_schema(2, "quoted")
+    assert schema["properties"] == {"quotes": {"type": "array", "items": {"type": "integer"}, "maxItems": 2}}
+    assert [(s.sources, s.text) for s in parse_output('{"quotes": [2, 1]}', "quoted")] == [([2], ""), ([1], "")]
+    assert [s.sources for s in parse_output('{"quotes": [2, 1', "quoted")] == [[2]]  # cut off: only complete ids
+    assert parse_output("garbage", "quoted") == [] and parse_output('{"quotes": []}', "quoted") == []
+    res = resolve(parse_output('{"quotes": [2, 7, 2, 1]}', "quoted"), lines, texts)
+    assert [s.text for s in res.statements] == ["The hospital was bombed twice.", "Thirty doctors remain."]
+    assert [(c.start, c.end, c.quote) for s in res.statements for c in s.citations] == [
+        (30, 60, "The hospital was bombed twice."),
+        (7, 29, "Thirty doctors remain."),
+    ]
+
+
+def test_quoted_stream_yields_each_id_as_soon_as_it_is_written() -> None:
+    st = StatementStream("quoted")
+    got = [[s.sources for s in st.feed(piece)] for piece in ['{"quo', 'tes": [1', "2", ", 3", "]}"]]
+    assert got == [[], [], [], [[12]], [[3]]]
+    assert st.feed("") == []
