@@ -98,16 +98,8 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
                     )
                 )
                 if naive:
-                    found = pipe.retrieve(q, top=5)
-                    prompt = naive_prompt(q, found.passages, max_statements=s.max_statements)
-                    t1 = time.perf_counter()
-                    gen.generate(
-                        prompt.messages(), schema=output_schema(s.max_statements), max_tokens=s.max_answer_tokens
-                    )
-                    u = gen.last_usage
-                    rows.append(
-                        ("naive", q, u.prompt_tokens, u.first_token_s, float("nan"), time.perf_counter() - t1, -1)
-                    )
+                    n = _naive_row(pipe, q)
+                    rows.append(("naive", q, n["prompt_tokens"], n["first_token_s"], float("nan"), n["total_s"], -1))
         print(f"retrieval latency: p50 {_pct(retrieval, 0.5) * 1000:.0f} ms, p95 {_pct(retrieval, 0.95) * 1000:.0f} ms")
         print(f"{'prompt':9} {'tokens':>6} {'ttft_s':>7} {'first_stmt_s':>12} {'total_s':>8} {'stmts':>5}  question")
         for kind, q, tok, ttft, tfs, total, n in rows:
@@ -127,6 +119,27 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
             ]
             print(f"naive / selected: prompt tokens x{ratio[0]:.2f}, ttft x{ratio[1]:.2f}, total x{ratio[2]:.2f}")
     return 0
+
+
+def _naive_row(pipe: Pipeline, question: str) -> dict[str, Any]:
+    """The baseline: the model answers from the top 5 whole chunks (every sentence numbered), not
+    from the selected sentences; timed from the prompt to the end of the reply."""
+    s = pipe.settings
+    found = pipe.retrieve(question, top=5)
+    prompt = naive_prompt(question, found.passages, max_statements=s.max_statements, style=s.answer_style)
+    gen = pipe.generator()
+    t0 = time.perf_counter()
+    gen.generate(
+        prompt.messages(), schema=output_schema(s.max_statements, s.answer_style), max_tokens=s.max_answer_tokens
+    )
+    u = gen.last_usage
+    return {
+        "question": question,
+        "prompt_tokens": u.prompt_tokens,
+        "cached_tokens": u.cached_tokens,
+        "first_token_s": u.first_token_s,
+        "total_s": time.perf_counter() - t0,
+    }
 
 
 def _answer_row(pipe: Pipeline, question: str) -> dict[str, Any]:
@@ -172,6 +185,28 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _naive_summary(naive: list[dict[str, Any]], rounds: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """The naive top-5-chunks prompt against the first variant's selected sentences, same questions."""
+    called = [r for rows in rounds for r in rows if r["first_token_s"] is not None]
+    asked = {r["question"] for r in called}
+    base = [r for r in naive if r["question"] in asked]  # questions whose model call the selection made
+
+    def p50(rows: list[dict[str, Any]], key: str) -> float:
+        return float(statistics.median(r[key] for r in rows))
+
+    return {
+        "what": "the first variant's settings and model, prompt of the top 5 whole chunks; only questions where the "
+        "selected prompt also reached the model (not false premises)",
+        "questions": len(base),
+        "prompt_tokens_p50": p50(base, "prompt_tokens"),
+        "first_token_p50_s": round(p50(base, "first_token_s"), 3),
+        "total_p50_s": round(p50(base, "total_s"), 3),
+        "ratio_prompt_tokens": round(p50(base, "prompt_tokens") / p50(called, "prompt_tokens"), 3),
+        "ratio_first_token": round(p50(base, "first_token_s") / p50(called, "first_token_s"), 3),
+        "rows": naive,
+    }
+
+
 def compare_settings(
     settings: Settings,
     variants: dict[str, dict[str, Any]],
@@ -179,6 +214,7 @@ def compare_settings(
     questions: list[str],
     rounds: int,
     out: Path | None,
+    naive: bool = True,
 ) -> dict[str, Any]:
     """Time settings variants against the first one in one process, alternating question by question.
 
@@ -200,12 +236,15 @@ def compare_settings(
         for pipe in pipes.values():
             pipe.ask(questions[0])  # model load and the system prompt's KV cache are not timed
         raw: dict[str, list[list[dict[str, Any]]]] = {name: [] for name in pipes}
+        naive_rows: list[dict[str, Any]] = []
         for r in range(rounds):
             for name in pipes:
                 raw[name].append([])
             for q in questions:
                 for name, pipe in pipes.items():
                     raw[name][r].append(_answer_row(pipe, q))
+                if naive:
+                    naive_rows.append(_naive_row(first, q))
             for name in pipes:
                 print(f"round {r + 1} {name}: {_summary(raw[name][r])}")
     keys = ("first_statement_p50_s", "total_p50_s", "first_token_p50_s", "read_tok_s_p50", "write_tok_s_p50")
@@ -227,6 +266,7 @@ def compare_settings(
         "overall": {name: _summary([row for rows in raw[name] for row in rows]) for name in names},
         "rounds": per_round,
         "ratio_to_first": ratios,
+        "naive": _naive_summary(naive_rows, raw[names[0]]) if naive_rows else None,
         "raw": raw,
     }
     print(json.dumps({"overall": result["overall"], "ratio_to_first": ratios}, indent=1))

@@ -180,7 +180,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         compare_settings(
-            _settings(args), variants, questions=load_questions(args.questions), rounds=args.repeat, out=out
+            _settings(args),
+            variants,
+            questions=load_questions(args.questions),
+            rounds=args.repeat,
+            out=out,
+            naive=not args.no_naive,
         )
         return 0
     if args.compare_tree:

@@ -487,7 +487,7 @@ class Pipeline:
         check = self._checker(q, texts, prompt.lines, model)
         remove = s.verify_mode == "remove"
         reveal = Reveal(remove_unverified=remove, leads=check.leads)
-        parser = StatementStream(s.answer_style)
+        parser = StatementStream(s.answer_style, prompt.lines)
         ticked = time.perf_counter()
         schema = output_schema(s.max_statements, s.answer_style)
         for pieces, piece in enumerate(gen.stream(prompt.messages(), schema=schema, max_tokens=s.max_answer_tokens), 1):
@@ -504,7 +504,7 @@ class Pipeline:
         usage = gen.last_usage
         timings["first_token_s"] = (t2 - t0) + usage.first_token_s
         # Parse the whole reply once more: the authoritative result, in order.
-        final = resolve(parse_output(parser.text, s.answer_style), prompt.lines, texts)
+        final = resolve(parse_output(parser.text, s.answer_style, prompt.lines), prompt.lines, texts)
         checked, answered = check.answer_first(
             [check(st) for st in final.statements], keep=lambda st: not removed(st, remove_unverified=remove)
         )

@@ -32,8 +32,10 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, corpus: Path) -> Settings:
-    # The fake bag-of-words embedder puts similarities on its own scale: a band of its own.
+    # The fake bag-of-words embedder puts similarities on its own scale: a band of its own. The
+    # scripted replies are written statements; the quoted style's tests set it themselves.
     return Settings(
+        answer_style="written",
         root=tmp_path,
         corpus_dir=corpus,
         index_dir=tmp_path / "index",

@@ -25,6 +25,7 @@ NEEDLE = "only 30 doctors remained"
 
 def settings(root: Path) -> Settings:
     return Settings(
+        answer_style="written",  # the scripted reply writes its statement
         root=root,
         corpus_dir=root / "corpus",
         index_dir=root / "index",

@@ -94,11 +94,15 @@ def test_schema_requires_sources_before_text() -> None:
 def test_quoted_replies_name_sentences_that_are_quoted_as_they_stand(tmp_path) -> None:
     lines, texts = _setup(tmp_path)
     schema = output_schema(2, "quoted")
-    assert schema["properties"] == {"quotes": {"type": "array", "items": {"type": "integer"}, "maxItems": 2}}
-    assert [(s.sources, s.text) for s in parse_output('{"quotes": [2, 1]}', "quoted")] == [([2], ""), ([1], "")]
-    assert [s.sources for s in parse_output('{"quotes": [2, 1', "quoted")] == [[2]]  # cut off: only complete ids
-    assert parse_output("garbage", "quoted") == [] and parse_output('{"quotes": []}', "quoted") == []
-    res = resolve(parse_output('{"quotes": [2, 7, 2, 1]}', "quoted"), lines, texts)
+    assert list(schema["properties"]) == ["answer", "quotes"]  # the answer is written before the ids
+    assert schema["properties"]["quotes"] == {"type": "array", "items": {"type": "integer"}, "maxItems": 2}  # type: ignore[index]
+    got = parse_output('{"answer": "", "quotes": [2, 1]}', "quoted", lines)
+    assert [(s.sources, s.text) for s in got] == [([2], ""), ([1], "")]
+    assert [s.sources for s in parse_output('{"answer": "x", "quotes": [2, 1', "quoted", lines)] == [[2]]  # cut off
+    assert (
+        parse_output("garbage", "quoted", lines) == [] and parse_output('{"answer": "", "quotes": []}', "quoted") == []
+    )
+    res = resolve(parse_output('{"answer": "", "quotes": [2, 7, 2, 1]}', "quoted", lines), lines, texts)
     assert [s.text for s in res.statements] == ["The hospital was bombed twice.", "Thirty doctors remain."]
     assert [(c.start, c.end, c.quote) for s in res.statements for c in s.citations] == [
         (30, 60, "The hospital was bombed twice."),
@@ -106,8 +110,20 @@ def test_quoted_replies_name_sentences_that_are_quoted_as_they_stand(tmp_path) -
     ]
 
 
-def test_quoted_stream_yields_each_id_as_soon_as_it_is_written() -> None:
-    st = StatementStream("quoted")
-    got = [[s.sources for s in st.feed(piece)] for piece in ['{"quo', 'tes": [1', "2", ", 3", "]}"]]
-    assert got == [[], [], [], [[12]], [[3]]]
+def test_the_short_answer_puts_the_sentence_that_states_it_first(tmp_path) -> None:
+    lines, _ = _setup(tmp_path)
+    # Named in the wrong order: the sentence holding the answer leads.
+    assert [s.sources for s in parse_output('{"answer": "thirty", "quotes": [2, 1]}', "quoted", lines)] == [[1], [2]]
+    # The model named only a neighbouring sentence: the one that holds the answer is quoted first.
+    assert [s.sources for s in parse_output('{"answer": "bombed twice", "quotes": [1]}', "quoted", lines)] == [[2], [1]]
+    # An answer no sentence holds changes nothing.
+    assert [s.sources for s in parse_output('{"answer": "forty", "quotes": [2]}', "quoted", lines)] == [[2]]
+
+
+def test_quoted_stream_yields_each_id_as_soon_as_it_is_written(tmp_path) -> None:
+    lines, _ = _setup(tmp_path)
+    st = StatementStream("quoted", lines)
+    pieces = ['{"answer": "bombed [', 'twice]", "quo', 'tes": [1', "2", ", 1", "]}"]
+    got = [[s.sources for s in st.feed(piece)] for piece in pieces]
+    assert got == [[], [], [], [], [[2], [12]], [[1]]]  # the answer's sentence first; a "[" in the answer is no id
     assert st.feed("") == []

@@ -93,3 +93,22 @@ def test_common_prefix_is_what_llama_cpp_keeps() -> None:
     assert _common_prefix(np.array([1, 2]), np.array([1, 2, 3])) == 2
     assert _common_prefix(np.array([], dtype=int), np.array([1])) == 0
     assert _common_prefix(np.array([7]), np.array([1])) == 0
+
+
+def test_bench_naive_summary_compares_only_questions_that_reached_the_model() -> None:
+    from rag.bench import _naive_summary
+
+    def row(q, tokens, ttft):
+        return {"question": q, "prompt_tokens": tokens, "first_token_s": ttft}
+
+    selected = [
+        [row("a", 500, 2.0), row("b", 520, 3.0), {"question": "premise", "prompt_tokens": 0, "first_token_s": None}]
+    ]
+    naive = [
+        {**row("a", 1400, 8.0), "total_s": 9.0},
+        {**row("b", 1500, 10.0), "total_s": 11.0},
+        {**row("premise", 1300, 7.0), "total_s": 8.0},  # answered without the model by the selection: not compared
+    ]
+    got = _naive_summary(naive, selected)
+    assert got["questions"] == 2 and got["prompt_tokens_p50"] == 1450 and got["first_token_p50_s"] == 9.0
+    assert got["ratio_prompt_tokens"] == round(1450 / 510, 3) and got["ratio_first_token"] == round(9.0 / 2.5, 3)

@@ -112,8 +112,8 @@ def test_abstains_without_calling_the_model_when_nothing_is_relevant(make_pipeli
 
 def test_quoted_style_answers_with_the_named_sentences_as_they_stand(make_pipeline, settings) -> None:
     def reply(messages):
-        assert '{"quotes": [ids]}' in messages[0]["content"]  # the quoted style's own instructions
-        return json.dumps({"quotes": source_ids(messages, "only 30 doctors remained")})
+        assert '"quotes": [ids]}' in messages[0]["content"]  # the quoted style's own instructions
+        return json.dumps({"answer": "only 30 doctors", "quotes": source_ids(messages, "only 30 doctors remained")})
 
     pipe, gen = make_pipeline(reply, answer_style="quoted")
     pipe.index()
@@ -126,7 +126,7 @@ def test_quoted_style_answers_with_the_named_sentences_as_they_stand(make_pipeli
     assert [s.text for s in a.statements] == [sentence] and a.statements[0].verified is True
     assert [e.statement.text for e in events if isinstance(e, StatementReady)] == [sentence]
     assert a.statements[0].citations[0].quote == sentence and a.text == sentence + " [1]"
-    assert gen.schemas[-1]["required"] == ["quotes"]
+    assert gen.schemas[-1]["required"] == ["answer", "quotes"]
     _check_contract(a, settings.root)
 
 

@@ -131,7 +131,7 @@ def test_real_verifier_removes_a_planted_unsupported_statement(tmp_path: Path) -
             }
         )
 
-    s = Settings(root=ROOT, corpus_dir=ROOT / "seeds", index_dir=tmp_path / "index")
+    s = Settings(root=ROOT, corpus_dir=ROOT / "seeds", index_dir=tmp_path / "index", answer_style="written")
     p = Pipeline(s, generator=ScriptedGenerator(reply))
     p.index()
     a = p.ask("How many doctors remain in eastern Aleppo?")
@@ -207,7 +207,8 @@ def test_real_verifier_rejects_each_false_pattern(pipe: Pipeline, pattern, quest
             sts.append({"sources": [i for n in needles for i in source_ids(messages, n)], "text": text})
         return json.dumps({"statements": sts})
 
-    p = Pipeline(pipe.settings, embedder=pipe.embedder, generator=ScriptedGenerator(reply), judge=pipe.judge())
+    written = pipe.settings.model_copy(update={"answer_style": "written"})  # the planted statements are written
+    p = Pipeline(written, embedder=pipe.embedder, generator=ScriptedGenerator(reply), judge=pipe.judge())
     a = p.ask(question)
     print("\n", pattern, "->", a.text, [(st.text, st.reason) for st in a.rejected_statements])
     assert [st.text for st in a.statements] == [true[1]]
@@ -501,6 +502,7 @@ def test_real_questions_reuse_the_system_prompts_kv_cache(pipe: Pipeline) -> Non
         assert "first_token_s" in a.timings, a.text  # the model was called
         u = gen.last_usage
         seen.append((u.prompt_tokens, u.cached_tokens))
-    system_tokens = len(gen._load().tokenize((ROOT / "prompts/system.txt").read_bytes(), add_bos=False))  # type: ignore[attr-defined]
+    system = ROOT / "prompts" / ("system_quoted.txt" if pipe.settings.answer_style == "quoted" else "system.txt")
+    system_tokens = len(gen._load().tokenize(system.read_bytes(), add_bos=False))  # type: ignore[attr-defined]
     for prompt_tokens, cached in seen:
         assert system_tokens - 20 <= cached < prompt_tokens, (seen, system_tokens)

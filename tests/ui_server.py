@@ -76,7 +76,8 @@ def main() -> None:
     if real:
         pipe = Pipeline(settings)
     else:
-        settings = settings.model_copy(update={"support_low": 0.3, "support_high": 0.6})
+        # The scripted replies write their statements.
+        settings = settings.model_copy(update={"support_low": 0.3, "support_high": 0.6, "answer_style": "written"})
         gen = SlowGenerator(root / "generator.log") if "--slow" in sys.argv else ScriptedGenerator(best_sentence_reply)
         pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=gen)
     launch(settings, host="127.0.0.1", port=port, pipe=pipe, block=True)
