@@ -286,21 +286,34 @@ def test_real_eval_ci_subset_meets_thresholds(tmp_path: Path) -> None:
 
 
 def test_real_doctor_runs_the_model_in_a_child_and_reports_facts() -> None:
-    """`rag doctor --json`: the real model loads and writes here, with the portable parameters."""
-    out = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "doctor", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
-    assert out.returncode == 0, out.stderr
-    d = json.loads(out.stdout)
-    probe = d["probe"]
-    print("\n", d)
-    assert probe["ok"] and probe["stage"] == "generated"
-    assert probe["extra_buffers"] is True  # no AMX code in the portable build: repacking stays on
-    assert "AMX_INT8" not in probe["system_info"] and "AVX2 = 1" in probe["system_info"]
-    assert "CPU_REPACK" in probe["buffers"] and "AMX" not in probe["buffers"]
-    assert probe["prompt_tokens"] == 256 and probe["gen_tokens"] == 32
-    assert probe["prompt_tok_s"] > 0 and probe["gen_tok_s"] > 0
-    assert set(d["cpu"]) == {"model", "cores", "flags"}
+    """`rag doctor --json`: the real model loads and writes here, with the portable parameters:
+    repacking off by default, and with `auto` on (the portable build has no AMX code)."""
+    probes = {}
+    for setting in ("", "auto"):
+        env = {k: v for k, v in os.environ.items() if k != "RAG_LLAMA_EXTRA_BUFFERS"}
+        if setting:
+            env["RAG_LLAMA_EXTRA_BUFFERS"] = setting
+        out = subprocess.run(
+            [sys.executable, "-m", "rag.cli", "doctor", "--json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+        )
+        assert out.returncode == 0, out.stderr
+        d = json.loads(out.stdout)
+        print("\n", setting or "default", d)
+        probes[setting] = d["probe"]
+        assert set(d["cpu"]) == {"model", "cores", "flags"}
+    for probe in probes.values():
+        assert probe["ok"] and probe["stage"] == "generated"
+        assert "AMX_INT8" not in probe["system_info"] and "AVX2 = 1" in probe["system_info"]
+        assert "AMX" not in probe["buffers"]
+        assert probe["prompt_tokens"] == 256 and probe["gen_tokens"] == 32
+        assert probe["prompt_tok_s"] > 0 and probe["gen_tok_s"] > 0
+    assert probes[""]["extra_buffers"] is False and "CPU_REPACK" not in probes[""]["buffers"]
+    assert probes["auto"]["extra_buffers"] is True and "CPU_REPACK" in probes["auto"]["buffers"]
 
 
 def test_real_embedder_reproduces_the_stored_calibration_scores() -> None:
@@ -432,7 +445,14 @@ def test_real_rag_serve_with_the_official_openai_client(tmp_path: Path) -> None:
         chunks = list(client.chat.completions.create(model="cited-rag", messages=q, stream=True))
         streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
         assert "Joanne Liu" in streamed
-        assert (chunks[-1].choices[0].delta.model_extra or {})["cited_rag"]["answer"] == msg.content
+        # Its own contract, not the first call's: with the question's prefix now in llama.cpp's cache
+        # the batches differ, and greedy decoding may then name other sentences (seen: 3, then 1).
+        contract = (chunks[-1].choices[0].delta.model_extra or {})["cited_rag"]
+        assert "Joanne Liu" in contract["answer"] and contract["statements"]
+        assert contract["statements"][0]["text"] in streamed  # what opens the answer arrived while streaming
+        for st in contract["statements"]:
+            for c in st["citations"]:
+                assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
