@@ -191,7 +191,9 @@ def index_paths(
                 seen.add(source)
                 unchanged += entry.chunks
                 continue
-            doc, warning = load_document(path, root=settings.root, max_bytes=settings.max_file_bytes)
+            doc, warning = load_document(
+                path, root=settings.root, max_bytes=settings.max_file_bytes, source=found.source
+            )
             if warning:
                 log.warning(warning)
                 warnings.append(warning)

@@ -390,12 +390,17 @@ def resolve_source(source: str, root: Path) -> Path:
     return p if p.is_absolute() else root / p
 
 
-def load_document(path: Path, *, root: Path, max_bytes: int) -> tuple[Document | None, str | None]:
-    """Read and parse one article; returns (document, warning)."""
+def load_document(
+    path: Path, *, root: Path, max_bytes: int, source: str | None = None
+) -> tuple[Document | None, str | None]:
+    """Read and parse one article; returns (document, warning).
+
+    `source` is its name as indexed when the caller already has it (`Found.source`); else `source_name`.
+    """
     res = read_text(path, max_bytes=max_bytes)
     if res.text is None:
         return None, res.warning
-    doc = make_document(source_name(path, root), res.text, encoding=res.encoding)
+    doc = make_document(source or source_name(path, root), res.text, encoding=res.encoding)
     if not doc.sentences:
         if doc.withheld:
             return None, f"{path}: skipped, its text reads as instructions to an AI model, not as an article"

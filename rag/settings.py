@@ -106,8 +106,9 @@ class Settings(BaseSettings):
     max_statements: int = Field(4, ge=1, le=10)
     answer_style: AnswerStyle = Field(
         "quoted",
-        description="written: the model writes each statement and cites its sentences; quoted: the model only "
-        "names the sentences that answer, which are quoted as they stand (a tenth of the tokens written).",
+        description="written: the model writes each statement and cites its sentences; quoted: the model writes "
+        "a short answer and the ids of the sentences that state it, which are shown as they stand (about half "
+        "the tokens written).",
     )
 
     # Verification.
