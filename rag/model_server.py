@@ -53,6 +53,8 @@ class ModelServer:
         seed: int,
         extra_buffers: ExtraBuffers,
         log_dir: Path,
+        flash_attn: bool = False,
+        grammar_first_choice: bool = True,
         start_timeout_s: float = 300.0,
     ) -> None:
         self.model_path = model_path
@@ -61,6 +63,8 @@ class ModelServer:
             f"--n_threads={n_threads}",
             f"--seed={seed}",
             f"--extra-buffers={extra_buffers}",
+            *(["--flash-attn"] if flash_attn else []),
+            *([] if grammar_first_choice else ["--grammar-whole-vocabulary"]),
         ]
         self.log_path = log_dir / f"model-server-{model_path.stem}.log"
         self.start_timeout_s = start_timeout_s
@@ -186,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n_threads", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--extra-buffers", default="auto", choices=["auto", "on", "off"])
+    parser.add_argument("--flash-attn", action="store_true")
+    parser.add_argument("--grammar-whole-vocabulary", action="store_true", help="llama-cpp-python's own sampler")
     args = parser.parse_args(argv)
 
     import os
@@ -195,10 +201,14 @@ def main(argv: list[str] | None = None) -> None:
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
-    from rag.generation import model_defaults
+    from rag.generation import greedy_grammar_llama, model_defaults
 
-    # Every model this process loads gets the portable defaults (no AMX repacking where it crashes).
+    # Every model this process loads gets the portable defaults (no AMX repacking where it crashes)
+    # and, unless told otherwise, the grammar tested on the first choice first (the server's
+    # loader calls `llama_cpp.Llama`).
     llama_cpp.llama_cpp.llama_model_default_params = model_defaults(args.extra_buffers)
+    if not args.grammar_whole_vocabulary:
+        llama_cpp.Llama = greedy_grammar_llama(llama_cpp.Llama)  # type: ignore[misc]
     app = create_app(
         server_settings=ServerSettings(host="127.0.0.1", port=args.port, interrupt_requests=False),
         model_settings=[
@@ -209,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
                 n_threads=args.n_threads or os.cpu_count() or 2,
                 n_threads_batch=args.n_threads or os.cpu_count() or 2,
                 seed=args.seed,
+                flash_attn=args.flash_attn,
                 verbose=False,
             )
         ],

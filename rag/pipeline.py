@@ -213,6 +213,8 @@ class Pipeline:
                     n_threads=s.n_threads,
                     seed=s.seed,
                     extra_buffers=s.llama_extra_buffers,
+                    flash_attn=s.llama_flash_attn,
+                    grammar_first_choice=s.llama_grammar_first_choice,
                     log_dir=s.model_cache_dir / "logs",
                 )
                 supervised = SupervisedGenerator(server, seed=s.seed)
@@ -236,6 +238,8 @@ class Pipeline:
                     n_gpu_layers=self.settings.n_gpu_layers,
                     seed=self.settings.seed,
                     extra_buffers=self.settings.llama_extra_buffers,
+                    flash_attn=self.settings.llama_flash_attn,
+                    grammar_first_choice=self.settings.llama_grammar_first_choice,
                 )
                 self._generators[choice] = llama
                 self._judges.setdefault(choice, llama)

@@ -13,7 +13,7 @@ import pytest
 
 from rag import doctor
 from rag.errors import ModelError
-from rag.generation import build_features, load_llama, system_info, use_extra_buffers
+from rag.generation import build_features, greedy_grammar_llama, load_llama, system_info, use_extra_buffers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,10 +85,15 @@ def test_load_llama_sets_the_chosen_extra_buffer_parameter(
             "n_threads": 2,
             "n_gpu_layers": 0,
             "seed": 7,
+            "flash_attn": False,
             "verbose": False,
         }
     ]
     assert llm.model_params.use_extra_bufts is expected
+    # Constrained greedy sampling tests the grammar on the first choice first (the default).
+    assert type(llm) is greedy_grammar_llama(pkg.Llama)  # type: ignore[attr-defined]
+    plain = load_llama(tmp_path / "m.gguf", n_ctx=512, n_threads=2, n_gpu_layers=0, seed=7, grammar_first_choice=False)
+    assert type(plain) is pkg.Llama  # type: ignore[attr-defined]
     # The library's own default is back in place for anyone else.
     assert pkg.llama_cpp.llama_model_default_params is original  # type: ignore[attr-defined]
     assert original().use_extra_bufts is True
@@ -97,12 +102,13 @@ def test_load_llama_sets_the_chosen_extra_buffer_parameter(
 def test_load_errors_name_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     pkg, _ = _fake_llama_cpp(PORTABLE_BUILD)
 
-    def broken(**kw: object) -> None:
-        raise ValueError("Failed to load model from file")
+    class Broken:
+        def __init__(self, **kw: object) -> None:
+            raise ValueError("Failed to load model from file")
 
-    pkg.Llama = broken  # type: ignore[attr-defined]
+    pkg.Llama = Broken  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "llama_cpp", pkg)
-    with pytest.raises(ModelError, match="rag doctor"):
+    with pytest.raises(ModelError, match="Failed to load model from file.*rag doctor"):
         load_llama(tmp_path / "m.gguf", n_ctx=512, n_threads=2, n_gpu_layers=0, seed=7)
 
 
@@ -285,3 +291,24 @@ def test_the_build_script_refuses_a_cpu_without_avx2(tmp_path: Path) -> None:
         ["bash", str(ROOT / "scripts" / "build-llama.sh"), "--print"], env=env, capture_output=True, text=True
     )
     assert out.returncode == 2 and "RAG_LLAMA_CMAKE_ARGS" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"temp": 0.8, "grammar": "g"},  # sampling, not greedy
+        {"temp": 0.0, "grammar": None},  # nothing to constrain
+        {"temp": 0.0, "grammar": "g", "repeat_penalty": 1.1},
+        {"temp": 0.0, "grammar": "g", "presence_penalty": 0.5},
+        {"temp": 0.0, "grammar": "g", "logits_processor": [lambda ids, logits: logits]},  # logit_bias
+        {"temp": 0.0, "grammar": "g", "mirostat_mode": 2},
+    ],
+)
+def test_grammar_first_choice_leaves_other_sampling_to_the_librarys_chain(kw: dict[str, object]) -> None:
+    """Only plain constrained greedy decoding, where it gives the same tokens, skips the chain."""
+
+    class Base:
+        def _init_sampler(self, **kw: object) -> str:
+            return "chain"
+
+    assert greedy_grammar_llama(Base)()._init_sampler(**kw) == "chain"

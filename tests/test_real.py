@@ -526,3 +526,40 @@ def test_real_questions_reuse_the_system_prompts_kv_cache(pipe: Pipeline) -> Non
     system_tokens = len(gen._load().tokenize(system.read_bytes(), add_bos=False))  # type: ignore[attr-defined]
     for prompt_tokens, cached in seen:
         assert system_tokens - 20 <= cached < prompt_tokens, (seen, system_tokens)
+
+
+def test_real_grammar_on_the_first_choice_writes_the_chain_samplers_tokens(pipe: Pipeline) -> None:
+    """`GreedyGrammarSampler` gives the tokens of llama-cpp-python's own sampler chain (issue 13)."""
+    from rag.citations import output_schema
+    from rag.generation import GreedyGrammarSampler, LlamaCppGenerator
+    from rag.prompting import build_prompt
+
+    s = pipe.settings
+    ours = pipe.generator()
+    chain = LlamaCppGenerator(ours.model_path, n_ctx=s.n_ctx, extra_buffers="off", grammar_first_choice=False)  # type: ignore[attr-defined]
+    schema = output_schema(s.max_statements, s.answer_style)
+    refused = []
+    questions = ("How many doctors remain in eastern Aleppo?", "Who is the president of MSF?")
+    asks = [
+        build_prompt(
+            q,
+            pipe.retrieve(q).passages,
+            embedder=pipe.embedder,
+            budget=s.prompt_budget_tokens,
+            max_statements=s.max_statements,
+            style=s.answer_style,
+        ).messages()
+        for q in questions
+    ]
+    # A request for prose under a JSON grammar: the model's first choices are refused.
+    asks.append([{"role": "user", "content": "Say hello in one plain English sentence, without any JSON."}])
+    for messages in asks:
+        text = ours.generate(messages, schema=schema, max_tokens=s.max_answer_tokens)
+        sampler = ours._load()._sampler  # type: ignore[attr-defined]
+        assert isinstance(sampler, GreedyGrammarSampler) and sampler.steps >= ours.last_usage.completion_tokens
+        refused.append(sampler.refused)
+        assert text == chain.generate(messages, schema=schema, max_tokens=s.max_answer_tokens)
+        assert type(chain._load()._sampler).__name__ == "LlamaSampler"
+        assert set(json.loads(text)) == {"answer", "quotes"}
+    # The whole-vocabulary path was taken too, and gave the chain's tokens there as well.
+    assert refused[-1] >= 1, refused
