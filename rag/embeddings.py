@@ -158,6 +158,45 @@ def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = No
     return "bfloat16" if {"avx512_bf16", "amx_bf16"} & set(cpu_flags) else "float32"
 
 
+class CachedEmbedder:
+    """An embedder that keeps the vectors of the last `size` texts it embedded.
+
+    One answer embeds the same sentences several times: the prompt's sentences to choose them,
+    then the statements quoted from them to verify them against their citations (the same text)
+    and to judge their relevance. Here each text is embedded once; texts not seen yet are embedded
+    together in one call to the wrapped embedder.
+    """
+
+    def __init__(self, inner: Embedder, *, size: int = 4096) -> None:
+        from collections import OrderedDict
+
+        self.inner = inner
+        self.name = inner.name
+        self._size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            fresh = self.inner.embed(missing)
+            with self._lock:
+                for text, vec in zip(missing, fresh, strict=True):
+                    self._vectors[text] = vec
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            found = [self._vectors.get(t) for t in texts]
+            for t in texts:
+                if t in self._vectors:
+                    self._vectors.move_to_end(t)
+        vectors = [v for v in found if v is not None]
+        if len(vectors) < len(texts) or not vectors:  # none asked, or pushed out meanwhile: embed as asked
+            return self.inner.embed(texts)
+        return np.stack(vectors)
+
+
 _MODELS: dict[str, Any] = {}  # path -> loaded SentenceTransformer, shared by the embedders of a process
 _MODELS_LOCK = threading.Lock()
 

@@ -19,7 +19,7 @@ from rag.checking import RELATED_LIMIT, StatementChecker, quoted
 from rag.citations import SourceTexts, StatementStream, output_schema, parse_output, resolve
 from rag.conversation import is_follow_up, rewrite
 from rag.dates import parse_day
-from rag.embeddings import Embedder, SentenceTransformerEmbedder
+from rag.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from rag.errors import IndexMissingError, InvalidQuestionError, UnknownSourceError
 from rag.generation import Generator, LlamaCppGenerator
 from rag.indexer import IndexReport, Progress, index_paths
@@ -162,7 +162,8 @@ class Pipeline:
                 is its own judge. Used only when `settings.use_judge`.
         """
         self.settings = settings or Settings()
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(self.settings.embed_model)
+        # Questions, prompt sentences and statements: an answer meets the same sentence several times.
+        self.embedder = CachedEmbedder(embedder or SentenceTransformerEmbedder(self.settings.embed_model))
         # Articles may be embedded in bfloat16 (`embed_precision`); questions and statements never are.
         self.index_embedder: Embedder = embedder or SentenceTransformerEmbedder(
             self.settings.embed_model, precision=self.settings.embed_precision

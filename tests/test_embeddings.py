@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from fakes import FakeEmbedder
 
 from rag.embeddings import SentenceTransformerEmbedder, bulk_precision
 from rag.settings import Settings
@@ -40,7 +42,34 @@ def test_the_answer_path_embedder_stays_float32_and_the_indexer_gets_the_setting
     from rag.pipeline import Pipeline
 
     pipe = Pipeline(Settings(embed_precision="bfloat16"))
-    assert isinstance(pipe.embedder, SentenceTransformerEmbedder)
+    assert isinstance(pipe.embedder.inner, SentenceTransformerEmbedder)
     assert isinstance(pipe.index_embedder, SentenceTransformerEmbedder)
-    assert pipe.embedder.precision == "float32"
+    assert pipe.embedder.inner.precision == "float32"
     assert pipe.index_embedder.precision == "bfloat16"
+
+
+def test_cached_embedder_embeds_each_text_once_and_gives_the_same_vectors() -> None:
+    from rag.embeddings import CachedEmbedder
+
+    calls: list[list[str]] = []
+
+    class Counting(FakeEmbedder):
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(list(texts))
+            return super().embed(texts)
+
+    inner = Counting()
+    cached = CachedEmbedder(inner, size=3)
+    first = cached.embed(["a b", "c d", "a b"])
+    assert calls == [["a b", "c d"]]  # one call, each text once
+    np.testing.assert_array_equal(first, FakeEmbedder().embed(["a b", "c d", "a b"]))
+    again = cached.embed(["c d", "a b"])
+    assert len(calls) == 1 and again.dtype == np.float32 and again.shape == (2, first.shape[1])
+    np.testing.assert_array_equal(again, first[[1, 0]])
+    cached.embed(["e f", "g h"])  # "c d" was used least recently: it goes, "a b" stays
+    assert calls[-1] == ["e f", "g h"]
+    cached.embed(["a b"])
+    assert len(calls) == 2
+    cached.embed(["c d"])
+    assert calls[-1] == ["c d"]
+    assert cached.embed([]).shape[0] == 0
