@@ -252,11 +252,13 @@ def resolve(raw: Sequence[RawStatement], lines: Sequence[SourceLine], texts: Sou
     # A statement is one sentence: the model sometimes writes two in one ("According to SAMS, six
     # ... According to MSF, eight ..."), and each is then checked on its own. A statement without
     # text quotes its one sentence as it stands (the "quoted" style).
-    pieces = [
-        RawStatement(sources=st.sources, text=s.text)
-        for st in raw
-        for s in split_sentences(clean_statement_text(st.text or _quote(st.sources, by_id)))
-    ]
+    pieces: list[RawStatement] = []
+    for st in raw:
+        whole = st.text or _quote(st.sources, by_id)
+        if not whole:
+            dropped.append(f"no sentence to quote: cited {st.sources}")
+            continue
+        pieces += [RawStatement(sources=st.sources, text=s.text) for s in split_sentences(clean_statement_text(whole))]
     for st in pieces:
         text = st.text
         if not text:

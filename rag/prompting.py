@@ -177,10 +177,15 @@ def naive_prompt(
     return _prompt(question, chosen, max_statements, style)
 
 
+def system_prompt(style: AnswerStyle, max_statements: int) -> str:
+    """The fixed system message of an answer in this style (llama.cpp keeps its KV between questions)."""
+    return prompts.render("system_quoted" if style == "quoted" else "system", max_statements=max_statements)
+
+
 def _prompt(question: str, chosen: list[_Candidate], max_statements: int, style: AnswerStyle) -> BuiltPrompt:
     sources, lines = _render_sources(chosen)
     return BuiltPrompt(
-        system=prompts.render("system_quoted" if style == "quoted" else "system", max_statements=max_statements),
+        system=system_prompt(style, max_statements),
         user=prompts.render("user", sources=sources, question=question),
         lines=tuple(lines),
     )

@@ -108,6 +108,7 @@ def test_quoted_replies_name_sentences_that_are_quoted_as_they_stand(tmp_path) -
         (30, 60, "The hospital was bombed twice."),
         (7, 29, "Thirty doctors remain."),
     ]
+    assert res.dropped == ("no sentence to quote: cited [7]",)  # an id the prompt did not have
 
 
 def test_the_short_answer_puts_the_sentence_that_states_it_first(tmp_path) -> None:

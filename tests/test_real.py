@@ -514,6 +514,8 @@ def test_real_numpy_minilm_gives_sentence_transformers_vectors_without_torch() -
 
 def test_real_questions_reuse_the_system_prompts_kv_cache(pipe: Pipeline) -> None:
     """Every question after the first reads only its own part: the system prompt's KV is kept (issue 13)."""
+    from rag.prompting import system_prompt
+
     gen = pipe.generator()
     seen = []
     pipe.ask("Who runs the M10 hospital?")  # after another test's follow-up rewrite the cache holds another prompt
@@ -522,8 +524,8 @@ def test_real_questions_reuse_the_system_prompts_kv_cache(pipe: Pipeline) -> Non
         assert "first_token_s" in a.timings, a.text  # the model was called
         u = gen.last_usage
         seen.append((u.prompt_tokens, u.cached_tokens))
-    system = ROOT / "prompts" / ("system_quoted.txt" if pipe.settings.answer_style == "quoted" else "system.txt")
-    system_tokens = len(gen._load().tokenize(system.read_bytes(), add_bos=False))  # type: ignore[attr-defined]
+    system = system_prompt(pipe.settings.answer_style, pipe.settings.max_statements)
+    system_tokens = len(gen._load().tokenize(system.encode(), add_bos=False))  # type: ignore[attr-defined]
     for prompt_tokens, cached in seen:
         assert system_tokens - 20 <= cached < prompt_tokens, (seen, system_tokens)
 
