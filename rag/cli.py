@@ -151,7 +151,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(text)
         return 0
     setting = settings.llama_extra_buffers
-    probe, cpu = doctor.check(model, setting=setting, n_threads=settings.n_threads, quick=args.quick)
+    probe, cpu = doctor.check(
+        model, setting=setting, n_threads=settings.n_threads, quick=args.quick, flash_attn=settings.llama_flash_attn
+    )
     if args.json:
         print(json.dumps({"cpu": asdict(cpu), "probe": asdict(probe)}))
     else:

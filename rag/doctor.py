@@ -123,6 +123,7 @@ class Probe:
     system_info: str = ""
     buffers: dict[str, float] = field(default_factory=dict)
     extra_buffers: bool | None = None
+    flash_attn: bool = False
     load_s: float = 0.0
     prompt_tokens: int = 0
     prompt_tok_s: float = 0.0
@@ -146,6 +147,7 @@ def probe(
     model_path: Path,
     *,
     extra_buffers: ExtraBuffers,
+    flash_attn: bool = False,
     n_threads: int = 0,
     prompt_tokens: int = 64,
     gen_tokens: int = 8,
@@ -167,6 +169,7 @@ def probe(
         str(n_threads),
         str(prompt_tokens),
         str(gen_tokens),
+        *(["--flash-attn"] if flash_attn else []),
     ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout_s, check=False)
@@ -189,6 +192,7 @@ def probe(
         system_info=str(report.get("system_info", "")),
         buffers=buffer_types(proc.stderr),
         extra_buffers=report.get("extra_buffers"),
+        flash_attn=flash_attn,
         load_s=float(report.get("load_s", 0.0)),
         prompt_tokens=int(report.get("prompt_tokens", 0)),
         prompt_tok_s=float(report.get("prompt_tok_s", 0.0)),
@@ -246,12 +250,15 @@ def speed_line(p: Probe) -> str:
     )
 
 
-def check(model_path: Path, *, setting: ExtraBuffers, n_threads: int, quick: bool) -> tuple[Probe, CpuInfo]:
+def check(
+    model_path: Path, *, setting: ExtraBuffers, n_threads: int, quick: bool, flash_attn: bool = False
+) -> tuple[Probe, CpuInfo]:
     """Run the probe; raises NativeCrashError with the message a user needs if the child died."""
     cpu = cpu_info()
     p = probe(
         model_path,
         extra_buffers=setting,
+        flash_attn=flash_attn,
         n_threads=n_threads,
         prompt_tokens=64 if quick else 256,
         gen_tokens=8 if quick else 32,
@@ -261,8 +268,10 @@ def check(model_path: Path, *, setting: ExtraBuffers, n_threads: int, quick: boo
     return p, cpu
 
 
-def ensure_runs(model_path: Path, *, setting: ExtraBuffers, n_threads: int, cache_dir: Path) -> None:
-    """Run the quick child check once per (library build, CPU, model, setting); raises if it crashed.
+def ensure_runs(
+    model_path: Path, *, setting: ExtraBuffers, n_threads: int, cache_dir: Path, flash_attn: bool = False
+) -> None:
+    """Run the quick child check once per (library build, CPU, model, settings); raises if it crashed.
 
     Called before a model is loaded in-process, so that a library that crashes on this machine
     is reported with its fix instead of killing the chat or `rag ask` with a bare segfault. The
@@ -275,12 +284,13 @@ def ensure_runs(model_path: Path, *, setting: ExtraBuffers, n_threads: int, cach
     key = hashlib.sha256(
         json.dumps(
             [system_info(), cpu.model, cpu.flags, str(model_path), stat.st_size, stat.st_mtime, setting]
+            + (["flash_attn"] if flash_attn else [])
         ).encode()
     ).hexdigest()[:20]
     stamp = cache_dir / "doctor" / f"{key}.ok"
     if stamp.exists():
         return
-    p, _ = check(model_path, setting=setting, n_threads=n_threads, quick=True)
+    p, _ = check(model_path, setting=setting, n_threads=n_threads, quick=True, flash_attn=flash_attn)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(json.dumps(asdict(p)) + "\n", encoding="utf-8")
 
@@ -294,6 +304,7 @@ def report_lines(p: Probe, cpu: CpuInfo, setting: ExtraBuffers, build: Mapping[s
         f"build: level {build.get('level', '?')}, flags {build.get('cmake_args', 'unknown')}",
         "instructions the CPU lacks: " + (" ".join(missing_instructions(features, cpu)) or "none"),
         f"extra buffer types: {'on' if p.extra_buffers else 'off'} (RAG_LLAMA_EXTRA_BUFFERS={setting})",
+        f"flash attention: {'on' if p.flash_attn else 'off'} (RAG_LLAMA_FLASH_ATTN)",
         "buffers in use: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in p.buffers.items()),
         f"speed ({model.name}, {cpu.cores} cores): {speed_line(p)}",
     ]
@@ -375,7 +386,9 @@ _PROBE_TEXT = (
 )
 
 
-def _child(model_path: str, setting: str, n_threads: int, prompt_tokens: int, gen_tokens: int) -> int:
+def _child(
+    model_path: str, setting: str, n_threads: int, prompt_tokens: int, gen_tokens: int, flash_attn: bool = False
+) -> int:
     from rag.generation import load_llama, system_info
 
     def emit(**kv: Any) -> None:
@@ -395,6 +408,7 @@ def _child(model_path: str, setting: str, n_threads: int, prompt_tokens: int, ge
         n_gpu_layers=0,
         seed=1234,
         extra_buffers=mode,
+        flash_attn=flash_attn,
         verbose=True,  # the load log on stderr names the buffer types
     )
     emit(stage="loaded", load_s=round(time.perf_counter() - t0, 3))
@@ -425,9 +439,10 @@ def _child(model_path: str, setting: str, n_threads: int, prompt_tokens: int, ge
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m rag.doctor")
     ap.add_argument("--child", nargs=5, metavar=("MODEL", "EXTRA", "THREADS", "PROMPT", "GEN"), required=True)
+    ap.add_argument("--flash-attn", action="store_true")
     args = ap.parse_args(argv)
     model, setting, threads, prompt, gen = args.child
-    return _child(model, setting, int(threads), int(prompt), int(gen))
+    return _child(model, setting, int(threads), int(prompt), int(gen), args.flash_attn)
 
 
 if __name__ == "__main__":

@@ -231,6 +231,7 @@ class Pipeline:
                     setting=self.settings.llama_extra_buffers,
                     n_threads=self.settings.n_threads,
                     cache_dir=self.settings.model_cache_dir,
+                    flash_attn=self.settings.llama_flash_attn,
                 )
                 llama = LlamaCppGenerator(
                     path,

@@ -242,8 +242,10 @@ def test_ensure_runs_checks_once_then_trusts_the_stamp(tmp_path: Path, monkeypat
     calls: list[str] = []
     ok = doctor.Probe(True, "generated", 0, None, system_info=PORTABLE_BUILD, extra_buffers=True)
 
-    def fake_check(path: Path, *, setting: str, n_threads: int, quick: bool) -> tuple[doctor.Probe, doctor.CpuInfo]:
-        calls.append(setting)
+    def fake_check(
+        path: Path, *, setting: str, n_threads: int, quick: bool, flash_attn: bool
+    ) -> tuple[doctor.Probe, doctor.CpuInfo]:
+        calls.append(setting + (" flash" if flash_attn else ""))
         return ok, doctor.cpu_info(AMX_CPUINFO)
 
     monkeypatch.setattr(doctor, "check", fake_check)
@@ -255,6 +257,10 @@ def test_ensure_runs_checks_once_then_trusts_the_stamp(tmp_path: Path, monkeypat
     assert len(stamps) == 1 and json.loads(stamps[0].read_text())["ok"] is True
     doctor.ensure_runs(model, setting="off", n_threads=0, cache_dir=tmp_path)  # another setting: checked again
     assert calls == ["auto", "off"]
+    # Flash attention runs other kernels: checked with it on, once.
+    for _ in range(2):
+        doctor.ensure_runs(model, setting="off", n_threads=0, cache_dir=tmp_path, flash_attn=True)
+    assert calls == ["auto", "off", "off flash"]
 
 
 @pytest.mark.parametrize(

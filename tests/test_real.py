@@ -287,12 +287,14 @@ def test_real_eval_ci_subset_meets_thresholds(tmp_path: Path) -> None:
 
 def test_real_doctor_runs_the_model_in_a_child_and_reports_facts() -> None:
     """`rag doctor --json`: the real model loads and writes here, with the portable parameters:
-    repacking off by default, and with `auto` on (the portable build has no AMX code)."""
+    repacking off and flash attention on by default, and with `auto` repacking (the portable build
+    has no AMX code) and the previous attention."""
     probes = {}
     for setting in ("", "auto"):
-        env = {k: v for k, v in os.environ.items() if k != "RAG_LLAMA_EXTRA_BUFFERS"}
+        env = {k: v for k, v in os.environ.items() if k not in ("RAG_LLAMA_EXTRA_BUFFERS", "RAG_LLAMA_FLASH_ATTN")}
         if setting:
             env["RAG_LLAMA_EXTRA_BUFFERS"] = setting
+            env["RAG_LLAMA_FLASH_ATTN"] = "false"
         out = subprocess.run(
             [sys.executable, "-m", "rag.cli", "doctor", "--json"],
             cwd=ROOT,
@@ -314,6 +316,7 @@ def test_real_doctor_runs_the_model_in_a_child_and_reports_facts() -> None:
         assert probe["prompt_tok_s"] > 0 and probe["gen_tok_s"] > 0
     assert probes[""]["extra_buffers"] is False and "CPU_REPACK" not in probes[""]["buffers"]
     assert probes["auto"]["extra_buffers"] is True and "CPU_REPACK" in probes["auto"]["buffers"]
+    assert probes[""]["flash_attn"] is True and probes["auto"]["flash_attn"] is False
 
 
 def test_real_embedder_reproduces_the_stored_calibration_scores() -> None:
