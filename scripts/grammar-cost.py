@@ -43,7 +43,7 @@ def per_token(llm, prompt: list[int], schema: dict) -> dict[str, dict[str, float
             t = time.perf_counter()
             token = sampler.sample(llm._ctx, -1)
             sample_s.append(time.perf_counter() - t)
-            if llm._model.token_is_eog(token):
+            if token == llm.token_eos():
                 break
             t = time.perf_counter()
             llm.eval([token])
