@@ -540,8 +540,12 @@ def test_real_grammar_on_the_first_choice_writes_the_chain_samplers_tokens(pipe:
     from rag.prompting import build_prompt
 
     s = pipe.settings
-    ours = pipe.generator()
-    chain = LlamaCppGenerator(ours.model_path, n_ctx=s.n_ctx, extra_buffers="off", grammar_first_choice=False)  # type: ignore[attr-defined]
+    # Two fresh models with the same load settings that answer the same prompts in the same order, so
+    # their KV caches hold the same tokens (a warm cache reads in other batches and can round otherwise).
+    path = pipe.generator().model_path  # type: ignore[attr-defined]
+    kw = {"n_ctx": s.n_ctx, "extra_buffers": s.llama_extra_buffers, "flash_attn": s.llama_flash_attn}
+    ours = LlamaCppGenerator(path, **kw)  # type: ignore[arg-type]
+    chain = LlamaCppGenerator(path, grammar_first_choice=False, **kw)  # type: ignore[arg-type]
     schema = output_schema(s.max_statements, s.answer_style)
     refused = []
     questions = ("How many doctors remain in eastern Aleppo?", "Who is the president of MSF?")
