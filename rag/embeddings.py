@@ -231,6 +231,11 @@ class SentenceTransformerEmbedder:
                     self._light_failed = True  # another architecture: sentence-transformers alone
         return self._light
 
+    def load(self) -> None:
+        """Load both ways now: the NumPy forward pass and sentence-transformers (torch)."""
+        self._numpy()
+        self._load()
+
     @property
     def precision(self) -> str:
         """What batches beyond `light_batch` are computed in: float32 or bfloat16."""

@@ -339,6 +339,18 @@ class Pipeline:
     def has_index(self) -> bool:
         return self.manifests().exists()
 
+    def warm_up(self, model: str | None = None) -> None:
+        """Load what a first question would otherwise wait for (the chat and `rag serve` call it).
+
+        The model, and both of the embedder's ways: NumPy for a question or a few statements, and
+        sentence-transformers for the ~30 sentences a prompt is chosen from, whose import alone
+        takes about 4 s on two cores.
+        """
+        self.generator(model).load()
+        load = getattr(self.embedder.inner, "load", None)  # a test's fake embedder has nothing to load
+        if load is not None:
+            load()
+
     def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
         """Build the index from the corpus folder if none exists yet; returns the report if built."""
         if self.has_index():

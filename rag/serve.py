@@ -222,4 +222,5 @@ def serve(pipe: Pipeline, *, host: str, port: int) -> None:
     import uvicorn
 
     pipe.ensure_index()
+    pipe.warm_up()  # before listening: /health answers once a question would not wait for loading
     uvicorn.run(create_app(pipe), host=host, port=port, log_level="warning")

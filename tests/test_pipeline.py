@@ -482,3 +482,26 @@ def test_what_did_x_say_about_y_puts_x_s_own_words_on_y_first(make_pipeline, cor
     pipe2.index()
     b = pipe2.ask("What did Lina Haddad say about the operating theatre?")
     assert b.statements[0].text == "Lina Haddad said the operating theatre went dark."
+
+
+def test_warm_up_loads_the_model_and_both_embedder_ways_before_a_question(settings) -> None:
+    """The chat and `rag serve` call it at start, so the first question waits for no load."""
+    from fakes import FakeEmbedder, ScriptedGenerator
+
+    from rag.pipeline import Pipeline
+
+    loaded: list[str] = []
+
+    class Gen(ScriptedGenerator):
+        def load(self) -> None:
+            loaded.append("model")
+
+    class Emb(FakeEmbedder):
+        def load(self) -> None:
+            loaded.append("embedder")
+
+    pipe = Pipeline(settings, embedder=Emb(), generator=Gen(["{}"]))
+    pipe.warm_up()
+    assert loaded == ["model", "embedder"]
+    Pipeline(settings, embedder=FakeEmbedder(), generator=Gen(["{}"])).warm_up()  # nothing to load: fine
+    assert loaded == ["model", "embedder", "model"]

@@ -572,3 +572,21 @@ def test_real_grammar_on_the_first_choice_writes_the_chain_samplers_tokens(pipe:
         assert set(json.loads(text)) == {"answer", "quotes"}
     # The whole-vocabulary path was taken too, and gave the chain's tokens there as well.
     assert refused[-1] >= 1, refused
+
+
+def test_real_warm_up_loads_what_a_first_question_would_wait_for(tmp_path: Path) -> None:
+    """In a fresh process, `warm_up` (run by the chat and `rag serve` at start) loads the model and
+    sentence-transformers, which choosing a prompt's sentences otherwise imports on the first question."""
+    code = (
+        "import sys, json\n"
+        "from rag.pipeline import Pipeline\n"
+        "p = Pipeline()\n"
+        "before = 'sentence_transformers' in sys.modules\n"
+        "p.warm_up()\n"
+        "print(json.dumps([before, 'sentence_transformers' in sys.modules, p.generator()._llm is not None]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True, True]

@@ -301,14 +301,13 @@ def launch(
     pipe: Pipeline | None = None,
     block: bool = True,
 ) -> Any:
-    """Index the corpus if needed, load the model once, and serve the chat."""
+    """Index the corpus if needed, load the model and the embedder once, and serve the chat."""
     pipe = pipe or Pipeline(settings or Settings())
     report = pipe.ensure_index()
     if report:
         print(f"Indexed {report.documents} articles ({report.chunks_added} chunks).")
-    gen = pipe.generator()
-    print(f"Loading {gen.name}…")
-    gen.load()
+    print(f"Loading {pipe.generator().name} and the embedder…")
+    pipe.warm_up()
     # Gradio notices a closed page at its next message or heartbeat (15 s by default); sooner, so
     # that an answer nobody waits for stops and frees the model for the next user.
     os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "2")
