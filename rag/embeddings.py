@@ -177,24 +177,21 @@ class CachedEmbedder:
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return self.inner.embed(texts)
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for t in known:
+                self._vectors.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            fresh = self.inner.embed(missing)
+            known.update(zip(missing, self.inner.embed(missing), strict=True))
             with self._lock:
-                for text, vec in zip(missing, fresh, strict=True):
-                    self._vectors[text] = vec
+                for t in missing:
+                    self._vectors[t] = known[t]
                 while len(self._vectors) > self._size:
                     self._vectors.popitem(last=False)
-        with self._lock:
-            found = [self._vectors.get(t) for t in texts]
-            for t in texts:
-                if t in self._vectors:
-                    self._vectors.move_to_end(t)
-        vectors = [v for v in found if v is not None]
-        if len(vectors) < len(texts) or not vectors:  # none asked, or pushed out meanwhile: embed as asked
-            return self.inner.embed(texts)
-        return np.stack(vectors)
+        return np.stack([known[t] for t in texts])
 
 
 _MODELS: dict[str, Any] = {}  # path -> loaded SentenceTransformer, shared by the embedders of a process
