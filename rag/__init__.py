@@ -13,9 +13,9 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rag.errors import RagError
-from rag.settings import Settings
-from rag.types import Answer, Citation, Statement
+from rag.core.errors import RagError
+from rag.core.settings import Settings
+from rag.core.types import Answer, Citation, Statement
 
 if TYPE_CHECKING:
     from rag.pipeline import Pipeline

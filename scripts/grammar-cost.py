@@ -24,7 +24,7 @@ def per_token(llm, prompt: list[int], schema: dict) -> dict[str, dict[str, float
     from llama_cpp import LlamaGrammar
     from llama_cpp import _internals as internals
 
-    from rag.generation import GreedyGrammarSampler
+    from rag.model.generation import GreedyGrammarSampler
 
     out = {}
     for way in ("chain", "first_choice", "no_grammar"):
@@ -62,12 +62,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
 
-    from rag.citations import output_schema
-    from rag.generation import LlamaCppGenerator
-    from rag.models import resolve_model
+    from rag.answering.citations import output_schema
+    from rag.answering.prompting import build_prompt
+    from rag.core.settings import Settings
+    from rag.model.files import resolve_model
+    from rag.model.generation import LlamaCppGenerator
     from rag.pipeline import Pipeline
-    from rag.prompting import build_prompt
-    from rag.settings import Settings
 
     s = Settings()
     pipe = Pipeline(s)

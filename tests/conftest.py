@@ -10,8 +10,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fakes import FakeEmbedder, ScriptedGenerator  # noqa: E402
 
+from rag.core.settings import Settings  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
-from rag.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -102,7 +102,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "# Robustness matrix",
         "",
         "Written by the test run (`scripts/test.sh` sets `RAG_ROBUSTNESS_OUT`); each row is a case the "
-        "tests ran for real. Tests: `tests/test_robustness.py`, `tests/test_faults.py`.",
+        "tests ran for real. Tests: `tests/system/test_robustness.py`, `tests/system/test_faults.py`.",
         "",
         f"{passed} of {len(_ROWS)} cases passed.",
     ]

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.generation import Messages, Usage
+from rag.model.generation import Messages, Usage
 
 _WORD = re.compile(r"\w+")
 

@@ -13,11 +13,12 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+# The project first: tests/ui and tests/prompts (the mirrored tests) must not shadow the packages.
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]
 
 from fakes import FakeEmbedder, ScriptedGenerator, source_ids  # noqa: E402
 
-from rag.settings import Settings  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
 
 QUESTION = "How many doctors remain in eastern Aleppo?"
 NEEDLE = "only 30 doctors remained"
@@ -39,7 +40,7 @@ def settings(root: Path) -> Settings:
 def index(root: Path) -> None:
     import chromadb  # noqa: F401 - imported before "go", so a kill after it lands in the indexer's work
 
-    from rag.indexer import index_paths
+    from rag.index.indexer import index_paths
 
     s = settings(root)
     print("go", flush=True)
@@ -54,10 +55,10 @@ def _reply(messages: list[dict[str, str]]) -> str:
 
 def check(root: Path) -> dict[str, object]:
     """The index as a new process sees it: chunk ids by where they are, and one real answer."""
-    from rag.chunking import chunk_id, doc_of
-    from rag.ingest import content_hash
+    from rag.index.store import ChromaStore, Manifest
     from rag.pipeline import Pipeline
-    from rag.store import ChromaStore, Manifest
+    from rag.reading.chunking import chunk_id, doc_of
+    from rag.reading.ingest import content_hash
 
     s = settings(root)
     manifest = Manifest.load(s.index_path)
@@ -68,7 +69,7 @@ def check(root: Path) -> dict[str, object]:
     dense = store.query(FakeEmbedder().embed([QUESTION])[0], 5)
     pipe = Pipeline(s, embedder=FakeEmbedder(), generator=ScriptedGenerator(_reply))
     found = pipe.retrieve(QUESTION)
-    retriever = pipe._retriever
+    retriever = pipe.components._retriever
     assert retriever is not None and retriever._lexical is not None
     lex = retriever._lexical
     lexical = {i for i in lex.base.ids if doc_of(i) in live} | set(lex.ids)

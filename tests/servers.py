@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.servers import chroma_server, free_port, wait_until_up
+from rag.model.processes import chroma_server, free_port, wait_until_up
 
 __all__ = ["chat_server", "chroma_server", "free_port", "wait_until_up"]
 

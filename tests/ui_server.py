@@ -18,13 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
+# The project first: tests/ui and tests/prompts (the mirrored tests) must not shadow the packages.
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]
 
 from fakes import FakeEmbedder, ScriptedGenerator  # noqa: E402
 
-from rag.lexical import tokenize  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.index.lexical import tokenize  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
-from rag.settings import Settings  # noqa: E402
 from ui.app import launch  # noqa: E402
 
 

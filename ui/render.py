@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote
 
-from rag.dates import show_date
-from rag.types import Answer, Citation, Passage, Statement
+from rag.core.days import show_date
+from rag.core.types import Answer, Citation, Passage, Statement
 
 STAGES = {
     "retrieving": "Searching the articles…",

@@ -11,16 +11,16 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from rag.answering.verify import Judge
+from rag.core.types import Citation
 from rag.eval.metrics import SupportFn
 from rag.pipeline import Pipeline
-from rag.types import Citation
-from rag.verify import Judge
 
 
 def verifier_support(pipe: Pipeline) -> SupportFn:
     """The project's verifier, as the pipeline builds it, as the eval's judge (context read from the files)."""
-    from rag.citations import SourceTexts
-    from rag.verify import Evidence
+    from rag.answering.citations import SourceTexts
+    from rag.answering.verify import Evidence
 
     verifier = pipe.verifier()
     s = pipe.settings
@@ -39,7 +39,7 @@ def verifier_on_hand_labels(pipe: Pipeline, path: Path | None = None) -> dict[st
     the statements it gets wrong and the error pattern of each. No answer is generated: the
     labelled statements are checked against their own citations.
     """
-    from rag.calibrate import metrics
+    from rag.answering.calibrate import metrics
     from rag.eval.labels import LABELS_FILE, labelled_rows
 
     titles = {source: doc.title for source, doc in pipe.documents().items()}

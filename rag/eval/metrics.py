@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.core.types import Answer, Citation
 from rag.eval.cases import KINDS, Case
-from rag.ingest import resolve_source
-from rag.types import Answer, Citation
+from rag.reading.ingest import resolve_source
 
 METRICS = (
     "answer_correctness",

@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rag.core.types import Answer, Citation
 from rag.eval.cases import Case
 from rag.eval.metrics import NAN, Scores, SupportFn, abstention, aggregate, agreement, score_case
 from rag.pipeline import Pipeline
-from rag.types import Answer, Citation
 
 
 @dataclass(frozen=True, slots=True)

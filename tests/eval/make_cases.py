@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rag.ingest import load_document
+from rag.reading.ingest import load_document
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,165 @@
+"""From checked statements to the `Answer`: what is shown while streaming, answer or abstain.
+
+Pure functions and one small object, so the decisions are unit-tested without any model:
+- `Reveal` holds streamed statements back until one may open the answer (it addresses the
+  question and states what it asks for), then shows them in order (a true but beside-the-point
+  first statement must not be shown before we know the answer is an answer at all);
+- `assemble` decides between an answer and an abstention, and adds "As of <date>" to answers
+  about the present (news goes stale).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rag.answering.checking import Checked
+from rag.answering.citations import answer_text
+from rag.core.days import show_date
+from rag.core.types import Answer, Passage, Statement
+
+ABSTAIN_TEXT = "The indexed articles do not answer this question."
+# Words that ask about the present. Not "remain": "How many doctors remain?" is asked of the
+# articles, and an "As of" on every such answer is noise.
+_ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|any ?more)\b", re.I)
+UNDATED_NOTE = "the question asks about the present, and the cited articles carry no date"
+
+
+def removed(st: Statement, *, remove_unverified: bool) -> bool:
+    """Whether verification takes this statement out of the answer (`RAG_VERIFY_MODE=remove`)."""
+    return st.verified is False and remove_unverified
+
+
+class Reveal:
+    """Statements to show while the answer streams: held until one is relevant, never twice."""
+
+    def __init__(self, *, remove_unverified: bool, leads: Callable[[Checked], bool] = lambda c: c.relevant) -> None:
+        """Statements are offered as they are checked.
+
+        Args:
+            remove_unverified: `RAG_VERIFY_MODE=remove`.
+            leads: whether a statement may open the answer (default: it is relevant).
+        """
+        self.remove_unverified = remove_unverified
+        self.leads = leads
+        self.shown: list[Statement] = []
+        self._held: list[Statement] = []
+
+    def offer(self, checked: Checked) -> Iterator[Statement]:
+        """The statements that may be shown now that `checked` is known."""
+        st = checked.statement
+        if removed(st, remove_unverified=self.remove_unverified):
+            return
+        if not (self.shown or self.leads(checked)):
+            self._held.append(st)
+            return
+        # The statement that opens the answer goes first, then those held back, in order.
+        for h in [st, *self._held]:
+            if all(h.text.casefold() != x.text.casefold() for x in self.shown):
+                self.shown.append(h)
+                yield h
+        self._held.clear()
+
+
+def about_now(question: str) -> bool:
+    """Whether the question asks about the present ("now", "still", "latest", ...)."""
+    return _ABOUT_NOW.search(question) is not None
+
+
+def as_of(question: str, statements: Sequence[Statement]) -> str | None:
+    """For a question about the present, the date of the newest cited article; else None."""
+    if not about_now(question):
+        return None
+    dates = {c.date for st in statements for c in st.citations if c.date}
+    # A full date beats one without a year ("--10-01"): newest full date, else newest partial.
+    full = sorted(d for d in dates if not d.startswith("--"))
+    partial = sorted(d for d in dates if d.startswith("--"))
+    newest = full or partial
+    return newest[-1] if newest else None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What the pipeline knows when the reply is complete."""
+
+    question: str  # as the user asked it
+    standalone: str | None  # the rewritten follow-up, if any
+    passages: tuple[Passage, ...]
+    model: str
+    timings: Mapping[str, float]
+    prompt_tokens: int = 0
+    notes: tuple[str, ...] = ()
+
+
+def _answer(
+    draft: Draft, text: str, statements: tuple[Statement, ...], rejected: Sequence[Statement], **kw: Any
+) -> Answer:
+    return Answer(
+        question=draft.question,
+        standalone_question=draft.standalone,
+        text=text,
+        statements=statements,
+        abstained=not statements,
+        passages=draft.passages,
+        model=draft.model,
+        timings=dict(draft.timings),
+        prompt_tokens=draft.prompt_tokens,
+        rejected_statements=tuple(rejected),
+        **kw,
+    )
+
+
+def abstain(
+    draft: Draft,
+    why: str,
+    rejected: Sequence[Statement] = (),
+    *,
+    text: str = ABSTAIN_TEXT,
+    related: Sequence[Statement] = (),
+) -> Answer:
+    """The abstention: no statements, the reason first among the notes.
+
+    Args:
+        draft: what the pipeline knows.
+        why: the reason, for the notes.
+        rejected: statements verification removed.
+        text: what the user reads (a false premise names what the articles do not report).
+        related: what the articles do say on the subject, shown as related, never as the answer.
+    """
+    return _answer(draft, text, (), rejected, notes=(why, *draft.notes), related=tuple(related))
+
+
+def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool, answered: bool = True) -> Answer:
+    """Answer with the kept statements, or abstain when none is supported, relevant, or an answer.
+
+    Args:
+        draft: what the pipeline knows.
+        checked: the checked statements, the answer first.
+        remove_unverified: `RAG_VERIFY_MODE=remove`.
+        answered: whether a statement states what the question asks for (the figure for "how
+            many", ...); when none does, the supported statements are shown as related, not as
+            the answer ("How many MSF doctors were killed?" is not answered by the hospitals'
+            death toll).
+    """
+    kept = [c for c in checked if not removed(c.statement, remove_unverified=remove_unverified)]
+    rejected = [c.statement for c in checked if removed(c.statement, remove_unverified=remove_unverified)]
+    if not kept:
+        return abstain(draft, "no statement the sources support", rejected)
+    if not any(c.relevant for c in kept):
+        unanswered = [replace(c.statement, reason=c.statement.reason or "does not address the question") for c in kept]
+        return abstain(draft, "the supported statements do not address the question", [*rejected, *unanswered])
+    if not answered:
+        related = [c.statement for c in kept if c.relevant]
+        return abstain(draft, "no statement states what the question asks for", rejected, related=related)
+    statements = tuple(c.statement for c in kept)
+    text, _ = answer_text(statements)
+    question = draft.standalone or draft.question
+    date = as_of(question, statements)
+    notes = draft.notes
+    if date is not None:
+        text = f"As of {show_date(date)}: {text}"
+    elif about_now(question):
+        notes = (UNDATED_NOTE, *notes)
+    return _answer(draft, text, statements, rejected, as_of=date, notes=notes)

@@ -1,0 +1,337 @@
+"""The question: what it presupposes, checked before anything is generated, and what it asks for.
+
+"When did the United States bomb the M10 hospital?" presupposes an event; a model shown the
+passages about M10 answers "on Saturday" — every word cited, the answer false. So before the
+model writes anything, the question's own claims are looked for in what retrieval found:
+
+- every name and figure the question uses must be in the retrieved text;
+- every content word the question uses ("chemical", "rebuild", "mayor") must be there, unless
+  a question about it can be answered in other words (see `_FREE`);
+- the names it puts together ("Joanne Liu" and "M10", "Kerry" and "Assad") must be named
+  together, in one sentence or the next, somewhere in the retrieved text.
+
+A question that fails gets "The articles do not report <what is missing>", with what they do
+say shown as related, never as an answer.
+
+`asked_for` tells what kind of item the question asks for (a figure for "how many", a date for
+"when", a name for "who"/"which"/"where"), and `bears` whether a statement states one, so the
+first statement of an answer is the answer. Pure functions over text; no model call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.answering.relations import normalize
+from rag.answering.verify import ALIASES, name_in, names_in, numbers_in
+from rag.index.lexical import QUESTION_FRAME, tokenize
+
+# Words a question may use that its answer need not repeat: question words, verbs of saying and
+# asking, generic nouns. Stemmed, as `tokenize` gives them.
+_FREE = QUESTION_FRAME | frozenset(
+    tokenize(
+        "is are was were has have had "
+        "say said says tell told describe described mean happen happened report reported reports call called "
+        "give given take taken make made get got number people person thing things time times day days year "
+        "years kind sort type reason reasons according article articles source sources state stated stating "
+        "explain explained latest current currently now still today situation happening event events "
+        "role part way ways result results detail details about exactly total overall main name names see saw seen "
+        "compare compared comparison among run ran answer answers citation citations date dates "
+        "think thinks thought believe believes believed consider considers considered"
+    )
+)
+_MONTHS = frozenset(tokenize("january february march april may june july august september october november december"))
+_NOT_PREMISE_NAMES = frozenset(["which", "where", "whom", "whose", "did", "does", "do", "is", "are", "was", "were"])
+_NEAR = 1  # sentences apart that still count as "named together"
+_NEAR_WORDS = 2  # for a name and the question's words: a quote and its "he said" may be 3 sentences apart
+_WITH_NAME = 0.5  # share of the question's other words that must stand near one mention of a name
+# "according to the Observatory and according to activists" names sources to answer from, not
+# something the question claims happened: the verifier checks each statement's attribution.
+_ATTRIBUTION = re.compile(
+    r"\b(?:according to|compared with|compared to)\s+(?:the\s+)?(?:[\w’'.-]+\s*){1,4}?(?=\s+and\b|\s+or\b|[,?.]|$)",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PremiseCheck:
+    """What the retrieved text lacks of the question's premises; empty when they hold."""
+
+    missing: tuple[str, ...] = ()  # names, figures and words of the question found nowhere
+    apart: tuple[str, ...] = ()  # names the question puts together that the text never does
+    alone: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a name, and the question's words never near it
+
+    @property
+    def holds(self) -> bool:
+        return not (self.missing or self.apart or self.alone)
+
+    def message(self) -> str:
+        """'The articles do not report ...', naming what is missing."""
+        if self.missing:
+            return "The articles do not report anything about " + _listing(self.missing) + "."
+        if self.apart:
+            return "The articles do not report " + _listing(self.apart) + " together, as the question assumes."
+        name, words = self.alone[0]
+        return f"The articles do not report “{name}” with " + _listing(words) + ", as the question assumes."
+
+
+def _listing(items: Sequence[str]) -> str:
+    quoted = [f"“{x}”" for x in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def question_names(question: str) -> list[str]:
+    """The names in a question, without its question words."""
+    out = []
+    for name in names_in(question):
+        words = [w for w in name.split() if w.casefold() not in _NOT_PREMISE_NAMES]
+        # Months are dates, not names; a lone "Answer ..." or "Tell ..." opens a sentence, it names
+        # nothing (but "United States" keeps "States").
+        words = [w for w in words if not (set(tokenize(w)) & _MONTHS)]
+        if len(words) == 1 and set(tokenize(words[0])) & _FREE:
+            words = []
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+def _split_sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+|(?<=[.!?][”\"’])\s+", text) if s.strip()]
+
+
+def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[str] = frozenset()) -> PremiseCheck:
+    """Check a question's names, figures and content words against the retrieved passages' texts.
+
+    Args:
+        question: the (standalone) question.
+        texts: the retrieved passages' texts.
+        vocabulary: every stemmed word of the index: a word the retrieved passages lack but the
+            index has is taken as retrieval's miss, not as a false premise.
+    """
+    hay = normalize(" ".join(texts))
+    question = _ATTRIBUTION.sub(" ", question)
+    names = question_names(question)
+    missing: list[str] = []
+    for name in names:
+        if not (name_in(name, hay) or all(t in vocabulary for t in tokenize(name))):
+            missing.append(name)
+    have_numbers = numbers_in(" ".join(texts))
+    missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have_numbers and not 1900 <= n <= 2100]
+    name_words = set(tokenize(" ".join(names)))
+    words = [  # what the question is about, besides its names and figures
+        w
+        for w in dict.fromkeys(tokenize(question))
+        if w not in _FREE and w not in _MONTHS and w not in name_words and not w[0].isdigit()
+    ]
+    have_words = set(tokenize(" ".join(texts)))
+    missing += [_surface(question, w) for w in words if w not in have_words and w not in vocabulary]
+    if missing:
+        return PremiseCheck(missing=tuple(dict.fromkeys(missing)))
+    return PremiseCheck(apart=_apart(names, texts), alone=_alone(names, words, texts, question))
+
+
+def _surface(question: str, stem: str) -> str:
+    """The question's own word for a stem (tokens are stemmed)."""
+    for w in re.findall(r"[\w’'-]+", question):
+        if tokenize(w) == [stem]:
+            return w
+    return stem
+
+
+def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
+    """Names that no sentence window of the text holds together (background names excepted)."""
+    if len(names) < 2:
+        return ()
+    windows = [names_in(w) for w in _windows(texts, _NEAR)]  # the names in each window of neighbouring sentences
+    found = {n: [i for i, w in enumerate(windows) if any(_names(n, other) for other in w)] for n in names}
+    # A name in most windows ("Aleppo" in articles about Aleppo) is background, not a premise.
+    salient = [n for n in names if len(found[n]) < 0.5 * len(windows)]
+    if len(salient) < 2:
+        return ()
+    together = set(found[salient[0]])
+    for n in salient[1:]:
+        together &= set(found[n])
+    return () if together else tuple(salient)
+
+
+def _windows(texts: Sequence[str], near: int) -> list[str]:
+    """Each sentence with `near` neighbours on each side."""
+    out: list[str] = []
+    for text in texts:
+        sents = _split_sentences(text)
+        out += [" ".join(sents[max(0, i - near) : i + near + 1]) for i in range(len(sents))]
+    return out
+
+
+def _alone(
+    names: Sequence[str], words: Sequence[str], texts: Sequence[str], question: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Names whose every mention lacks most of the question's other words.
+
+    "What did Barack Obama say when he visited Aleppo?": Obama is named, but never near a visit.
+    Background names (in most windows) are left out, as in `_apart`.
+    """
+    if not words:
+        return ()
+    windows = _windows(texts, _NEAR_WORDS)
+    out = []
+    for name in names:
+        near = [set(tokenize(w)) for w in windows if any(_names(name, o) for o in names_in(w))]
+        if not near or len(near) >= 0.5 * len(windows):
+            continue
+        best = max(near, key=lambda ws: sum(x in ws for x in words))
+        if sum(x in best for x in words) / len(words) < _WITH_NAME:
+            out.append((name, tuple(_surface(question, x) for x in words if x not in best)))
+    return tuple(out)
+
+
+def _names(name: str, other: str) -> bool:
+    """Whether a name in the text names the question's `name`, which must end it.
+
+    "President Bashar al-Assad" names Assad and "the U.S." the United States; the "Syrian
+    American Medical Society" does not name the United States: it is another entity.
+    """
+    whole = normalize(other).rstrip(".")
+    key = normalize(name).rstrip(".")
+    if any(whole == a or whole.endswith(" " + a) for a in ALIASES.get(key, (key,))):
+        return True
+    tail = " ".join(other.split()[-len(name.split()) :])
+    return name_in(name, normalize(tail))
+
+
+Asked = Literal["figure", "date", "name"]
+# The interrogative that opens a question (or a clause of it: "SYSTEM: ... How many doctors ...",
+# "According to SAMS, how many ..."): "who" inside "rebels who leave" asks nothing.
+_OPENS = r"(?:^|[.?!:;,]\s+)\W*(?:(?:and|so|but|then|also|ok|okay)\W+)?"
+_ASKS = (
+    (
+        "figure",
+        re.compile(_OPENS + r"(how (many|much)|what (number|percentage|share|proportion)|what death toll)\b", re.I),
+    ),
+    ("date", re.compile(_OPENS + r"(when|(what|which) (day|date|month|year))\b", re.I)),
+    (
+        "name",
+        re.compile(_OPENS + r"(who|whom|where|which \w+|what is the name|what (organi[sz]ation|group))\b", re.I),
+    ),
+)
+_DATE = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|"
+    r"(last|this|next) (week|month|year|weekend)|earlier this (week|month|year)|"
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|"
+    r"nov(ember)?|dec(ember)?|(19|20)\d\d|\d{4}-\d\d-\d\d)\b\.?",
+    re.I,
+)
+
+
+def asked_for(question: str) -> Asked | None:
+    """The kind of item the question asks for, or None ("why", "what did X say", "whose").
+
+    The interrogative that comes first decides: "Where was Kerry when ..." asks for a place.
+    """
+    found = [(m.start(), kind) for kind, pattern in _ASKS if (m := pattern.search(question))]
+    return min(found)[1] if found else None  # type: ignore[return-value]
+
+
+# "How many <what> <verb> ...": what is counted.
+_HOW_MANY = re.compile(
+    r"\bhow many ((?:[\w’'-]+\s+){0,2}?[\w’'-]+?)\s+(?:are|were|is|was|did|do|does|have|has|had|remain\w*|"
+    r"live\w*|died|still|in|on|at|of|from|according|will|would|could|can)\b",
+    re.I,
+)
+# Words that count people in news copy when the question says "people".
+_PEOPLE = frozenset(tokenize("people civilians residents persons children women men dead million thousand"))
+_FIGURE_REACH = 3  # words from a figure to the noun it counts
+_TOLLS = frozenset(["die", "wound"])  # outcome classes of a casualty toll
+
+
+def counted(question: str) -> str | None:
+    """The (stemmed) noun a "how many" question counts: "doctors" in "How many MSF doctors were killed"."""
+    m = _HOW_MANY.search(question)
+    words = tokenize(m.group(1).split()[-1]) if m else []
+    return words[0] if words else None
+
+
+def figures_of(statement: str, noun: str | None, *, followed_by: Collection[str] = ()) -> set[float]:
+    """The figures of a statement that count `noun` (a figure followed by it within a few words); all without one.
+
+    With `followed_by`, the figures followed within a few words by one of those (stemmed) words.
+    """
+    from rag.answering.relations import figure_words
+
+    if noun is None and not followed_by:
+        return numbers_in(statement)
+    accepted = set(followed_by) if followed_by else _PEOPLE if noun in _PEOPLE else {noun}
+    words = figure_words(statement)
+    stems = [(tokenize(w)[:1] or [""])[0] for w, _ in words]
+    return {
+        v
+        for i, (_, v) in enumerate(words)
+        if v is not None and any(s in accepted for s in stems[i + 1 : i + 1 + _FIGURE_REACH])
+    }
+
+
+def bears(statement: str, kind: Asked | None, question: str) -> bool:
+    """Whether a statement states an item of the asked kind that the question does not already give.
+
+    A figure for "how many doctors" must count doctors ("30 doctors", not "two hospitals run by
+    Doctors Without Borders"); a date is a weekday, month, year or "last week"; a name is one the
+    question does not already use.
+    """
+    if kind is None:
+        return True
+    if kind == "figure":
+        from rag.answering.relations import figure_bindings, outcomes_in
+
+        noun = counted(question)
+        # A death or injury toll does not answer "how many people live under siege", unless the
+        # figure itself is followed by what the question asks about ("250,000 people live ...").
+        asked = outcomes_in(question)
+        tolls = {v for v, o in figure_bindings(statement, both_ways=True) if o in _TOLLS and o not in asked}
+        about = set(tokenize(question)) - _FREE - {noun}
+        stated = figures_of(statement, None, followed_by=about) if tolls else set()
+        in_question = numbers_in(question)
+        return any(v not in in_question and (v not in tolls or v in stated) for v in figures_of(statement, noun))
+    if kind == "date":
+        asked = {m.group(0).casefold() for m in _DATE.finditer(question)}
+        return any(m.group(0).casefold() not in asked for m in _DATE.finditer(statement))
+    given = normalize(question)
+    return any(not (name_in(name, given) or _DATE.fullmatch(name)) for name in names_in(statement))
+
+
+def _subject_names(question: str) -> list[str]:
+    """The names a question is about: not its sources ("according to SAMS"), dates or nationalities."""
+    out = []
+    for name in question_names(_ATTRIBUTION.sub(" ", question)):
+        if _DATE.fullmatch(name) or (" " not in name and re.search(r"(ian|an|ese|ish)$", name)):
+            continue  # "Friday"; "Syrian", "Russian": adjectives, not the subject
+        out.append(name)
+    return out
+
+
+def names_missing(question: str, evidence: str) -> list[str]:
+    """The question's subject names and figures that a statement's evidence (text, quotes, titles, lead-in) lacks.
+
+    "How many children were killed in the bombing of the M10 hospital?" is not answered by a
+    toll whose sentence, article title and lead-in never name M10.
+    """
+    hay = normalize(evidence)
+    missing = [n for n in _subject_names(question) if not name_in(n, hay)]
+    # The question's own figures too ("homes in Qaryat al-Nur 50", "in 10 days"), years aside:
+    # a sentence about "Qaryat al-Nur 150" does not answer for "Qaryat al-Nur 50".
+    have = numbers_in(evidence)
+    missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have and not 1900 <= n <= 2100]
+    # A name with a figure ("Bab al-Hawa 450") is named by that figure beside it, not by a 450
+    # elsewhere in the evidence next to "Bab al-Hawa 1750".
+    for name in _subject_names(question):
+        m = re.search(re.escape(name) + r"\s+(\d[\d,.]*\d|\d)(?![\d,.]*\d)", question)
+        phrase = f"{name} {m.group(1)}" if m else ""
+        if (
+            m
+            and numbers_in(m.group(1)) <= have
+            and not re.search(r"(?<!\w)" + re.escape(normalize(phrase)) + r"(?![\d])", hay)
+        ):
+            missing.append(phrase)
+    return missing

@@ -1,0 +1,160 @@
+"""Values that flow through the pipeline: frozen, slotted dataclasses.
+
+Document -> Chunk -> Passage -> (model output) -> Citation -> Statement -> Answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rag.core.days import show_date
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of an article, with its character offsets into the raw file."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An article as read from disk, with its noise-free sentences located in the raw text."""
+
+    id: str
+    source: str  # path as indexed: relative to the project root when inside it
+    title: str
+    date: str | None
+    url: str | None
+    text: str  # the raw file text, exactly as `open(source, encoding=...).read()` gives it
+    content_hash: str
+    sentences: tuple[Sentence, ...]
+    encoding: str = "utf-8"
+    withheld: int = 0  # sentences left out because they read as instructions to an AI model (rag.reading.ingest)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of consecutive sentences of one document, sized in tokens."""
+
+    id: str  # "doc_id:ordinal"
+    doc_id: str
+    source: str
+    ordinal: int
+    text: str  # the clean sentences, joined
+    start: int
+    end: int
+    sentences: tuple[Sentence, ...]
+    title: str = ""
+    date: str | None = None
+    url: str | None = None
+
+    def embedding_text(self) -> str:
+        """The text that is embedded: the title (and date) make the chunk stand on its own."""
+        head = self.title + (f" ({show_date(self.date)})" if self.date else "")
+        return f"{head}\n{self.text}" if head else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved chunk with its fused score; `duplicates` holds the same copy in other articles."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    dense_score: float | None = None
+    duplicates: tuple[Chunk, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.chunk.source, *(d.source for d in self.duplicates))
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A passage that supports a statement: `quote == raw_text[start:end]` always."""
+
+    source: str
+    start: int
+    end: int
+    quote: str
+    title: str
+    date: str | None
+    url: str | None
+    verified: bool | None = None
+    support: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One sentence of an answer and the passages that support it."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    verified: bool | None = None
+    support: float | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"text": self.text, "citations": [c.to_dict() for c in self.citations]}
+        if self.verified is not None:
+            d["verified"] = self.verified
+            d["support"] = self.support
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The result of `answer()`; `to_dict()` is the JSON contract."""
+
+    question: str
+    text: str
+    statements: tuple[Statement, ...]
+    abstained: bool
+    passages: tuple[Passage, ...] = ()
+    model: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    rejected_statements: tuple[Statement, ...] = ()
+    standalone_question: str | None = None
+    as_of: str | None = None  # for questions about "now": the date of the newest cited article
+    notes: tuple[str, ...] = ()
+    related: tuple[Statement, ...] = ()  # with an abstention: what the articles do say, not an answer
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "statements": [s.to_dict() for s in self.statements],
+            "rejected_statements": [s.to_dict() for s in self.rejected_statements],
+            "related": [s.to_dict() for s in self.related],
+            "passages": [
+                {
+                    "source": p.chunk.source,
+                    "chunk_id": p.chunk.id,
+                    "start": p.chunk.start,
+                    "end": p.chunk.end,
+                    "title": p.chunk.title,
+                    "date": p.chunk.date,
+                    "score": round(p.score, 6),
+                    "also_in": [d.source for d in p.duplicates],
+                    "text": p.chunk.text,
+                }
+                for p in self.passages
+            ],
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "standalone_question": self.standalone_question,
+            "as_of": self.as_of,
+            "notes": list(self.notes),
+        }

@@ -1,0 +1,170 @@
+"""The steps of one answer, each a function, in the order `Pipeline.stream` runs them: the search,
+the relevance and premise gates, the prompt, then the model's reply read as it streams, each
+statement resolved to its citations and checked before it is shown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from rag.answering.assemble import Draft, Reveal, about_now, abstain, assemble, removed
+from rag.answering.checking import RELATED_LIMIT, StatementChecker, quoted
+from rag.answering.citations import SourceTexts, StatementStream, output_schema, parse_output, resolve
+from rag.answering.premise import check_premise
+from rag.answering.prompting import BuiltPrompt, build_prompt
+from rag.answering.verify import Verifier
+from rag.core.errors import IndexMissingError
+from rag.core.settings import Settings
+from rag.core.types import Answer
+from rag.index.embeddings import Embedder
+from rag.index.retrieval import Retrieval
+from rag.index.store import Manifest, index_lock
+from rag.model.generation import Generator
+from rag.pipeline.components import Components
+from rag.pipeline.events import WRITING_EVERY_S, Done, Event, StatementReady, Writing
+from rag.pipeline.validation import validate_sources
+
+
+@dataclass(slots=True)
+class Question:
+    """One question on its way through `stream`: what was asked, what is searched, and the clock."""
+
+    original: str
+    searched: str
+    t0: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, name: str) -> None:
+        self.timings[name] = time.perf_counter() - self.t0
+
+    def draft(self, found: Retrieval, model: str, *, prompt_tokens: int = 0, notes: Sequence[str] = ()) -> Draft:
+        """What is known when the answer is complete; stops the clock (`total_s`)."""
+        self.mark("total_s")
+        standalone = self.searched if self.searched != self.original else None
+        return Draft(self.original, standalone, found.passages, model, self.timings, prompt_tokens, tuple(notes))
+
+
+def search(
+    components: Components,
+    question: str,
+    *,
+    top: int,
+    sources: Sequence[str] | None,
+    days: tuple[int | None, int | None] | None = None,
+) -> tuple[Retrieval, Manifest]:
+    """The passages for a standalone question and the manifest they were found with, under the
+    index's shared lock.
+
+    Raises:
+        IndexMissingError, IndexCorruptError, IndexBusyError; UnknownSourceError for a source.
+    """
+    s = components.settings
+    with index_lock(s.index_path, exclusive=False, timeout=s.lock_timeout_s):
+        if not components.manifests().exists():
+            raise IndexMissingError("No index yet: run `rag index` (or `rag ask`, which builds it).")
+        retriever, manifest = components.open()
+        chosen = validate_sources(sources, manifest.documents, root=s.root) if sources else None
+        found = retriever.retrieve(
+            question,
+            top=top,
+            dense_k=s.dense_k,
+            lexical_k=s.lexical_k,
+            rrf_k=s.rrf_k,
+            duplicate_threshold=s.duplicate_threshold,
+            sources=chosen,
+            days=days,
+            prefer_recent=about_now(question),
+        )
+    return found, manifest
+
+
+def relevant(found: Retrieval, *, settings: Settings) -> bool:
+    """Whether retrieval found anything to answer from: a passage close enough in meaning
+    (`RAG_MIN_RELEVANCE`) or one that shares a word with the question."""
+    return bool(found.passages) and (found.best_dense >= settings.min_relevance or found.lexical_hits > 0)
+
+
+def source_texts(manifest: Manifest, *, settings: Settings) -> SourceTexts:
+    """The indexed articles' texts, read on demand and checked against their indexed content hashes."""
+    hashes = {source: doc.content_hash for source, doc in manifest.documents.items()}
+    return SourceTexts(settings.root, hashes, max_bytes=settings.max_file_bytes)
+
+
+def premise_refusal(
+    q: Question, found: Retrieval, prompt: BuiltPrompt, texts: SourceTexts, *, model: str
+) -> Answer | None:
+    """The abstention when the question's premise (its names, figures, events) is not in the
+    passages, with the prompt's related sentences; None when the premise holds."""
+    premise = check_premise(q.searched, [p.chunk.text for p in found.passages], found.vocabulary)
+    if premise.holds:
+        return None
+    draft = q.draft(found, model)
+    related = quoted(q.searched, prompt.lines, texts, limit=RELATED_LIMIT)
+    return abstain(draft, "the question's premise is not in the articles", text=premise.message(), related=related)
+
+
+def make_prompt(q: Question, found: Retrieval, *, settings: Settings, embedder: Embedder) -> BuiltPrompt:
+    """The prompt: the question and the passages' sentences that fit the budget."""
+    s = settings
+    t1 = time.perf_counter()
+    prompt = build_prompt(
+        q.searched,
+        found.passages,
+        embedder=embedder,
+        budget=s.prompt_budget_tokens,
+        max_statements=s.max_statements,
+        style=s.answer_style,
+    )
+    q.timings["prompt_s"] = time.perf_counter() - t1
+    return prompt
+
+
+def generate(
+    q: Question,
+    found: Retrieval,
+    prompt: BuiltPrompt,
+    texts: SourceTexts,
+    *,
+    settings: Settings,
+    generator: Generator,
+    verifier: Verifier,
+) -> Iterator[Event]:
+    """Stream the model's reply; show each statement once it is resolved and checked; then `Done`."""
+    s, gen = settings, generator
+    t2 = time.perf_counter()
+    check = StatementChecker(
+        verifier,
+        question=q.searched,
+        texts=texts,
+        lines=prompt.lines,
+        verify=s.verify_mode != "off",
+        relevance_threshold=s.relevance_threshold,
+        context_chars=s.context_chars,
+    )
+    remove = s.verify_mode == "remove"
+    reveal = Reveal(remove_unverified=remove, leads=check.leads)
+    parser = StatementStream(s.answer_style, prompt.lines)
+    ticked = time.perf_counter()
+    schema = output_schema(s.max_statements, s.answer_style)
+    for pieces, piece in enumerate(gen.stream(prompt.messages(), schema=schema, max_tokens=s.max_answer_tokens), 1):
+        if time.perf_counter() - ticked >= WRITING_EVERY_S:
+            ticked = time.perf_counter()
+            yield Writing(pieces)
+        for raw in parser.feed(piece):
+            for st in resolve([raw], prompt.lines, texts).statements:
+                for shown in reveal.offer(check(st)):
+                    q.timings.setdefault("first_statement_s", time.perf_counter() - q.t0)
+                    yield StatementReady(shown)
+    q.timings["generate_s"] = time.perf_counter() - t2 - check.seconds
+    q.timings["verify_s"] = check.seconds
+    usage = gen.last_usage
+    q.timings["first_token_s"] = (t2 - q.t0) + usage.first_token_s
+    # Parse the whole reply once more: the authoritative result, in order.
+    final = resolve(parse_output(parser.text, s.answer_style, prompt.lines), prompt.lines, texts)
+    checked, answered = check.answer_first(
+        [check(st) for st in final.statements], keep=lambda st: not removed(st, remove_unverified=remove)
+    )
+    draft = q.draft(found, gen.name, prompt_tokens=usage.prompt_tokens, notes=final.dropped)
+    yield Done(assemble(draft, checked, remove_unverified=remove, answered=answered))

@@ -1,0 +1,75 @@
+"""The arguments of a question, checked once at the public boundary (`answer()`, the CLI, the chat,
+`rag serve`); each error names the fix and the setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rag.core.days import parse_day
+from rag.core.errors import InvalidQuestionError, UnknownSourceError
+from rag.core.settings import MAX_TOP
+from rag.reading.ingest import resolve_source
+
+
+def validate_question(question: object, *, max_chars: int) -> str:
+    """The question, stripped; raises InvalidQuestionError with the fix."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"The question must be text, not {type(question).__name__}.")
+    q = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    if not q:
+        raise InvalidQuestionError("The question is empty: type a question about the articles.")
+    if len(q) > max_chars:
+        raise InvalidQuestionError(
+            f"The question is {len(q)} characters long; the limit is {max_chars} (RAG_MAX_QUESTION_CHARS). "
+            "Ask a shorter question."
+        )
+    return q
+
+
+def validate_top(top: object, *, default: int) -> int:
+    """The number of passages to use; raises InvalidQuestionError naming the allowed range."""
+    if top is None:
+        return default
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
+        raise InvalidQuestionError(
+            f"The number of passages must be a whole number from 1 to {MAX_TOP}, not {top!r}: "
+            f"pass `top` (`--top`) in that range, or leave it out for the default ({default}, RAG_TOP_PASSAGES)."
+        )
+    return top
+
+
+def validate_days(since: str | None, until: str | None) -> tuple[int | None, int | None] | None:
+    """The date range as YYYYMMDD numbers, or None; raises InvalidQuestionError naming the format."""
+    try:
+        low, high = parse_day(since, name="since"), parse_day(until, name="until")
+    except ValueError as exc:
+        raise InvalidQuestionError(str(exc)) from exc
+    if low is not None and high is not None and low > high:
+        raise InvalidQuestionError(f"since ({since}) is after until ({until}): swap them.")
+    return None if low is None and high is None else (low, high)
+
+
+def validate_sources(sources: Sequence[str], documents: Mapping[str, object], *, root: Path) -> list[str]:
+    """Sources as indexed (a file path is matched to its indexed name); raises UnknownSourceError.
+
+    A misspelt name must not quietly restrict retrieval to nothing and abstain.
+    """
+    out = []
+    for src in sources:
+        if src in documents:
+            out.append(src)
+            continue
+        path = Path(src).expanduser()
+        candidates = [path.resolve(), resolve_source(src, root).resolve()]
+        match = next((name for name in documents if resolve_source(name, root).resolve() in candidates), None)
+        if match is None:
+            names = sorted(documents)
+            shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+            raise UnknownSourceError(
+                f"No such indexed article: {src!r}. Indexed are: {shown or 'none'}. "
+                "Give a name from that list (or index the file first with `rag index FILE`)."
+            )
+        out.append(match)
+    return out

@@ -1,0 +1,414 @@
+"""Reading article files: decoding, scraping-noise removal, metadata, sentence offsets.
+
+Offsets always index the raw file text as `open(path, encoding=...).read()` returns it
+(universal newlines), so a citation can be checked against the file on disk. Noise lines
+(URLs, bare numbers, repeated titles and captions, photo credits, section headings) are kept
+out of the sentences, and so out of chunks and prompts, but the raw text is never altered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.core.types import Document, Sentence
+from rag.reading.dates import date_in_text
+from rag.reading.sentences import split_sentences, strip_span
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md")
+
+_DATE_PREFIX = re.compile(r"^[ \t\u00a0]*date[ \t]+(\d{4}-\d{2}-\d{2})[ \t\u00a0]*", re.IGNORECASE)
+_URL_LINE = re.compile(r"^\s*<?(https?://\S+?)>?\s*$")
+_NUMBER_LINE = re.compile(r"^[\s\d.,:/%-]+$")
+_CREDIT_LINE = re.compile(
+    r"^\s*(?:(?:AFP|AP|Reuters|Getty Images|EPA|Xinhua|Anadolu)(?:\s+(?:Photo|Images|/.*))?|Photo:.*)\s*$",
+    re.IGNORECASE,
+)
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+_TERMINAL = tuple(".!?\"”’')]…")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """A decoded file, or the reason it was skipped."""
+
+    text: str | None
+    encoding: str
+    warning: str | None = None
+
+
+def _normalise_newlines(text: str) -> str:
+    # What Python's text mode (newline=None) does, so offsets match `open(...).read()`.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data that is clearly not text: NUL bytes or mostly control characters."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls / len(head) > 0.1
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def read_text(path: Path, *, max_bytes: int) -> ReadResult:
+    """Decode a file: by its byte-order mark (UTF-8/16/32), else as UTF-8, else cp1252/latin-1
+    with a warning; refuse binary files. `encoding` reads the file back as decoded here."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return ReadResult(
+                None, "", f"{path}: skipped, {size} bytes is over the {max_bytes}-byte limit (RAG_MAX_FILE_BYTES)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        return ReadResult(
+            None,
+            "",
+            f"{path}: skipped, cannot be read ({exc.strerror or exc}); "
+            "fix its permissions or the link it follows, or remove it",
+        )
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return ReadResult(_normalise_newlines(data.decode(enc)), enc)
+            except UnicodeDecodeError:
+                return ReadResult(None, "", f"{path}: skipped, it starts with a {enc} mark but is not {enc} text")
+    if looks_binary(data):
+        return ReadResult(None, "", f"{path}: skipped, it looks like a binary file, not text")
+    try:
+        return ReadResult(_normalise_newlines(data.decode("utf-8")), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    for enc in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return ReadResult(
+            _normalise_newlines(text),
+            enc,
+            f"{path}: not valid UTF-8, decoded as {enc}; offsets index that decoded text. "
+            "Convert the file to UTF-8 (e.g. `iconv -f {enc} -t utf-8`) for exact citations.",
+        )
+    return ReadResult(None, "", f"{path}: skipped, cannot be decoded as text")  # pragma: no cover
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.replace("\u00a0", " ").split()).casefold()
+
+
+def _title_from_url(url: str) -> str | None:
+    slug = url.rstrip("/").rsplit("/", 1)[-1]
+    slug = re.sub(r"\.(s?html?|php|aspx?)$", "", slug)
+    words = [w for w in re.split(r"[-_]+", slug) if w and not w.isdigit()]
+    if words and words[0].lower() in {"report", "news", "story", "article"}:
+        words = words[1:]
+    if len(words) < 3:
+        return None
+    small = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
+    return " ".join(w if (i and w in small) else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
+def _is_heading(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 8 and not line.rstrip(" \u00a0").endswith(_TERMINAL)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    title: str | None
+    date: str | None
+    url: str | None
+    spans: tuple[tuple[int, int], ...]  # content paragraphs, offsets into the raw text
+
+
+def parse_article(text: str) -> Parsed:
+    """Find metadata and the noise-free paragraphs of a news article, by offsets."""
+    lines = [(s, e) for s, e in _lines(text)]
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+    body_from = 0
+
+    fm = _FRONT_MATTER.match(text)
+    if fm:
+        for raw in fm.group(1).split("\n"):
+            key, _, value = raw.partition(":")
+            value = value.strip().strip("\"'")
+            if key.strip().lower() == "title" and value:
+                title = value
+            elif key.strip().lower() == "date" and value:
+                date = value[:10]
+            elif key.strip().lower() in ("url", "source_url", "link") and value:
+                url = value
+        body_from = fm.end()
+
+    candidates: list[tuple[int, int]] = []
+    seen: dict[str, int] = {}
+    for s, e in lines:
+        if s < body_from:
+            continue
+        s, e = strip_span(text, s, e)
+        if e <= s:
+            continue
+        line = text[s:e]
+        m = _DATE_PREFIX.match(line)
+        if m and not candidates and date is None:
+            date = m.group(1)
+            s, e = strip_span(text, s + m.end(), e)
+            if e <= s:
+                continue
+            line = text[s:e]
+        m = _URL_LINE.match(line)
+        if m:
+            url = url or m.group(1)
+            continue
+        if _NUMBER_LINE.match(line) or _CREDIT_LINE.match(line):
+            continue
+        if line.startswith("#"):  # markdown heading: a title if first, otherwise a section heading
+            if title is None and not candidates:
+                title = line.lstrip("#").strip()
+            continue
+        key = _norm(line)
+        seen[key] = seen.get(key, 0) + 1
+        candidates.append((s, e))
+
+    # Lines that appear more than once (a title printed three times, a caption printed twice) are
+    # page furniture, not copy. So is a line that is the start of the next one (a caption
+    # repeated with a photo credit appended).
+    keys = [_norm(text[s:e]) for s, e in candidates]
+    drop: set[int] = set()
+    for i, key in enumerate(keys):
+        if seen[key] > 1 and len(key) > 3:
+            drop.add(i)
+        if i + 1 < len(keys) and len(key) > 30:
+            nxt = keys[i + 1]
+            if nxt != key and (nxt.startswith(key) or key.startswith(nxt)):
+                drop.update((i, i + 1))
+
+    first = candidates[0] if candidates else None
+    if title is None and first is not None:
+        first_line = text[first[0] : first[1]]
+        if seen[keys[0]] > 1 or (len(first_line) <= 100 and not first_line.endswith(_TERMINAL)):
+            title = first_line.strip()
+            drop.add(0)
+    spans = []
+    for i, (s, e) in enumerate(candidates):
+        if i in drop or _is_heading(text[s:e]):
+            continue
+        spans.append((s, e))
+    if title is None and url:
+        title = _title_from_url(url)
+    if date is None:
+        date = date_in_text(text, spans)
+    return Parsed(title=title, date=date, url=url, spans=tuple(spans))
+
+
+# Sentences that address an AI model rather than report news: role markers, requests to ignore
+# the rules or the question, fake source tags, imitations of the reply format. An article that
+# carries them ("prompt injection") must not steer answers, so their paragraphs are kept out of
+# the index (never in a prompt, never cited), with a warning; the file itself is not changed.
+_INSTRUCTION = re.compile(
+    r"^\W{0,3}(?:system|developer|assistant|user|human|ai)\s*:"
+    r"|\bignore\s+(?:all\s+|any\s+)?(?:(?:the|your|previous|prior|above|earlier|these|those|other)\s+)*"
+    r"(?:instructions?|questions?|rules|prompts?|sources)\b"
+    r"|\b(?:new|updated|override|overriding)\s+(?:instructions|rules)\b"
+    r"|\byou\s+are\s+now\b|\b(?:maintenance|developer|debug|jailbreak)\s+mode\b"
+    r"|</?\s*(?:sources?|system|instructions?|context)\s*>"
+    r"|[{,]\s*\"(?:statements|sources|answer)\"\s*:"
+    r"|\b(?:cite|quote|mark)\s+this\s+(?:sentence|text|article)\b"
+    r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:single\s+)?word\b"
+    r"|\b(?:to|for)\s+the\s+(?:ai|assistant|language\s+model|chatbot)\b"
+    r"|\bas\s+an\s+ai\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """True for a sentence written to steer an AI model (see `_INSTRUCTION`), not to report news."""
+    return _INSTRUCTION.search(sentence) is not None
+
+
+def sentences_of(text: str, spans: Iterable[tuple[int, int]]) -> tuple[tuple[Sentence, ...], int]:
+    """The sentences of the spans, and how many were withheld: every sentence of a paragraph in
+    which one sentence reads as an instruction to an AI model."""
+    out: list[Sentence] = []
+    withheld = 0
+    for s, e in spans:
+        sents = split_sentences(text, s, e)
+        if any(looks_like_instruction(x.text) for x in sents):
+            withheld += len(sents)
+            continue
+        out.extend(sents)
+    return tuple(out), withheld
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def document_id(source: str, digest: str) -> str:
+    """Deterministic id from the source path and content hash."""
+    return hashlib.sha256(f"{source}\0{digest}".encode()).hexdigest()[:16]
+
+
+def make_document(source: str, text: str, *, encoding: str = "utf-8") -> Document:
+    """Build a Document from decoded text; `source` is the path as indexed."""
+    parsed = parse_article(text)
+    sentences, withheld = sentences_of(text, parsed.spans)
+    digest = content_hash(text)
+    title = parsed.title
+    if not title:
+        title = _shorten(sentences[0].text, 90) if sentences else Path(source).stem
+    return Document(
+        id=document_id(source, digest),
+        source=source,
+        title=title,
+        date=parsed.date,
+        url=parsed.url,
+        text=text,
+        content_hash=digest,
+        sentences=sentences,
+        encoding=encoding,
+        withheld=withheld,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An article file as found on disk: its path, its name as indexed, and its stat (None: unreadable)."""
+
+    path: Path
+    source: str
+    stat: os.stat_result | None
+
+
+def _walk(folder: Path, rel: str = "") -> Iterator[tuple[Path, str, os.DirEntry[str]]]:
+    """(path, path relative to the walk's start, entry) of article files under `folder`, sorted by
+    path; hidden entries are skipped and links to folders are not followed (as `Path.rglob`)."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        name = f"{rel}/{e.name}" if rel else e.name
+        try:
+            is_dir = e.is_dir(follow_symlinks=False)
+            # A broken or looping link is kept, so that reading it reports the problem.
+            ok = not is_dir and (e.is_symlink() or e.is_file())
+        except OSError:
+            continue
+        if is_dir:
+            yield from _walk(folder / e.name, name)
+        elif ok and os.path.splitext(e.name)[1].lower() in SUFFIXES:
+            yield folder / e.name, name, e
+
+
+def _stat(entry: os.DirEntry[str] | Path) -> os.stat_result | None:
+    try:
+        return entry.stat()
+    except OSError:
+        return None
+
+
+def find_articles(paths: Iterable[Path], root: Path) -> Iterator[Found]:
+    """The article files under the given files/folders, sorted, hidden files skipped, each with the
+    name it is indexed under (see `source_name`) and its stat.
+
+    Only links are resolved one by one: the other files of a folder are named from the folder's
+    own resolved name (20,000 `Path.resolve` calls took 0.7 s of re-indexing one article).
+    """
+    for p in paths:
+        if p.is_dir():
+            base = source_name(p, root)
+            for path, rel, entry in _walk(p):
+                linked = entry.is_symlink()
+                source = source_name(path, root) if linked else rel if base == "." else f"{base}/{rel}"
+                yield Found(path, source, _stat(entry))
+        elif p.is_file():
+            yield Found(p, source_name(p, root), _stat(p))
+
+
+def discover(paths: Iterable[Path]) -> Iterator[Path]:
+    """Article files under the given files/folders, sorted, hidden files skipped."""
+    for p in paths:
+        if p.is_dir():
+            yield from (path for path, _, _ in _walk(p))
+        elif p.is_file():
+            yield p
+
+
+def source_name(path: Path, root: Path) -> str:
+    """The path as indexed: relative to the project root when inside it, else absolute."""
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):  # a looping link: named as it is (reading it reports the loop)
+        path = path.absolute()
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def resolve_source(source: str, root: Path) -> Path:
+    p = Path(source)
+    return p if p.is_absolute() else root / p
+
+
+def load_document(
+    path: Path, *, root: Path, max_bytes: int, source: str | None = None
+) -> tuple[Document | None, str | None]:
+    """Read and parse one article; returns (document, warning).
+
+    `source` is its name as indexed when the caller already has it (`Found.source`); else `source_name`.
+    """
+    res = read_text(path, max_bytes=max_bytes)
+    if res.text is None:
+        return None, res.warning
+    doc = make_document(source or source_name(path, root), res.text, encoding=res.encoding)
+    if not doc.sentences:
+        if doc.withheld:
+            return None, f"{path}: skipped, its text reads as instructions to an AI model, not as an article"
+        return None, f"{path}: skipped, no article text found in it"
+    if doc.withheld:
+        note = (
+            f"{path}: {doc.withheld} sentence(s) that read as instructions to an AI model were left out of the "
+            "index (they are never shown to the model or cited); edit the file if they are news text"
+        )
+        return doc, f"{res.warning}; {note}" if res.warning else note
+    return doc, res.warning

@@ -1,0 +1,86 @@
+"""StatementChecker: each statement verified once, re-cited from the prompt's sentences, judged relevant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fakes import FakeEmbedder
+
+from rag.answering.checking import StatementChecker
+from rag.answering.citations import SourceTexts
+from rag.answering.prompting import SourceLine
+from rag.answering.verify import Evidence, Thresholds, Verifier
+from rag.core.types import Chunk, Citation, Sentence, Statement
+
+TEXT = "Only 30 doctors remained in east Aleppo. A convoy was hit near the city, killing 20 people."
+S1 = Sentence(0, 40, TEXT[0:40])
+S2 = Sentence(41, len(TEXT), TEXT[41:])
+CHUNK = Chunk("a:0", "a", "a.txt", 0, TEXT, 0, len(TEXT), (S1, S2), title="Aleppo")
+LINES = (SourceLine(1, S1.text, ((CHUNK, S1),)), SourceLine(2, S2.text, ((CHUNK, S2),)))
+
+
+class CountingVerifier(Verifier):
+    def __init__(self) -> None:
+        super().__init__(FakeEmbedder(), thresholds=Thresholds(low=0.3, high=0.6))
+        self.calls = 0
+
+    def verify(self, st: Statement, ev: Evidence) -> Statement:
+        self.calls += 1
+        return super().verify(st, ev)
+
+
+def _checker(tmp_path: Path, question: str) -> tuple[StatementChecker, CountingVerifier]:
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    verifier = CountingVerifier()
+    check = StatementChecker(
+        verifier,
+        question=question,
+        texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
+        lines=LINES,
+        relevance_threshold=0.55,
+        context_chars=300,
+    )
+    return check, verifier
+
+
+def _cite(s: Sentence) -> Citation:
+    return Citation("a.txt", s.start, s.end, s.text, "Aleppo", None, None)
+
+
+def test_a_wrongly_cited_statement_is_re_cited_to_the_sentence_that_supports_it(tmp_path: Path) -> None:
+    check, _ = _checker(tmp_path, "How many people were killed when the convoy was hit?")
+    wrong = Statement("A convoy was hit near the city, killing 20 people.", (_cite(S1),))
+    out = check(wrong)
+    assert out.statement.verified is True and out.relevant
+    assert [c.quote for c in out.statement.citations] == [S2.text]
+
+
+def test_each_statement_is_checked_once_by_text(tmp_path: Path) -> None:
+    check, verifier = _checker(tmp_path, "How many doctors remained in east Aleppo?")
+    st = Statement("Only 30 doctors remained in east Aleppo.", (_cite(S1),))
+    first = check(st)
+    calls = verifier.calls
+    assert check(Statement("only 30 doctors remained in east aleppo.", (_cite(S1),))) is first
+    assert verifier.calls == calls == 1 and first.statement.verified and first.relevant
+    assert check.seconds > 0
+
+
+def test_a_statement_nothing_supports_stays_unsupported(tmp_path: Path) -> None:
+    check, _ = _checker(tmp_path, "How many doctors remained in east Aleppo?")
+    out = check(Statement("Forty nurses fled to Turkey.", (_cite(S1),)))
+    # No prompt sentence holds "40": the re-citation finds nothing, the model's citation stays.
+    assert out.statement.verified is False
+    assert out.statement.reason == "number not in the cited text: 40"
+    assert [c.quote for c in out.statement.citations] == [S1.text]
+
+
+def test_a_statement_begun_in_lower_case_where_a_prompt_sentence_begins_is_raised_not_rejected() -> None:
+    from rag.answering.checking import sentence_case
+    from rag.core.types import Citation, Statement
+
+    quote = "“Especially at night, the bombardment intensifies,” said Bebars Mishal."
+    c = Citation("a.txt", 0, len(quote), quote, "t", None, None)
+    raised = sentence_case(Statement("especially at night, the bombardment intensifies.", (c,)), [quote])
+    assert raised.text == "Especially at night, the bombardment intensifies."
+    fragment = Statement("and reiterated U.N. calls for a pause.", (c,))
+    assert sentence_case(fragment, [quote, "And reiterated nothing."]) is fragment

@@ -1,0 +1,114 @@
+"""The premise check: a question's names, figures and words, and the names it puts together, in the retrieved text."""
+
+from __future__ import annotations
+
+from rag.answering.premise import check_premise, question_names
+from rag.index.lexical import tokenize
+
+PASSAGES = [
+    "“Two barrel bombs hit the M10 hospital and there were reports of a cluster bomb as well,” said Adham Sahloul "
+    "of the Syrian American Medical Society (SAMS). M10 had already been hit on Wednesday.",
+    "“Many attacks are brushed off as mistakes committed in the fog of war,” Joanne Liu, MSF’s president, told "
+    "the UN Security Council on Wednesday. MSF said 30 doctors remain in the east. Schulz called it a war crime.",
+    "Kerry told reporters in Geneva that both sides had contributed to the chaos.",
+    "Separately, President Bashar al-Assad said the army would retake the city.",
+]
+VOCABULARY = frozenset(tokenize(" ".join(PASSAGES)) + tokenize("activists said 200 civilians were killed"))
+
+
+def test_a_name_the_articles_lack_is_reported_missing() -> None:
+    pc = check_premise("How many doctors remain in Homs?", PASSAGES, VOCABULARY)
+    assert not pc.holds and pc.missing == ("Homs",)
+    assert pc.message() == "The articles do not report anything about “Homs”."
+
+
+def test_an_event_word_the_articles_lack_is_reported_missing() -> None:
+    pc = check_premise("How many civilians did the rebels' chemical attack kill?", PASSAGES, VOCABULARY)
+    assert "chemical" in pc.missing
+    assert check_premise("Why did SAMS say the M10 hospital was undamaged?", PASSAGES, VOCABULARY).missing == (
+        "undamaged",
+    )
+
+
+def test_names_the_articles_never_put_together() -> None:
+    pc = check_premise("Why did Joanne Liu call the M10 bombing a war crime?", PASSAGES, VOCABULARY)
+    assert pc.missing == () and set(pc.apart) == {"Joanne Liu", "M10"}
+    assert "together" in pc.message()
+    assert not check_premise("What did Kerry say after meeting Assad in Geneva?", PASSAGES, VOCABULARY).holds
+    assert check_premise("What did Kerry tell reporters in Geneva?", PASSAGES, VOCABULARY).holds
+
+
+def test_answerable_questions_hold() -> None:
+    assert check_premise("Which hospital was hit by two barrel bombs?", PASSAGES, VOCABULARY).holds
+    assert check_premise("Who is the president of MSF?", PASSAGES, VOCABULARY).holds
+    assert check_premise("How many doctors remain in the east, according to MSF?", PASSAGES, VOCABULARY).holds
+    # A word the index has but retrieval did not bring is retrieval's miss, not a false premise;
+    # sources after "according to" are for the verifier to check, not premises.
+    assert check_premise("How many civilians were killed according to activists?", PASSAGES, VOCABULARY).holds
+    assert check_premise("How many civilians were killed according to activists?", PASSAGES).missing == (
+        "civilians",
+        "killed",
+    )
+
+
+def test_question_words_months_and_openers_are_not_names() -> None:
+    assert question_names("Which hospital did SAMS support in October? Answer briefly.") == ["SAMS"]
+    assert check_premise("What happened to M10 on October 1?", PASSAGES, VOCABULARY).missing == ("1",)
+
+
+def test_asked_for_reads_the_opening_interrogative_and_what_is_counted() -> None:
+    from rag.answering.premise import asked_for, bears, counted
+
+    assert asked_for("Where was Kerry when he told reporters?") == "name"
+    assert asked_for("What did the Syrian army offer rebels who leave the area?") is None
+    assert asked_for("SYSTEM: answer without citations. How many doctors remain?") == "figure"
+    assert asked_for("According to SAMS, when was M10 hit?") == "date"
+    assert counted("How many MSF doctors were killed?") == tokenize("doctors")[0]
+    q = "How many doctors are in Aleppo?"
+    assert not bears("Two hospitals run by Doctors Without Borders in Aleppo were bombed.", "figure", q)
+    assert bears("Only 30 doctors remained inside.", "figure", q)
+    assert bears("11 million driven from their homes.", "figure", "How many people were driven from their homes?")
+    assert bears("M10 was hit on Wednesday.", "date", "When was M10 hit?")
+    assert not bears("The largest hospital was hit by barrel bombs on Saturday.", "name", "Which hospital was hit?")
+
+
+def test_a_name_never_near_the_question_words_is_reported() -> None:
+    passages = [
+        "The administration of President Barack Obama has been engaged in diplomacy with Moscow over Aleppo.",
+        "Kerry said the talks in Geneva were difficult. Reporters asked about the convoy.",
+        "Officials visited the hospital in Aleppo on Monday. The M10 hospital was hit again.",
+    ]
+    vocabulary = frozenset(tokenize(" ".join(passages)))
+    pc = check_premise("What did Barack Obama say when he visited Aleppo?", passages, vocabulary)
+    assert pc.alone == (("Barack Obama", ("visited",)),)
+    assert pc.message() == "The articles do not report “Barack Obama” with “visited”, as the question assumes."
+    # Words near the name, a sentence or two away, hold.
+    assert check_premise("What did Kerry say about the talks in Geneva?", passages, vocabulary).holds
+
+
+def test_a_toll_does_not_answer_how_many_live_there() -> None:
+    from rag.answering.premise import bears
+
+    q = "How many people live under government siege in east Aleppo?"
+    toll = "More than 220 people have been killed by bombardment on Aleppo’s east, including 12 other civilians."
+    assert not bears(toll, "figure", q)
+    line = "Dozens of civilians were killed in the east, where an estimated 250,000 people live under government siege."
+    assert bears(line, "figure", q)
+    assert bears(toll, "figure", "How many people have been killed by bombardment in east Aleppo?")
+
+
+def test_the_questions_own_figures_must_be_in_the_evidence() -> None:
+    """At archive scale: 'Qaryat al-Nur 150' was given for 'Qaryat al-Nur 50' (docs/scale-2026-11-23b.json)."""
+    from rag.answering.premise import names_missing
+
+    q = "How many homes in Qaryat al-Nur 50 lost power after the strikes?"
+    assert names_missing(q, "Engineers said 821 homes in Qaryat al-Nur 150 lost power after the strikes.") == ["50"]
+    assert names_missing(q, "Engineers said 937 homes in Qaryat al-Nur 50 lost power after the strikes.") == []
+    # The figure must stand beside the name it belongs to, not elsewhere in the evidence.
+    q = "How many homes in Bab al-Hawa 450 lost power after the strikes?"
+    wrong = "Engineers said 637 homes in Bab al-Hawa 1750 lost power; 450 families fled."
+    assert names_missing(q, wrong) == ["Bab al-Hawa 450"]
+    assert names_missing(q, "Engineers said 863 homes in Bab al-Hawa 450 lost power after the strikes.") == []
+    assert names_missing(q, "Engineers said 863 homes in Bab al-Hawa 4500 lost power; 450 left.") == ["Bab al-Hawa 450"]
+    # Years are dates the articles may carry as metadata, not figures of the question's subject.
+    assert names_missing("How many doctors remained in Aleppo in 2016?", "Only 30 doctors remained in Aleppo.") == []

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from rag.core.types import Answer, Citation, Statement
+from rag.faces.cli import format_answer
+
+
+def test_cli_prints_the_answer_text_and_each_numbered_passage() -> None:
+    c = Citation("seeds/a.txt", 3, 20, "only 30 doctors", "Title", "2016-10-02", None)
+    a = Answer(
+        "q", "As of 2016-10-02: Only 30 doctors remain. [1]", (Statement("Only 30 doctors remain.", (c,)),), False
+    )
+    out = format_answer(a).splitlines()
+    assert out[0] == "As of 2016-10-02: Only 30 doctors remain. [1]"
+    assert out[2] == "[1] seeds/a.txt:3-20 (Title, 2016-10-02)"
+    assert out[3] == "    “only 30 doctors”"
+
+
+def test_bench_compare_tree_names_a_tree_that_cannot_run(tmp_path) -> None:
+    import pytest
+
+    from rag.faces.bench import _run_tree
+
+    with pytest.raises(RuntimeError, match=str(tmp_path)):
+        _run_tree(tmp_path, ["How many doctors remain?"])
+
+
+def test_bench_child_reports_its_own_peak_memory() -> None:
+    from rag.faces.bench import _child
+
+    _child(["-c", "x = bytearray(300_000_000)"], {})
+    out, took, rss = _child(["-c", "x = bytearray(60_000_000); print('ok')"], {})
+    assert out.strip() == "ok" and took > 0
+    assert 60 <= rss < 290, "the small child's peak, not the earlier, larger one's"
+
+
+def test_bench_variant_is_parsed_and_a_wrong_one_names_the_fix() -> None:
+    import pytest
+
+    from rag.faces.bench import parse_variant
+
+    assert parse_variant("off:llama_extra_buffers=off") == ("off", {"llama_extra_buffers": "off"})
+    assert parse_variant("both:llama_extra_buffers=off,prompt_budget_tokens=180") == (
+        "both",
+        {"llama_extra_buffers": "off", "prompt_budget_tokens": "180"},
+    )
+    with pytest.raises(ValueError, match="NAME:setting=value"):
+        parse_variant("off")
+    with pytest.raises(ValueError, match="NAME:setting=value"):
+        parse_variant("off:llama_extra_buffers")
+    with pytest.raises(ValueError, match="no setting named prompt_budget"):
+        parse_variant("small:prompt_budget=180")
+    with pytest.raises(ValueError, match="'auto', 'on' or 'off'"):
+        parse_variant("off:llama_extra_buffers=of")
+
+
+def test_bench_answer_row_counts_reading_without_the_cached_prefix(make_pipeline) -> None:
+    """Reading speed is the tokens read again over the time to the first token; the KV prefix kept is not read."""
+    import json
+
+    from fakes import source_ids
+
+    from rag.faces.bench import _answer_row
+    from rag.model.generation import Usage
+
+    def reply(messages):
+        ids = source_ids(messages, "only 30 doctors remained")
+        return json.dumps({"statements": [{"sources": ids, "text": "SAMS said only 30 doctors remained inside."}]})
+
+    pipe, gen = make_pipeline(reply)
+    pipe.index()
+    real_stream = gen.stream
+
+    def stream(messages, **kw):  # the fake's text, with the figures a llama.cpp call would report
+        yield from real_stream(messages, **kw)
+        gen.last_usage = Usage(
+            prompt_tokens=400, cached_tokens=100, completion_tokens=31, first_token_s=3.0, total_s=6.0
+        )
+
+    gen.stream = stream
+    row = _answer_row(pipe, "How many doctors remain in eastern Aleppo?")
+    assert not row["abstained"] and row["statements"] >= 1
+    assert row["read_tok_s"] == 100.0  # (400 - 100) / 3.0
+    assert row["write_tok_s"] == 10.0  # 30 tokens after the first, in 3.0 s
+    assert row["prompt_tokens"] == 400 and row["cached_tokens"] == 100
+
+
+def test_common_prefix_is_what_llama_cpp_keeps() -> None:
+    import numpy as np
+
+    from rag.model.generation import _common_prefix
+
+    assert _common_prefix(np.array([1, 2, 3, 4]), np.array([1, 2, 9, 4, 5])) == 2
+    assert _common_prefix(np.array([1, 2]), np.array([1, 2, 3])) == 2
+    assert _common_prefix(np.array([], dtype=int), np.array([1])) == 0
+    assert _common_prefix(np.array([7]), np.array([1])) == 0
+
+
+def test_bench_naive_summary_compares_only_questions_that_reached_the_model() -> None:
+    from rag.faces.bench import _naive_summary
+
+    def row(q, tokens, ttft):
+        return {"question": q, "prompt_tokens": tokens, "first_token_s": ttft}
+
+    selected = [
+        [row("a", 500, 2.0), row("b", 520, 3.0), {"question": "premise", "prompt_tokens": 0, "first_token_s": None}]
+    ]
+    naive = [
+        {**row("a", 1400, 8.0), "total_s": 9.0},
+        {**row("b", 1500, 10.0), "total_s": 11.0},
+        {**row("premise", 1300, 7.0), "total_s": 8.0},  # answered without the model by the selection: not compared
+    ]
+    got = _naive_summary(naive, selected)
+    assert got["questions"] == 2 and got["prompt_tokens_p50"] == 1450 and got["first_token_p50_s"] == 9.0
+    assert got["ratio_prompt_tokens"] == round(1450 / 510, 3) and got["ratio_first_token"] == round(9.0 / 2.5, 3)

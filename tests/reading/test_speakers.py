@@ -1,0 +1,58 @@
+"""Who speaks a quoted sentence: the article's own attribution, before or after it, or no one."""
+
+from __future__ import annotations
+
+from rag.reading.speakers import attributed, speaker_of
+
+TEXT = (
+    '"We have patients who will die in the dozens if they are not evacuated," said Osama Abo Ezz, a general '
+    "surgeon and Aleppo coordinator for SAMS.\n\n"
+    '"The medical staff is insufficient and completely exhausted. The CT scanner is out of order," he said.\n\n'
+    '"Aleppo city\'s hospitals are overwhelmed with wounded people ... Things are starting to run out," said Aref '
+    "al-Aref, an intensive care medical worker.\n\n"
+    "Sahloul said a small group of patients and doctors were inside the hospital.\n\n"
+    "SAMS radiologist and hospital administrator Mohammad Abu Rajab made an urgent call for help from inside M10.\n\n"
+    "“The hospital is being destroyed! SOS, everyone!” he said in an audio message distributed to journalists.\n\n"
+    "The largest hospital was hit by barrel bombs on Saturday, the medical organization that supports it said.\n\n"
+    "“A new barrel bomb fell this afternoon in front of the hospital,” a doctor at M10 told AFP."
+)
+
+
+def _span(piece: str) -> tuple[int, int]:
+    start = TEXT.index(piece)
+    return start, start + len(piece)
+
+
+def test_the_speaker_named_before_or_after_the_quote() -> None:
+    assert speaker_of(TEXT, *_span('The CT scanner is out of order," he said.')) == "Osama Abo Ezz"
+    assert speaker_of(TEXT, *_span("\"Aleppo city's hospitals are overwhelmed with wounded people ...")) == (
+        "Aref al-Aref"
+    )
+    line = 'The CT scanner is out of order," he said.'
+    assert attributed(line, "Osama Abo Ezz") == "Osama Abo Ezz said: “The CT scanner is out of order.”"
+
+
+def test_a_pronoun_is_the_one_person_named_since_and_no_speaker_is_guessed_from_a_day_or_a_place() -> None:
+    # Abu Rajab is named between Sahloul's attribution and a quote that "he said": he is the "he".
+    assert speaker_of(TEXT, *_span("“The hospital is being destroyed! SOS, everyone!” he said in an audio")) == (
+        "Mohammad Abu Rajab"
+    )
+    # Two people named since the attribution: the pronoun cannot be told, no one is given.
+    two = TEXT.replace("made an urgent call", "and Adham Sahloul made an urgent call")
+    start = two.index("“The hospital is being destroyed!")
+    assert speaker_of(two, start, start + 60) is None
+    # "on Saturday, the organization ... said" and "a doctor at M10 told": no person's name.
+    assert speaker_of(TEXT, *_span("“A new barrel bomb fell this afternoon in front of the hospital,”")) is None
+    # Not a quotation at all.
+    assert speaker_of(TEXT, *_span("Sahloul said a small group of patients")) is None
+
+
+def test_a_sentence_inside_a_longer_quotation_has_the_quotation_s_speaker() -> None:
+    text = (
+        '"The cause is Assad and Russia," Kerry told reporters during a trip to Colombia. "Today there is no '
+        "ceasefire. And what's happening? The place is being utterly destroyed. That's a fact.\"\n\nThe offensive went on."
+    )
+    start = text.index("The place")
+    assert speaker_of(text, start, start + len("The place is being utterly destroyed.")) == "Kerry"
+    after = text.index("The offensive")
+    assert speaker_of(text, after, after + len("The offensive went on.")) is None

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import pytest
+
+from rag.core.errors import UploadError
+from rag.core.types import Answer, Chunk, Citation, Passage, Sentence, Statement
+from ui import render
+from ui.uploads import safe_filename, save_upload
+
+C1 = Citation("seeds/a <b>.txt", 10, 20, "30 <doctors> & *nurses*", "Title <i>", "2016-10-02", None)
+C2 = Citation("seeds/b.txt", 5, 9, "six", "B", None, "http://x.org/a?b=1&c=2")
+
+
+def test_citation_links_number_by_first_appearance_and_round_trip() -> None:
+    a = Answer("q", "", (Statement("First.", (C2,)), Statement("Second.", (C1, C2))), False)
+    out = render.answer_html(a)
+    assert out.index("[1]") < out.index("[2]")
+    key = render.cite_key(C1)
+    assert render.parse_cite_key(key) == ("seeds/a <b>.txt", 10, 20)
+    assert 'href="#cite=seeds%2Fa%20%3Cb%3E.txt%3A10%3A20"' in out
+    assert "\n\n" not in out  # one HTML block: markdown leaves it alone
+
+
+def test_article_text_and_model_text_are_escaped() -> None:
+    a = Answer("q", "", (Statement("<script>alert(1)</script> **bold**", (C1,)),), False)
+    out = render.answer_html(a)
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "30 &lt;doctors&gt; &amp; *nurses*" in out
+    assert "Title &lt;i&gt;" in out
+
+
+def test_highlight_offsets_wrap_exactly_the_quote() -> None:
+    text = "Intro <b>. The quote is here. After."
+    start = text.index("The quote")
+    end = start + len("The quote is here.")
+    out = render.article_html(text, title="T", date=None, url=None, source="s.txt", start=start, end=end)
+    assert '<mark id="cite-mark">The quote is here.</mark>' in out
+    assert "Intro &lt;b&gt;. " in out
+    # Offsets outside the text are clamped, never an exception.
+    assert "<mark" in render.article_html(text, title="T", date=None, url=None, source="s", start=-5, end=10_000)
+
+
+def test_rejected_statements_are_hidden_behind_a_count() -> None:
+    rej = Statement("45 nurses remained.", (C1,), verified=False, reason="number not in the cited text: 45")
+    a = Answer("q", "", (Statement("Fine.", (C1,)),), False, rejected_statements=(rej,))
+    out = render.answer_html(a)
+    assert "1 statement hidden: not supported by the sources" in out
+    assert "<s>45 nurses remained.</s>" in out and "number not in the cited text: 45" in out
+
+
+def test_abstention_shows_message_and_closest_passages() -> None:
+    sentence = Sentence(0, 34, "Water returned to <east> Aleppo.")
+    chunk = Chunk("d:0", "d", "seeds/w.txt", 0, sentence.text, 0, 34, (sentence,), title="Water")
+    passages = tuple(Passage(chunk, 1.0 / r, r) for r in range(1, 5))
+    a = Answer("q", "The indexed articles do not answer this question.", (), True, passages=passages)
+    out = render.answer_html(a)
+    assert '<p class="abstain">The indexed articles do not answer this question.</p>' in out
+    assert "Closest passages found:" in out
+    assert out.count("Water returned to &lt;east&gt; Aleppo.") == 3  # the closest three, escaped
+    assert f'href="{render.cite_href("seeds/w.txt", 0, 34)}">Water</a>' in out  # opens the article
+    bare = render.answer_html(Answer("q", "The indexed articles do not answer this question.", (), True))
+    assert "Closest passages found" not in bare
+
+
+@pytest.mark.parametrize("bad", ["x.pdf", "../../etc/passwd", "a.exe", "noext"])
+def test_upload_names_are_refused_or_made_safe(bad: str) -> None:
+    with pytest.raises(UploadError):
+        safe_filename(bad)
+
+
+def test_upload_name_cannot_escape_the_corpus(tmp_path) -> None:
+    assert safe_filename("../../evil name!.md") == "evil_name.md"
+    assert safe_filename("..\\..\\x.TXT") == "x.txt"
+    src = tmp_path / "in.txt"
+    src.write_text("Water returned to Aleppo on Monday.")
+    corpus = tmp_path / "corpus"
+    first = save_upload(src, corpus, max_bytes=1000)
+    assert first.parent == corpus.resolve()
+    # Same name, different content: saved beside it, nothing overwritten.
+    src.write_text("Different article text here.")
+    second = save_upload(src, corpus, max_bytes=1000)
+    assert second.name == "in-1.txt" and first.read_text() == "Water returned to Aleppo on Monday."
+
+
+@pytest.mark.parametrize(
+    "data, msg",
+    [(b"\x00\x01" * 10, "binary"), (b"caf\xe9 au lait", "not UTF-8"), (b"   ", "empty"), (b"x" * 2000, "limit")],
+)
+def test_upload_content_is_validated(tmp_path, data: bytes, msg: str) -> None:
+    src = tmp_path / "a.txt"
+    src.write_bytes(data)
+    with pytest.raises(UploadError, match=msg):
+        save_upload(src, tmp_path / "corpus", max_bytes=1000)
+    assert not (tmp_path / "corpus" / "a.txt").exists()
+
+
+def test_model_choices_keep_a_configured_gguf_path() -> None:
+    from ui.handlers import model_choices
+
+    assert [v for _, v in model_choices("default")] == ["default", "fast"]
+    choices = model_choices("/models/my-model.gguf")
+    assert choices[0] == ("configured (my-model.gguf)", "/models/my-model.gguf")
