@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from rag.answering.citations import RawStatement, SourceTexts, resolve
-from rag.answering.premise import asked_for, bears, names_missing
+from rag.answering.premise import asked_for, bears, names_missing, subject_names
 from rag.answering.prompting import SourceLine
 from rag.answering.verify import Evidence, Verifier, addresses_question, contexts, lexical_support
 from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
+from rag.reading.ingest import withheld_spans
 from rag.reading.sentences import sentence_at
 from rag.reading.speakers import attributed, speaker_at
 
@@ -71,6 +72,7 @@ class StatementChecker:
         self.context_chars = context_chars
         self.seconds = 0.0  # time spent checking, for the answer's timings
         self.asked = asked_for(question)
+        self.subjects = subject_names(question)
         self.said = words_asked(question)
         self._done: dict[str, Checked] = {}
 
@@ -97,10 +99,10 @@ class StatementChecker:
         key = st.text.casefold()
         if key not in self._done:
             t = time.perf_counter()
-            v = self._verify(st) if self.verify_on else st
+            v = self.verify(st) if self.verify_on else st
             if v.verified is False:
-                v = self.repair(v)
-            self._done[key] = Checked(v, self._relevance(v) >= self.relevance_threshold)
+                v = repair(v, self)
+            self._done[key] = Checked(v, self._relevance(v) >= self.relevance_threshold or self._states_item(v))
             self.seconds += time.perf_counter() - t
         return self._done[key]
 
@@ -108,6 +110,19 @@ class StatementChecker:
         """The statement's citations' article titles, lead-in text and quotes."""
         lead_in = contexts(st.citations, self.texts.get, self.context_chars)
         return " ".join([*(c.title for c in st.citations), *lead_in, *(c.quote for c in st.citations)])
+
+    def _states_item(self, st: Statement) -> bool:
+        """Whether a statement holds the asked-for item next to the question's subject: a figure,
+        date or name of the asked kind, in a sentence whose evidence names every subject name of
+        the question. Such a statement addresses the question whatever its wording (issue 23: on
+        the BBC archive the word-overlap score called "MPC member Paul Tucker voted for a quarter
+        point rise in interest rates to 5%" beside the point of "Which member of the Bank of
+        England's rate-setting committee wanted to lift rates to 5%?")."""
+        if self.asked is None or not self.subjects:
+            return False
+        return bears(st.text, self.asked, self.question) and not names_missing(
+            self.question, f"{st.text} {self._evidence(st)}"
+        )
 
     def _relevance(self, st: Statement) -> float:
         return addresses_question(self.question, st.text, self._evidence(st), self.verifier.embedder)
@@ -137,7 +152,7 @@ class StatementChecker:
         lead = next((c for c in kept if self.leads(c)), None)
         if lead is None:
             t = time.perf_counter()
-            lead = self._select_again({c.statement.text.casefold() for c in kept})
+            lead = self._select_again({c.statement.text.casefold() for c in kept}) or next_states(kept, self)
             self.seconds += time.perf_counter() - t
             if lead is None:
                 return list(checked), False
@@ -224,29 +239,58 @@ class StatementChecker:
         named = Citation(chunk.source, s, e, text[s:e], chunk.title, chunk.date, chunk.url, True, 1.0)
         return attributed(line.text, speaker), named
 
-    def _verify(self, st: Statement) -> Statement:
+    def verify(self, st: Statement) -> Statement:
+        """The statement verified against its citations and the text around them."""
         return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))
 
-    def repair(self, st: Statement) -> Statement:
-        """A small model often writes a right statement but cites a neighbouring sentence id.
 
-        The model's ids are a hint; citations are resolved in code. So when the cited sentences
-        fail verification, the prompt's sentences that share most words with the statement are
-        tried instead: the best alone, the best with the model's own choice (a statement may
-        draw on two sentences), then the next best; the first that passes verification is cited.
-        """
-        cited = {(c.source, c.start) for c in st.citations}
-        own = [line.id for line in self.lines if any((ch.source, se.start) in cited for ch, se in line.locations)]
-        ranked = [line.id for line in sorted(self.lines, key=lambda line: -lexical_support(st.text, line.text))[:3]]
-        tries: list[list[int]] = []
-        for i, best in enumerate(ranked):
-            tries += [[best], [best, *own]] if i == 0 else [[best], [ranked[0], best]]
-        for ids in tries:
-            for cand in resolve([RawStatement(sources=ids, text=st.text)], self.lines, self.texts).statements:
-                v = self._verify(cand)
-                if v.verified:
-                    return v
-        return st
+def repair(st: Statement, check: StatementChecker) -> Statement:
+    """A small model often writes a right statement but cites a neighbouring sentence id.
+
+    The model's ids are a hint; citations are resolved in code. So when the cited sentences
+    fail verification, the prompt's sentences that share most words with the statement are
+    tried instead: the best alone, the best with the model's own choice (a statement may
+    draw on two sentences), then the next best; the first that passes verification is cited.
+    """
+    cited = {(c.source, c.start) for c in st.citations}
+    own = [line.id for line in check.lines if any((ch.source, se.start) in cited for ch, se in line.locations)]
+    ranked = [line.id for line in sorted(check.lines, key=lambda line: -lexical_support(st.text, line.text))[:3]]
+    tries: list[list[int]] = []
+    for i, best in enumerate(ranked):
+        tries += [[best], [best, *own]] if i == 0 else [[best], [ranked[0], best]]
+    for ids in tries:
+        for cand in resolve([RawStatement(sources=ids, text=st.text)], check.lines, check.texts).statements:
+            v = check.verify(cand)
+            if v.verified:
+                return v
+    return st
+
+
+def next_states(kept: Sequence[Checked], check: StatementChecker) -> Checked | None:
+    """The sentence after a relevant statement's cited one, when that one lacks the asked-for
+    item and the next states it ("… called a whistleblower as their first witness." then "Ms
+    Cooper told the jury …"): both quoted as the answer, each cited at its exact offsets."""
+    for c in kept:
+        if not c.relevant or not c.statement.citations:
+            continue
+        last = max(c.statement.citations, key=lambda x: x.end)
+        text = check.texts.get(last.source)
+        if text is None:
+            continue
+        after = len(text) - len(text[last.end :].lstrip())
+        if after >= len(text):
+            continue
+        s, e = sentence_at(text, after)
+        following = text[s:e]
+        both = f"{c.statement.text} {following}"
+        if any(ws < e and s < we for ws, we in withheld_spans(text)):
+            continue  # withheld at indexing: never shown
+        if not bears(following, check.asked, check.question) or names_missing(check.question, f"{both} {last.title}"):
+            continue
+        cite = replace(last, start=s, end=e, quote=following, verified=True, support=1.0)
+        st = Statement(both, (*c.statement.citations, cite), verified=True, support=1.0)
+        return Checked(st, True)
+    return None
 
 
 def _fold(text: str) -> str:

@@ -5,10 +5,16 @@ passages about M10 answers "on Saturday" — every word cited, the answer false.
 model writes anything, the question's own claims are looked for in what retrieval found:
 
 - every name and figure the question uses must be in the retrieved text;
-- every content word the question uses ("chemical", "rebuild", "mayor") must be there, unless
-  a question about it can be answered in other words (see `_FREE`);
+- every content word the question uses ("chemical", "rebuild", "mayor") must be there or
+  somewhere in the index, in some form ("paid" for "pay"), unless it asks for a form of answer
+  (see `_FREE`);
 - the names it puts together ("Joanne Liu" and "M10", "Kerry" and "Assad") must be named
-  together, in one sentence or the next, somewhere in the retrieved text.
+  together, in one article, somewhere in the retrieved text (`texts` are the retrieved text
+  of each article).
+
+A name matches the article's other forms of it: titles left out, the surname alone, hyphens as
+spaces, "American" for "US" (`named`); words match by stem. Words that ask for a form of answer
+("summarize", "timeline", "roughly", "job", "accounts") are never premises (`_FREE`).
 
 A question that fails gets "The articles do not report <what is missing>", with what they do
 say shown as related, never as an answer.
@@ -40,14 +46,29 @@ _FREE = QUESTION_FRAME | frozenset(
         "explain explained latest current currently now still today situation happening event events "
         "role part way ways result results detail details about exactly total overall main name names see saw seen "
         "compare compared comparison among run ran answer answers citation citations date dates "
-        "think thinks thought believe believes believed consider considers considered"
+        "think thinks thought believe believes believed consider considers considered "
+        # Words that ask for a form of answer or hedge a figure, never something the question
+        # claims happened (issue 23: "Summarize …", "Give me a timeline …", "Roughly how many …",
+        # "What is X's job?", "the differing accounts of …").
+        "summarize summarise summary summaries timeline chronology overview background outline recap "
+        "roughly approximately approximate around nearly almost estimate estimated estimates figure figures "
+        "job jobs position positions title titles occupation work works working "
+        "account accounts version versions view views differ differs differing different difference differences "
+        "contrast similar list key point points change changed changes update updates outcome "
+        "react reacted reaction reactions respond responded response responses stance position opinion "
+        "happened happens involve involved involving"
+    )
+)
+# Titles before a name: "Senator John McCain" is McCain, "Mr Blair" is Blair.
+_TITLES = frozenset(
+    re.findall(
+        r"\w+",
+        "mr mrs ms miss dr sir dame lord lady senator sen president chancellor minister prime secretary "
+        "general gen governor gov judge justice rev professor prof chief executive chairman boss",
     )
 )
 _MONTHS = frozenset(tokenize("january february march april may june july august september october november december"))
 _NOT_PREMISE_NAMES = frozenset(["which", "where", "whom", "whose", "did", "does", "do", "is", "are", "was", "were"])
-_NEAR = 1  # sentences apart that still count as "named together"
-_NEAR_WORDS = 2  # for a name and the question's words: a quote and its "he said" may be 3 sentences apart
-_WITH_NAME = 0.5  # share of the question's other words that must stand near one mention of a name
 # "according to the Observatory and according to activists" names sources to answer from, not
 # something the question claims happened: the verifier checks each statement's attribution.
 _ATTRIBUTION = re.compile(
@@ -61,21 +82,17 @@ class PremiseCheck:
     """What the retrieved text lacks of the question's premises; empty when they hold."""
 
     missing: tuple[str, ...] = ()  # names, figures and words of the question found nowhere
-    apart: tuple[str, ...] = ()  # names the question puts together that the text never does
-    alone: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a name, and the question's words never near it
+    apart: tuple[str, ...] = ()  # names the question puts together that no article does
 
     @property
     def holds(self) -> bool:
-        return not (self.missing or self.apart or self.alone)
+        return not (self.missing or self.apart)
 
     def message(self) -> str:
         """'The articles do not report ...', naming what is missing."""
         if self.missing:
             return "The articles do not report anything about " + _listing(self.missing) + "."
-        if self.apart:
-            return "The articles do not report " + _listing(self.apart) + " together, as the question assumes."
-        name, words = self.alone[0]
-        return f"The articles do not report “{name}” with " + _listing(words) + ", as the question assumes."
+        return "The articles do not report " + _listing(self.apart) + " together, as the question assumes."
 
 
 def _listing(items: Sequence[str]) -> str:
@@ -98,10 +115,6 @@ def question_names(question: str) -> list[str]:
     return out
 
 
-def _split_sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+|(?<=[.!?][”\"’])\s+", text) if s.strip()]
-
-
 def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[str] = frozenset()) -> PremiseCheck:
     """Check a question's names, figures and content words against the retrieved passages' texts.
 
@@ -111,12 +124,12 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
         vocabulary: every stemmed word of the index: a word the retrieved passages lack but the
             index has is taken as retrieval's miss, not as a false premise.
     """
-    hay = normalize(" ".join(texts))
+    hay = _spaced(normalize(" ".join(texts)))
     question = _ATTRIBUTION.sub(" ", question)
-    names = question_names(question)
+    names = _without_opening_word(question_names(question), question, " ".join(texts))
     missing: list[str] = []
     for name in names:
-        if not (name_in(name, hay) or all(t in vocabulary for t in tokenize(name))):
+        if not (named(name, hay) or all(t in vocabulary for t in tokenize(name))):
             missing.append(name)
     have_numbers = numbers_in(" ".join(texts))
     missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have_numbers and not 1900 <= n <= 2100]
@@ -127,10 +140,51 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
         if w not in _FREE and w not in _MONTHS and w not in name_words and not w[0].isdigit()
     ]
     have_words = set(tokenize(" ".join(texts)))
-    missing += [_surface(question, w) for w in words if w not in have_words and w not in vocabulary]
+    forms = {w: {w, *_lemma_stems(_surface(question, w))} for w in words}
+    missing += [_surface(question, w) for w in words if not any(f in have_words or f in vocabulary for f in forms[w])]
     if missing:
         return PremiseCheck(missing=tuple(dict.fromkeys(missing)))
-    return PremiseCheck(apart=_apart(names, texts), alone=_alone(names, words, texts, question))
+    return PremiseCheck(apart=_apart(names, texts))
+
+
+def _without_opening_word(names: list[str], question: str, text: str) -> list[str]:
+    """The names less a question's capitalised first word when the articles write it in lower case
+    ("Will the government …", "Apart from …", "Compare Sony's PSP …"): a capital that opens a
+    sentence says nothing of a name."""
+    first = re.match(r"\W*([^\W\d_][\w’'-]*)", question)
+    if not first or not names or not question.lstrip().startswith(names[0].split()[0]):
+        return names
+    word = first.group(1)
+    if not re.search(r"(?<![\w’'-])" + re.escape(word.lower()) + r"(?![\w’'-])", text):
+        return names
+    rest = names[0].split()[1:]
+    return ([" ".join(rest)] if rest else []) + names[1:]
+
+
+def _lemma_stems(word: str) -> list[str]:
+    """The stem of a word's dictionary form: "paid" → "pay", "stood" → "stand" (which stems miss)."""
+    import simplemma
+
+    return tokenize(simplemma.lemmatize(word, lang="en"))
+
+
+def _spaced(text: str) -> str:
+    """Hyphens as spaces: "cash-for-honours" and "cash for honours" are one phrase."""
+    return re.sub(r"(?<=\w)[-‐–](?=\w)", " ", text)
+
+
+def named(name: str, hay: str) -> bool:
+    """Whether a normalized text names the question's `name` in any of the article's forms of it.
+
+    The whole name or each of its words (`name_in`), with titles left out ("Senator John McCain"
+    is named by "senator John McCain" and by "Mr McCain"), hyphens read as spaces, and a person's
+    surname alone ("Judy Boynton" by "Ms Boynton"); "US" by "American" comes from `ALIASES`.
+    """
+    words = [w for w in _spaced(name).split() if w.casefold().strip(".") not in _TITLES] or name.split()
+    bare = " ".join(words)
+    if name_in(bare, hay):
+        return True
+    return len(words) >= 2 and len(words[-1]) > 2 and name_in(words[-1], hay)
 
 
 def _surface(question: str, stem: str) -> str:
@@ -145,7 +199,7 @@ def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
     """Names that no sentence window of the text holds together (background names excepted)."""
     if len(names) < 2:
         return ()
-    windows = [names_in(w) for w in _windows(texts, _NEAR)]  # the names in each window of neighbouring sentences
+    windows = [names_in(text) for text in texts]  # named together: in one passage of one article
     found = {n: [i for i, w in enumerate(windows) if any(_names(n, other) for other in w)] for n in names}
     # A name in most windows ("Aleppo" in articles about Aleppo) is background, not a premise.
     salient = [n for n in names if len(found[n]) < 0.5 * len(windows)]
@@ -157,49 +211,23 @@ def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
     return () if together else tuple(salient)
 
 
-def _windows(texts: Sequence[str], near: int) -> list[str]:
-    """Each sentence with `near` neighbours on each side."""
-    out: list[str] = []
-    for text in texts:
-        sents = _split_sentences(text)
-        out += [" ".join(sents[max(0, i - near) : i + near + 1]) for i in range(len(sents))]
-    return out
-
-
-def _alone(
-    names: Sequence[str], words: Sequence[str], texts: Sequence[str], question: str
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Names whose every mention lacks most of the question's other words.
-
-    "What did Barack Obama say when he visited Aleppo?": Obama is named, but never near a visit.
-    Background names (in most windows) are left out, as in `_apart`.
-    """
-    if not words:
-        return ()
-    windows = _windows(texts, _NEAR_WORDS)
-    out = []
-    for name in names:
-        near = [set(tokenize(w)) for w in windows if any(_names(name, o) for o in names_in(w))]
-        if not near or len(near) >= 0.5 * len(windows):
-            continue
-        best = max(near, key=lambda ws: sum(x in ws for x in words))
-        if sum(x in best for x in words) / len(words) < _WITH_NAME:
-            out.append((name, tuple(_surface(question, x) for x in words if x not in best)))
-    return tuple(out)
-
-
 def _names(name: str, other: str) -> bool:
     """Whether a name in the text names the question's `name`, which must end it.
 
     "President Bashar al-Assad" names Assad and "the U.S." the United States; the "Syrian
-    American Medical Society" does not name the United States: it is another entity.
+    American Medical Society" does not name the United States: it is another entity. Titles are
+    left out and a person's surname is enough: "John McCain" and "Mr McCain" name "Senator John
+    McCain".
     """
     whole = normalize(other).rstrip(".")
     key = normalize(name).rstrip(".")
     if any(whole == a or whole.endswith(" " + a) for a in ALIASES.get(key, (key,))):
         return True
-    tail = " ".join(other.split()[-len(name.split()) :])
-    return name_in(name, normalize(tail))
+    words = [w for w in _spaced(name).split() if w.casefold().strip(".") not in _TITLES] or name.split()
+    tail = " ".join(_spaced(other).split()[-len(words) :])
+    if name_in(" ".join(words), normalize(tail)):
+        return True
+    return len(words) >= 2 and normalize(_spaced(other).split()[-1]) == normalize(words[-1])
 
 
 Asked = Literal["figure", "date", "name"]
@@ -311,14 +339,19 @@ def _subject_names(question: str) -> list[str]:
     return out
 
 
+def subject_names(question: str) -> list[str]:
+    """The names a question is about (see `_subject_names`), public for the relevance rule."""
+    return _subject_names(question)
+
+
 def names_missing(question: str, evidence: str) -> list[str]:
     """The question's subject names and figures that a statement's evidence (text, quotes, titles, lead-in) lacks.
 
     "How many children were killed in the bombing of the M10 hospital?" is not answered by a
     toll whose sentence, article title and lead-in never name M10.
     """
-    hay = normalize(evidence)
-    missing = [n for n in _subject_names(question) if not name_in(n, hay)]
+    hay = _spaced(normalize(evidence))
+    missing = [n for n in _subject_names(question) if not named(n, hay)]
     # The question's own figures too ("homes in Qaryat al-Nur 50", "in 10 days"), years aside:
     # a sentence about "Qaryat al-Nur 150" does not answer for "Qaryat al-Nur 50".
     have = numbers_in(evidence)
@@ -331,7 +364,7 @@ def names_missing(question: str, evidence: str) -> list[str]:
         if (
             m
             and numbers_in(m.group(1)) <= have
-            and not re.search(r"(?<!\w)" + re.escape(normalize(phrase)) + r"(?![\d])", hay)
+            and not re.search(r"(?<!\w)" + re.escape(_spaced(normalize(phrase))) + r"(?![\d])", hay)
         ):
             missing.append(phrase)
     return missing

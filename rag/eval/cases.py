@@ -21,6 +21,11 @@ KINDS = (
     "role_trap",
     "merge_trap",
     "bent_figure",
+    # Questions as people ask them of a real archive (tests/eval/bbc.jsonl, issue 23).
+    "yes_no",
+    "alias",
+    "paraphrase",
+    "broad",
 )
 CI_KINDS = KINDS[:8]  # the kinds `rag eval --ci` covers
 CASES_FILE = Path(__file__).resolve().parent.parent.parent / "tests" / "eval" / "cases.jsonl"
@@ -38,15 +43,25 @@ class Case:
     should_abstain: bool
     history: tuple[tuple[str, str], ...] = ()
     ci: bool = False
+    held_out: bool = False  # never read while a rule was written; reported apart
 
 
 def load_cases(path: Path = CASES_FILE) -> list[Case]:
-    """The cases of a JSONL file, in order."""
+    """The cases of a JSONL file, in order.
+
+    Raises:
+        ValueError: a line that is not a case, naming the line and the fix.
+    """
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        d = json.loads(line)
+        try:
+            d = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not JSON ({exc.msg}): write one case object a line") from None
+        if d.get("kind") not in KINDS:
+            raise ValueError(f"{path}:{n}: kind {d.get('kind')!r} is not one of {', '.join(KINDS)}")
         facts = tuple(tuple(f) if isinstance(f, list) else (f,) for f in d.get("answer_facts", []))
         out.append(
             Case(
@@ -58,6 +73,7 @@ def load_cases(path: Path = CASES_FILE) -> list[Case]:
                 bool(d.get("should_abstain", d["kind"] == "unanswerable")),
                 tuple((h[0], h[1]) for h in d.get("history", [])),
                 bool(d.get("ci", False)),
+                bool(d.get("held_out", False)),
             )
         )
     return out

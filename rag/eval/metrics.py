@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +182,92 @@ def failed_thresholds(overall: Scores, minimums: dict[str, float]) -> list[str]:
         if math.isnan(value) or value < minimum:
             out.append(f"{name} = {value:.3f} < {minimum}")
     return out
+
+
+# The gates: steps that refuse (an abstention's first note names the one that did), or remove a
+# statement (it is in `rejected_statements`, with its reason). Issue 23: each reports how often it
+# refused or removed what the hand labels (the case's answerability and gold passages) call the answer.
+REFUSALS = {
+    "retrieval found nothing relevant": "relevance gate (retrieval)",
+    "the question's premise is not in the articles": "premise check",
+    "no statement states what the question asks for": "asked-for item check",
+    "the supported statements do not address the question": "relevance gate (statements)",
+    "no statement the sources support": "verification (refusal)",
+}
+REMOVALS = {"does not address the question": "relevance gate (removal)"}  # any other reason: verification
+INSTRUCTION_FILTER = "instruction filter (indexing)"
+
+
+def _states(case: Case, statements: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether these statements' texts, together, hold every answer fact of the case."""
+    if not case.answer_facts:
+        return False
+    text = " ".join(str(st["text"]) for st in statements).casefold().replace("’", "'")
+    return all(any(alt.casefold().replace("’", "'") in text for alt in fact) for fact in case.answer_facts)
+
+
+def gate_table(results: Sequence[tuple[Case, Mapping[str, Any]]], root: Path) -> dict[str, dict[str, Any]]:
+    """Per gate: how often it fired and how often that was wrong, by the cases' labels.
+
+    A refusal is wrong when the case is answerable (`should_abstain` false); `answer_beside` counts
+    the wrong ones whose related or rejected sentences state the answer (every answer fact). A
+    removed statement is wrong when it cites a gold passage of an answerable case.
+
+    Args:
+        results: each case with its answer's JSON contract (`Answer.to_dict()`).
+        root: the folder the cases' sources are relative to.
+
+    Returns:
+        {gate: {"fired", "wrong", "answer_beside", "wrong_ids"}}; every gate is listed, fired or not.
+    """
+    gates = [*REFUSALS.values(), *REMOVALS.values(), "verification (removal)"]
+    table: dict[str, dict[str, Any]] = {g: {"fired": 0, "wrong": 0, "answer_beside": 0, "wrong_ids": []} for g in gates}
+    cache: dict[str, str] = {}
+    for case, a in results:
+        notes = a.get("notes") or []
+        gate = REFUSALS.get(notes[0]) if a["abstained"] and notes else None
+        if gate is not None:
+            row = table[gate]
+            row["fired"] += 1
+            if not case.should_abstain:
+                row["wrong"] += 1
+                row["wrong_ids"].append(case.id)
+                row["answer_beside"] += _states(case, [*a.get("related", []), *a.get("rejected_statements", [])])
+        for st in a.get("rejected_statements", []):
+            row = table[REMOVALS.get(st.get("reason") or "", "verification (removal)")]
+            row["fired"] += 1
+            spans = [(c["source"], c["start"], c["end"]) for c in st["citations"]]
+            gold = any(_overlaps(s, x, y, g, root, cache) for s, x, y in spans for g in case.gold_passages)
+            if gold and not case.should_abstain:
+                row["wrong"] += 1
+                row["wrong_ids"].append(case.id)
+    return table
+
+
+def withheld_table(
+    withheld: Mapping[str, Sequence[tuple[int, int]]], cases: Sequence[Case], root: Path
+) -> dict[str, Any]:
+    """The instruction filter's row: sentences it withheld at indexing, and those inside a gold passage.
+
+    Args:
+        withheld: {source: [(start, end) of each withheld sentence]} over the indexed corpus.
+        cases: the cases, whose gold passages are the labelled answers.
+        root: the folder the sources are relative to.
+    """
+    cache: dict[str, str] = {}
+    wrong = sorted(
+        {
+            case.id
+            for case in cases
+            for g in case.gold_passages
+            for s, e in withheld.get(g["source"], ())
+            if _overlaps(g["source"], s, e, g, root, cache)
+        }
+    )
+    return {
+        "fired": sum(len(v) for v in withheld.values()),
+        "articles": sum(1 for v in withheld.values() if v),
+        "wrong": len(wrong),
+        "answer_beside": 0,
+        "wrong_ids": wrong,
+    }

@@ -34,6 +34,16 @@ def markdown(report: Report) -> str:
             f"({h['shown_labelled']} labelled, {h['shown_unlabelled']} not) |"
         )
         lines.append(f"| supported statements shown, by hand labels | {_f(h['supported_recall'])} |")
+    if report.held_out is not None:
+        h = report.held_out
+        lines += ["", f"## Held-out cases ({h['cases']:.0f})", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {_f(v)} |" for k, v in h.items() if k != "cases"]
+    if report.gates is not None:
+        lines += ["", "## Gates: how often each refused or removed the answer (by the cases' labels)", ""]
+        lines += ["| gate | fired | wrong | wrong with the answer beside it | wrong cases |", "|---|---|---|---|---|"]
+        for gate, g in report.gates.items():
+            ids = ", ".join(g["wrong_ids"][:12]) + (" …" if len(g["wrong_ids"]) > 12 else "")
+            lines.append(f"| {gate} | {g['fired']} | {g['wrong']} | {g['answer_beside']} | {ids} |")
     lines += ["", "## Per kind", "", "| kind | cases | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
     for kind, m in report.per_kind.items():
         lines.append(f"| {kind} | {m['cases']:.0f} | " + " | ".join(_f(m[c]) for c in cols) + " |")

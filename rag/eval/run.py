@@ -10,7 +10,17 @@ from typing import Any
 
 from rag.core.types import Answer, Citation
 from rag.eval.cases import Case
-from rag.eval.metrics import NAN, Scores, SupportFn, abstention, aggregate, agreement, score_case
+from rag.eval.metrics import (
+    NAN,
+    Scores,
+    SupportFn,
+    abstention,
+    aggregate,
+    agreement,
+    gate_table,
+    score_case,
+    withheld_table,
+)
 from rag.pipeline import Pipeline
 
 
@@ -44,6 +54,9 @@ class Report:
     judge_agreement: dict[str, float] | None = None
     verifier_on_labels: float | None = None  # the verifier's held-out accuracy on the labelled set
     hand_labels: dict[str, Any] | None = None  # precision/recall of shown statements by hand labels
+    gates: dict[str, dict[str, Any]] | None = None  # per gate: fired, wrong (`metrics.gate_table`)
+    held_out: Scores | None = None  # overall over the held-out cases only
+    corpus: str = ""  # what was indexed
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: NaN ('nothing to judge') becomes null."""
@@ -65,6 +78,9 @@ class Report:
             judge_agreement=d.get("judge_agreement"),
             verifier_on_labels=d.get("verifier_on_labels"),
             hand_labels=d.get("hand_labels"),
+            gates=d.get("gates"),
+            held_out=_nans(d["held_out"]) if d.get("held_out") else None,
+            corpus=d.get("corpus", ""),
         )
 
 
@@ -129,6 +145,14 @@ def run_cases(
         progress(len(cases), len(cases), "")
     overall, per_kind = aggregate([(r.kind, r.scores) for r in rows])
     overall.update(abstention(results))
+    held = [(r, c_a) for r, c_a in zip(rows, results, strict=True) if c_a[0].held_out]
+    held_out = None
+    if held:
+        held_out, _ = aggregate([(r.kind, r.scores) for r, _ in held])
+        held_out.update(abstention([c_a for _, c_a in held]))
+        held_out["cases"] = float(len(held))
+    gates = gate_table([(c, r.answer) for (c, _), r in zip(results, rows, strict=True)], root)
+    gates["instruction filter (indexing)"] = withheld_table(withheld_in_index(pipe), cases, root)
     return Report(
         model=results[0][1].model if results else "",
         cases=len(rows),
@@ -137,4 +161,22 @@ def run_cases(
         per_kind=per_kind,
         rows=tuple(rows),
         judge_agreement=agreement(verdicts_a, verdicts_b) if second is not None else None,
+        gates=gates,
+        held_out=held_out,
+        corpus=str(pipe.settings.corpus_path),
     )
+
+
+def withheld_in_index(pipe: Pipeline) -> dict[str, list[tuple[int, int]]]:
+    """{source: spans of the sentences indexing withheld} over every indexed article."""
+    from rag.reading.ingest import read_text, resolve_source, withheld_spans
+
+    out = {}
+    for source in pipe.documents():
+        try:
+            text = read_text(resolve_source(source, pipe.settings.root), max_bytes=pipe.settings.max_file_bytes).text
+        except OSError:
+            continue
+        if text is not None:
+            out[source] = withheld_spans(text)
+    return out

@@ -7,11 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.core.days import show_date
 from rag.core.errors import RagError
 from rag.core.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.pipeline import Pipeline
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -220,6 +223,25 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_pipeline(args: argparse.Namespace) -> Pipeline:
+    """The pipeline an eval asks: over the project's index, or over a copy of `--corpus` indexed
+    in its own work folder (brought up to date first)."""
+    from rag.pipeline import Pipeline
+
+    settings = _settings(args)
+    if args.corpus:
+        from rag.eval.corpus import corpus_settings
+
+        settings = corpus_settings(Path(args.corpus), settings, work=Path(args.work) if args.work else None)
+        print(f"indexing a copy of {args.corpus} in {settings.root}", file=sys.stderr)
+    pipe = Pipeline(settings)
+    if args.corpus:
+        pipe.index(progress=_progress_bar("index", sys.stderr.isatty()) if not args.quiet else None)
+    else:
+        pipe.ensure_index()
+    return pipe
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -236,13 +258,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from rag.eval.labels import load_labels, score
 
         saved = Report.from_dict(json.loads(Path(args.hand_labels).read_text(encoding="utf-8")))
-        print(json.dumps(score([r.answer for r in saved.rows], load_labels()).to_dict(), indent=1))
+        labels = load_labels(Path(args.labels)) if args.labels else load_labels()
+        print(json.dumps(score([r.answer for r in saved.rows], labels).to_dict(), indent=1))
         return 0
-    from rag.pipeline import Pipeline
-
-    settings = _settings(args)
-    pipe = Pipeline(settings)
-    pipe.ensure_index()
+    pipe = _eval_pipeline(args)
+    settings = pipe.settings
     if args.verify_labels:
         result = judges.verifier_on_hand_labels(pipe)
         print(json.dumps(result, indent=1))
@@ -279,7 +299,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report = replace(report, verifier_on_labels=held_out_accuracy(pipe.embedder, judge, root=settings.root))
     from rag.eval.labels import load_labels, score
 
-    hand = score([r.answer for r in report.rows], load_labels())
+    hand = score([r.answer for r in report.rows], load_labels(Path(args.labels)) if args.labels else load_labels())
     report = replace(report, hand_labels=hand.to_dict())
     out = Path(args.out)
     write_report(report, out)
@@ -400,6 +420,13 @@ def _add_eval(sub: Any) -> None:
     """`rag eval` and `rag calibrate`."""
     sp = sub.add_parser("eval", help="run the citation-faithfulness suite")
     sp.add_argument("--cases", default=str(Path(__file__).resolve().parents[2] / "tests" / "eval" / "cases.jsonl"))
+    sp.add_argument(
+        "--corpus",
+        metavar="DIR",
+        help="index a copy of this folder of articles (in its own work folder) and ask the cases over it",
+    )
+    sp.add_argument("--work", metavar="DIR", help="with --corpus: the folder of its copy and index (default: cache)")
+    sp.add_argument("--labels", metavar="FILE", help="hand labels (default: tests/eval/answer_labels.jsonl)")
     sp.add_argument("--kinds", nargs="*", help="only these kinds")
     sp.add_argument("--limit", type=int)
     sp.add_argument("--ci", action="store_true", help="the fixed CI subset, with the default thresholds")

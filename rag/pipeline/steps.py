@@ -92,12 +92,21 @@ def source_texts(manifest: Manifest, *, settings: Settings) -> SourceTexts:
     return SourceTexts(settings.root, hashes, max_bytes=settings.max_file_bytes)
 
 
+def articles_of(found: Retrieval) -> list[str]:
+    """The retrieved passages' texts joined by article (in text order): names the question puts
+    together must be named together in one article (issue 23), not only within one passage."""
+    by_source: dict[str, list[tuple[int, str]]] = {}
+    for p in found.passages:
+        by_source.setdefault(p.chunk.source, []).append((p.chunk.start, p.chunk.text))
+    return [" ".join(text for _, text in sorted(chunks)) for chunks in by_source.values()]
+
+
 def premise_refusal(
     q: Question, found: Retrieval, prompt: BuiltPrompt, texts: SourceTexts, *, model: str
 ) -> Answer | None:
     """The abstention when the question's premise (its names, figures, events) is not in the
     passages, with the prompt's related sentences; None when the premise holds."""
-    premise = check_premise(q.searched, [p.chunk.text for p in found.passages], found.vocabulary)
+    premise = check_premise(q.searched, articles_of(found), found.vocabulary)
     if premise.holds:
         return None
     draft = q.draft(found, model)

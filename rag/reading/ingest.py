@@ -234,22 +234,26 @@ def parse_article(text: str) -> Parsed:
     return Parsed(title=title, date=date, url=url, spans=tuple(spans))
 
 
-# Sentences that address an AI model rather than report news: role markers, requests to ignore
-# the rules or the question, fake source tags, imitations of the reply format. An article that
-# carries them ("prompt injection") must not steer answers, so their paragraphs are kept out of
-# the index (never in a prompt, never cited), with a warning; the file itself is not changed.
+# Sentences that address an AI model explicitly rather than report news: role markers, requests to
+# ignore the instructions or the question, fake source tags, imitations of the reply format, notes
+# to an assistant. An article that carries them ("prompt injection") keeps them out of the index
+# (never in a prompt, never cited), with a warning; the file itself is not changed. News that only
+# uses the same words ("the new rules for airlines", "fans who ignore the rules", "a phone's
+# developer mode") is not withheld: on the 1,230-article BBC archive the filter withholds nothing
+# (issue 23; `rag eval --corpus` reports the count). Answers are grammar-constrained ids and quotes
+# copied by code, so a sentence that slips through cannot change the output format or be obeyed.
 _INSTRUCTION = re.compile(
     r"^\W{0,3}(?:system|developer|assistant|user|human|ai)\s*:"
     r"|\bignore\s+(?:all\s+|any\s+)?(?:(?:the|your|previous|prior|above|earlier|these|those|other)\s+)*"
-    r"(?:instructions?|questions?|rules|prompts?|sources)\b"
-    r"|\b(?:new|updated|override|overriding)\s+(?:instructions|rules)\b"
-    r"|\byou\s+are\s+now\b|\b(?:maintenance|developer|debug|jailbreak)\s+mode\b"
+    r"(?:instructions?|questions?|prompts?)\b"
+    r"|\byou\s+are\s+now\s+(?:in\s+)?(?:an?\s+)?(?:\w+\s+)?(?:mode|assistant|ai|chatbot)\b"
     r"|</?\s*(?:sources?|system|instructions?|context)\s*>"
     r"|[{,]\s*\"(?:statements|sources|answer)\"\s*:"
     r"|\b(?:cite|quote|mark)\s+this\s+(?:sentence|text|article)\b"
     r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:single\s+)?word\b"
-    r"|\b(?:to|for)\s+the\s+(?:ai|assistant|language\s+model|chatbot)\b"
-    r"|\bas\s+an\s+ai\b",
+    r"|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|assistants?|automated\s+assistants?"
+    r"|language\s+models?|chatbots?)\b"
+    r"|\bas\s+an\s+ai\s+(?:language\s+model|assistant|model)\b",
     re.IGNORECASE,
 )
 
@@ -259,18 +263,29 @@ def looks_like_instruction(sentence: str) -> bool:
     return _INSTRUCTION.search(sentence) is not None
 
 
-def sentences_of(text: str, spans: Iterable[tuple[int, int]]) -> tuple[tuple[Sentence, ...], int]:
-    """The sentences of the spans, and how many were withheld: every sentence of a paragraph in
+def _paragraphs(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[list[Sentence], bool]]:
+    """Each paragraph's sentences, and whether they are withheld: every sentence of a paragraph in
     which one sentence reads as an instruction to an AI model."""
-    out: list[Sentence] = []
-    withheld = 0
     for s, e in spans:
         sents = split_sentences(text, s, e)
-        if any(looks_like_instruction(x.text) for x in sents):
+        yield sents, any(looks_like_instruction(x.text) for x in sents)
+
+
+def sentences_of(text: str, spans: Iterable[tuple[int, int]]) -> tuple[tuple[Sentence, ...], int]:
+    """The sentences of the spans, and how many were withheld (see `_paragraphs`)."""
+    out: list[Sentence] = []
+    withheld = 0
+    for sents, held in _paragraphs(text, spans):
+        if held:
             withheld += len(sents)
-            continue
-        out.extend(sents)
+        else:
+            out.extend(sents)
     return tuple(out), withheld
+
+
+def withheld_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence of an article's text that indexing withholds."""
+    return [(x.start, x.end) for sents, held in _paragraphs(text, parse_article(text).spans) if held for x in sents]
 
 
 def _shorten(text: str, limit: int) -> str:

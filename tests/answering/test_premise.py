@@ -72,17 +72,16 @@ def test_asked_for_reads_the_opening_interrogative_and_what_is_counted() -> None
     assert not bears("The largest hospital was hit by barrel bombs on Saturday.", "name", "Which hospital was hit?")
 
 
-def test_a_name_never_near_the_question_words_is_reported() -> None:
+def test_a_name_never_near_the_question_words_is_not_a_refusal() -> None:
+    """Issue 23: words are not premises; on the BBC archive "X with <words>" refusals were wrong
+    26 times in 32 (docs/eval-bbc-2026-11-29/before), so the model and the later checks decide."""
     passages = [
         "The administration of President Barack Obama has been engaged in diplomacy with Moscow over Aleppo.",
         "Kerry said the talks in Geneva were difficult. Reporters asked about the convoy.",
         "Officials visited the hospital in Aleppo on Monday. The M10 hospital was hit again.",
     ]
     vocabulary = frozenset(tokenize(" ".join(passages)))
-    pc = check_premise("What did Barack Obama say when he visited Aleppo?", passages, vocabulary)
-    assert pc.alone == (("Barack Obama", ("visited",)),)
-    assert pc.message() == "The articles do not report “Barack Obama” with “visited”, as the question assumes."
-    # Words near the name, a sentence or two away, hold.
+    assert check_premise("What did Barack Obama say when he visited Aleppo?", passages, vocabulary).holds
     assert check_premise("What did Kerry say about the talks in Geneva?", passages, vocabulary).holds
 
 
@@ -112,3 +111,51 @@ def test_the_questions_own_figures_must_be_in_the_evidence() -> None:
     assert names_missing(q, "Engineers said 863 homes in Bab al-Hawa 4500 lost power; 450 left.") == ["Bab al-Hawa 450"]
     # Years are dates the articles may carry as metadata, not figures of the question's subject.
     assert names_missing("How many doctors remained in Aleppo in 2016?", "Only 30 doctors remained in Aleppo.") == []
+
+
+# Issue 23: questions refused for one ordinary word or for a name the article writes otherwise.
+ARCHIVE = [
+    "About 250,000 people live under siege in the rebel-held east of Aleppo, the UN said.",
+    "Dr Abu Waseem, a general surgeon and Aleppo coordinator, said the hospitals were full.",
+    "Mr Kerry met Russian officials on Monday. Critics include Republican senator John McCain, who "
+    "described him last week as naive.",
+    "Shell is to pay $1m (£522,000) to Ms Boynton, its ex-finance chief, under a cash-for-exit deal.",
+    "American officials said the talks would resume.",
+]
+ARCHIVE_VOCABULARY = frozenset(tokenize(" ".join(ARCHIVE)))
+
+
+def test_words_that_ask_are_never_premises() -> None:
+    for question in [
+        "Roughly how many people live under siege in the rebel-held east of Aleppo?",
+        "Summarize what happened to hospitals in Aleppo.",
+        "Give me a timeline of the siege of Aleppo.",
+        "What is Abu Waseem's job?",
+        "What are the differing accounts of the siege of Aleppo?",
+    ]:
+        pc = check_premise(question, ARCHIVE, ARCHIVE_VOCABULARY)
+        assert pc.holds, (question, pc.message())
+
+
+def test_names_match_the_articles_other_forms_of_them() -> None:
+    # title + full name for "senator John McCain", and Kerry named as "Mr Kerry" in the same passage
+    assert check_premise("How did Senator John McCain describe John Kerry?", ARCHIVE, ARCHIVE_VOCABULARY).holds
+    # the full name for "Ms Boynton"; a hyphenated phrase written with spaces
+    assert check_premise("How much is Judy Boynton paid in the cash for exit deal?", ARCHIVE, ARCHIVE_VOCABULARY).holds
+    # an irregular form: "paid" for "pay"; "stood" for "standing"
+    assert check_premise("How much was paid to Ms Boynton?", ARCHIVE, ARCHIVE_VOCABULARY).holds
+    # "US" for "American"
+    assert check_premise("What did US officials say about the talks?", ARCHIVE, ARCHIVE_VOCABULARY).holds
+
+
+def test_a_capital_that_opens_the_question_is_not_a_name() -> None:
+    texts = ["The government will pay the new rate, it said. Ministers compare it with the old one."]
+    vocabulary = frozenset(tokenize(texts[0]))
+    assert check_premise("Will the government pay the new rate?", texts, vocabulary).holds
+    assert check_premise("Compare the new rate with the old one.", texts, vocabulary).holds
+    assert not check_premise("Kerry said the government will pay?", texts, vocabulary).holds  # a name stays
+
+
+def test_names_together_means_in_one_passage_and_a_false_pairing_is_still_refused() -> None:
+    pc = check_premise("Did John McCain pay Judy Boynton $1m?", ARCHIVE, ARCHIVE_VOCABULARY)
+    assert not pc.holds and set(pc.apart) == {"John McCain", "Judy Boynton"}

@@ -505,3 +505,32 @@ def test_warm_up_loads_the_model_and_both_embedder_ways_before_a_question(settin
     assert loaded == ["model", "embedder"]
     Pipeline(settings, embedder=FakeEmbedder(), generator=Gen(["{}"])).warm_up()  # nothing to load: fine
     assert loaded == ["model", "embedder", "model"]
+
+
+TRIAL = (
+    "Fraud trial opens in New York\n\n"
+    "Prosecutors in the fraud trial called a whistleblower as their first witness on Tuesday. "
+    "Cynthia Cooper told the jury how she had found the false accounts.\n"
+)
+
+
+def test_the_sentence_after_one_that_says_a_whistleblower_names_who(make_pipeline, corpus) -> None:
+    """Issue 23: the model names "… called a whistleblower as their first witness", which holds no
+    name; the next sentence names her. Both are quoted as the answer, each cited exactly."""
+    (corpus / "trial.txt").write_text(TRIAL, encoding="utf-8")
+    first = (
+        "called a whistleblower",
+        "Prosecutors in the fraud trial called a whistleblower as their first witness on Tuesday.",
+    )
+    pipe, _ = make_pipeline(_reply(first))
+    pipe.index()
+    a = pipe.ask("Who did the prosecutors call as their first witness in the fraud trial?")
+    assert not a.abstained, a.notes
+    lead = a.statements[0]
+    assert "Cynthia Cooper" in lead.text and lead.text.startswith(first[1])
+    text = (corpus / "trial.txt").read_text(encoding="utf-8")
+    assert [c.quote for c in lead.citations] == [
+        first[1],
+        "Cynthia Cooper told the jury how she had found the false accounts.",
+    ]
+    assert all(text[c.start : c.end] == c.quote for c in lead.citations)

@@ -285,6 +285,32 @@ def test_real_eval_ci_subset_meets_thresholds(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def test_real_eval_over_a_slice_of_the_bbc_archive(tmp_path: Path) -> None:
+    """`rag eval --corpus DIR --cases FILE --ci`: the real-archive cases marked for CI, over a
+    60-article slice of the BBC archive, indexed in a work folder of its own (the corpus untouched),
+    with the gate table (issue 23)."""
+    corpus = ROOT / "tests" / "data" / "bbc" / "bbc-news"
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in corpus.rglob("*"))
+    out = tmp_path / "eval"
+    cmd = [sys.executable, "-m", "rag.faces.cli", "eval", "--corpus", str(corpus), "--work", str(tmp_path / "work")]
+    cmd += ["--cases", str(ROOT / "tests" / "eval" / "bbc.jsonl"), "--ci", "--quiet", "--no-labels", "--out", str(out)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    print(proc.stdout[-4000:], proc.stderr[-2000:])
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["cases"] == 18
+    overall = report["summary"]["overall"]
+    assert overall["offset_validity"] == 1.0
+    assert overall["answer_correctness"] >= 0.6
+    assert all(c["source"].startswith("bbc-news/") for r in report["rows"] for st in r["answer"]["statements"]
+               for c in st["citations"])  # fmt: skip
+    gates = report["gates"]
+    assert gates["instruction filter (indexing)"]["fired"] == 0  # real news is not withheld
+    assert set(gates) >= {"premise check", "relevance gate (retrieval)", "verification (removal)"}
+    assert (tmp_path / "work" / "bbc-news" / "business").is_dir()
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in corpus.rglob("*")) == before
+
+
 def test_real_doctor_runs_the_model_in_a_child_and_reports_facts() -> None:
     """`rag doctor --json`: the real model loads and writes here, with the portable parameters:
     repacking off and flash attention on by default, and with `auto` repacking (the portable build
