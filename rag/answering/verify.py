@@ -305,9 +305,12 @@ def lexical_support(statement: str, cited: str, *, ignore: frozenset[str] = froz
 
 
 class Judge(Protocol):
-    """A model that gives the probability that a passage entails a statement."""
+    """A model asked narrow yes/no questions: does a passage state a statement, does a sentence
+    answer a question. Each gives P(yes)."""
 
     def entailment(self, passage: str, statement: str) -> float: ...
+
+    def answers(self, question: str, sentence: str) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)

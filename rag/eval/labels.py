@@ -42,6 +42,8 @@ class HandLabelScore:
     shown_unlabelled: int
     rejected_labelled: int
     not_supported_shown: tuple[str, ...]  # the shown statements labelled not supported
+    shown_relevant: float = math.nan  # share of shown statements labelled as helping answer; NaN: none
+    relevance_labelled: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -63,8 +65,27 @@ def load_labels(path: Path = LABELS_FILE) -> dict[Key, bool]:
     return {key_of(r["statement"], r["citations"]): r["label"] == "supported" for r in labelled_rows(path)}
 
 
-def score(answers: Sequence[Mapping[str, Any]], labels: Mapping[Key, bool]) -> HandLabelScore:
-    """Precision of shown and recall of supported statements over answers' JSON contracts."""
+def load_relevance(path: Path = LABELS_FILE) -> dict[Key, bool]:
+    """{statement key: relevant} for the rows that say whether the statement helps answer its question."""
+    return {
+        key_of(r["statement"], r["citations"]): bool(r["relevant"])
+        for r in labelled_rows(path)
+        if isinstance(r.get("relevant"), bool)
+    }
+
+
+def score(
+    answers: Sequence[Mapping[str, Any]], labels: Mapping[Key, bool], relevance: Mapping[Key, bool] | None = None
+) -> HandLabelScore:
+    """Precision of shown and recall of supported statements over answers' JSON contracts, and the
+    share of shown statements that help answer their question (`relevance` labels)."""
+    relevance = relevance or {}
+    relevant = [
+        relevance[k]
+        for a in answers
+        for st in a["statements"]
+        if (k := key_of(st["text"], st["citations"])) in relevance
+    ]
     shown: list[bool] = []
     rejected: list[bool] = []
     unlabelled = 0
@@ -90,4 +111,6 @@ def score(answers: Sequence[Mapping[str, Any]], labels: Mapping[Key, bool]) -> H
         shown_unlabelled=unlabelled,
         rejected_labelled=len(rejected),
         not_supported_shown=tuple(bad),
+        shown_relevant=sum(relevant) / len(relevant) if relevant else math.nan,
+        relevance_labelled=len(relevant),
     )

@@ -255,11 +255,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(compare(old, new))
         return 0
     if args.hand_labels:
-        from rag.eval.labels import load_labels, score
+        from rag.eval.labels import LABELS_FILE, load_labels, load_relevance, score
 
         saved = Report.from_dict(json.loads(Path(args.hand_labels).read_text(encoding="utf-8")))
-        labels = load_labels(Path(args.labels)) if args.labels else load_labels()
-        print(json.dumps(score([r.answer for r in saved.rows], labels).to_dict(), indent=1))
+        path = Path(args.labels) if args.labels else LABELS_FILE
+        scored = score([r.answer for r in saved.rows], load_labels(path), load_relevance(path))
+        print(json.dumps(scored.to_dict() | {"judge": f"hand labels ({path})"}, indent=1))
         return 0
     pipe = _eval_pipeline(args)
     settings = pipe.settings

@@ -52,6 +52,16 @@ def judge_messages(passage: str, statement: str) -> Messages:
     ]
 
 
+def answers_messages(question: str, sentence: str) -> Messages:
+    """The narrow question "does this sentence give what the question asks for?", for any model."""
+    import prompts
+
+    return [
+        {"role": "system", "content": prompts.render("answers_system")},
+        {"role": "user", "content": prompts.render("answers", question=question, sentence=sentence)},
+    ]
+
+
 class Generator(Protocol):
     """A chat model that writes JSON matching a schema."""
 
@@ -321,10 +331,17 @@ class LlamaCppGenerator:
 
     def entailment(self, passage: str, statement: str) -> float:
         """P(yes) that `passage` states `statement`: one grammar-constrained token, read from logits."""
+        return self._yes(judge_messages(passage, statement))
+
+    def answers(self, question: str, sentence: str) -> float:
+        """P(yes) that `sentence` gives what `question` asks for (the same one-token reading)."""
+        return self._yes(answers_messages(question, sentence))
+
+    def _yes(self, messages: Messages) -> float:
+        """P(yes) among yes/no for a yes/no question: one grammar-constrained token, read from logits."""
         import numpy as np
         from llama_cpp import LlamaGrammar
 
-        messages = judge_messages(passage, statement)
         with self._judge_lock:
             llm = self._load_judge()
             if self._yes_no is None:

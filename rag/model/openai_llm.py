@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from rag.core.errors import ModelError
-from rag.model.generation import Messages, Usage, judge_messages
+from rag.model.generation import Messages, Usage, answers_messages, judge_messages
 
 ResponseFormat = Literal["json_object", "json_schema"]
 
@@ -139,11 +139,19 @@ class OpenAIGenerator:
 
     def entailment(self, passage: str, statement: str) -> float:
         """P(yes) that `passage` states `statement`, from the first token's top log-probabilities."""
+        return self._yes(judge_messages(passage, statement))
+
+    def answers(self, question: str, sentence: str) -> float:
+        """P(yes) that `sentence` gives what `question` asks for, read the same way."""
+        return self._yes(answers_messages(question, sentence))
+
+    def _yes(self, messages: Messages) -> float:
+        """P(yes) among yes/no for a yes/no question, from the first token's top log-probabilities."""
         if not self.model:
             self.load()
         body = {
             "model": self.model,
-            "messages": judge_messages(passage, statement),
+            "messages": messages,
             "temperature": 0.0,
             "seed": self.seed,
             "max_tokens": 1,

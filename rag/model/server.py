@@ -180,6 +180,13 @@ class SupervisedGenerator(OpenAIGenerator):
         except ModelError as exc:
             raise self._died(exc) from exc
 
+    def answers(self, question: str, sentence: str) -> float:
+        self.url = self.server.ensure()
+        try:
+            return super().answers(question, sentence)
+        except ModelError as exc:
+            raise self._died(exc) from exc
+
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m rag.model.server --model FILE --port N ...`: serve one GGUF model on 127.0.0.1."""
