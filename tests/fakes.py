@@ -78,3 +78,20 @@ def source_ids(messages: Messages, needle: str) -> list[int]:
     """Ids of the numbered source lines in the prompt that contain `needle`."""
     user = messages[-1]["content"]
     return [int(m.group(1)) for m in re.finditer(r"^\[(\d+)\] (.*)$", user, re.M) if needle in m.group(2)]
+
+
+class ScriptedJudge:
+    """A judge with fixed answers: `supports` for every entailment, and `answers(question, sentence)`
+    1.0 when the sentence holds one of `answering`, else 0.0. Records every question asked."""
+
+    def __init__(self, *, answering: Sequence[str] = (), supports: float = 1.0) -> None:
+        self.answering = list(answering)
+        self.supports = supports
+        self.asked: list[tuple[str, str]] = []
+
+    def entailment(self, passage: str, statement: str) -> float:
+        return self.supports
+
+    def answers(self, question: str, sentence: str) -> float:
+        self.asked.append((question, sentence))
+        return 1.0 if any(a in sentence for a in self.answering) else 0.0

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-# The project first: tests/ui and tests/prompts (the mirrored tests) must not shadow the packages.
+# The project first, then the shared test helpers.
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]
 
 from fakes import FakeEmbedder, ScriptedGenerator, source_ids  # noqa: E402

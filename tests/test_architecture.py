@@ -51,22 +51,23 @@ def test_no_long_functions_or_classes() -> None:
 WHOLE = {
     "tests/eval/test_eval.py": "the eval suite, rag/eval",
     "tests/index/test_chroma_server.py": "the index served by `chroma run`",
-    "tests/prompts/test_prompts.py": "every template in prompts/",
-    "tests/ui/test_browser.py": "the chat in headless Chromium",
+    "tests/chat/test_browser.py": "the chat in headless Chromium",
 }
 
 
 def test_tests_mirror_the_tree() -> None:
-    """tests/<wing>/test_<module>.py beside rag/<wing>/<module>.py (ui/ for tests/ui); tests/system
-    holds the whole product's tests; the rest are the named whole-wing tests."""
+    """tests/<wing>/test_<module>.py beside rag/<wing>/<module>.py, tests/chat/ beside ui/ (a folder
+    named ui or prompts under tests/ would shadow those packages wherever tests/ is on sys.path);
+    tests/system holds the whole product's tests; the rest are the named whole-wing tests."""
     strays = []
     for test in sorted((ROOT / "tests").glob("*/test_*.py")):
         name, wing = str(test.relative_to(ROOT)), test.parent.name
-        source = ROOT / ("ui" if wing == "ui" else f"rag/{wing}") / test.name.removeprefix("test_")
+        source = ROOT / ("ui" if wing == "chat" else f"rag/{wing}") / test.name.removeprefix("test_")
         if wing != "system" and name not in WHOLE and not source.exists():
             strays.append(name)
     assert strays == []
-    assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == ["test_architecture.py"]
+    assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == ["test_architecture.py", "test_prompts.py"]
+    assert not (ROOT / "tests" / "ui").exists() and not (ROOT / "tests" / "prompts").exists()
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:

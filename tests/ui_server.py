@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-# The project first: tests/ui and tests/prompts (the mirrored tests) must not shadow the packages.
+# The project first, then the shared test helpers.
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]
 
 from fakes import FakeEmbedder, ScriptedGenerator  # noqa: E402

@@ -43,7 +43,10 @@ class StandIn(BaseHTTPRequestHandler):
         type(self).requests.append(body)
         if body.get("logprobs"):
             claim = body["messages"][-1]["content"]
-            yes = -0.1 if "Claim: About 30 doctors" in claim else -3.0
+            # the judge's two questions: "does the passage state the claim?" (entailment) and "does
+            # the sentence give what the question asks for?" (answers)
+            sentence = claim.split("Sentence:", 1)[1] if "Sentence:" in claim else ""
+            yes = -0.1 if "Claim: About 30 doctors" in claim or "30 doctors" in sentence else -3.0
             top = [{"token": "yes", "logprob": yes}, {"token": "no", "logprob": -1.0}, {"token": "Yes", "logprob": -5}]
             choice = {"message": {"content": "yes"}, "logprobs": {"content": [{"token": "yes", "top_logprobs": top}]}}
             self._send(200, json.dumps({"choices": [choice]}).encode())
@@ -82,6 +85,16 @@ def test_streams_the_schema_constrained_reply_and_reads_usage(server: str) -> No
     gen.response_format = "json_schema"
     gen.generate([{"role": "user", "content": "q"}], schema=schema, max_tokens=5)
     assert StandIn.requests[-1]["response_format"]["json_schema"]["schema"] == schema
+
+
+def test_the_narrow_answer_question_is_read_the_same_way(server: str) -> None:
+    gen = OpenAIGenerator(server)
+    q = "How many doctors remain in eastern Aleppo?"
+    assert gen.answers(q, "Only 30 doctors remained.") > 0.7
+    assert gen.answers(q, "The hospital was hit twice.") < 0.3
+    asked = StandIn.requests[-1]["messages"]
+    assert "Question: How many doctors remain in eastern Aleppo?" in asked[-1]["content"]
+    assert "answers a reader's question" in asked[0]["content"]
 
 
 def test_judge_reads_yes_from_the_first_token_logprobs(server: str) -> None:

@@ -534,3 +534,57 @@ def test_the_sentence_after_one_that_says_a_whistleblower_names_who(make_pipelin
         "Cynthia Cooper told the jury how she had found the false accounts.",
     ]
     assert all(text[c.start : c.end] == c.quote for c in lead.citations)
+
+
+def _judged(settings, reply, judge):
+    from fakes import FakeEmbedder, ScriptedGenerator
+
+    from rag.pipeline import Pipeline
+
+    s = settings.model_copy(update={"use_judge": True})
+    return Pipeline(s, embedder=FakeEmbedder(), generator=ScriptedGenerator([reply]), judge=judge)
+
+
+def test_the_model_asked_rescues_an_answer_worded_otherwise(settings, corpus) -> None:
+    """Issue 23: no word of the question is in the sentence that answers it; the word-overlap
+    score calls it beside the point, the model asked whether it gives what is asked says yes."""
+    from fakes import ScriptedJudge
+
+    (corpus / "market.txt").write_text(
+        "Market report\n\nThe firm's shares closed at 412p on Friday.\n", encoding="utf-8"
+    )
+    # The question's words are in the archive (so no premise is missing), not near the answer.
+    (corpus / "other.txt").write_text(
+        "Elsewhere\n\nThe company's level of trading stock fell that week.\n", encoding="utf-8"
+    )
+    reply = _reply(("closed at 412p", "The firm's shares closed at 412p on Friday."))
+    q = "At what level did the firm's stock end the trading week?"
+    without = _judged(settings, reply, ScriptedJudge(answering=[]))
+    without.index()
+    a = without.ask(q)
+    assert a.abstained and a.notes[0] == "the supported statements do not address the question"
+    judge = ScriptedJudge(answering=["412p"])
+    pipe = _judged(settings, reply, judge)
+    b = pipe.ask(q)
+    assert not b.abstained and b.statements[0].text == "The firm's shares closed at 412p on Friday."
+    assert (q, "The firm's shares closed at 412p on Friday.") in judge.asked
+
+
+def test_the_model_asked_can_say_a_lead_gives_something_else(settings) -> None:
+    """The word rules would lead with the M10 sentence; the model, asked, says it does not give
+    what is asked: the answer abstains and shows the sentence as related, not as the answer."""
+    from fakes import ScriptedJudge
+
+    named = (
+        "Two barrel bombs hit the M10",
+        "“Two barrel bombs hit the M10 hospital and there were reports of a cluster bomb as well,” said Adham Sahloul of the Syrian American Medical Society (SAMS).",
+    )
+    pipe = _judged(settings, _reply(named), ScriptedJudge(answering=[]))
+    pipe.index()
+    a = pipe.ask("Which hospital in east Aleppo was hit by two barrel bombs?")
+    assert a.abstained and a.notes[0] == "no statement states what the question asks for"
+    assert any("M10" in st.text for st in a.related)
+    yes = _judged(settings, _reply(named), ScriptedJudge(answering=["M10"])).ask(
+        "Which hospital in east Aleppo was hit by two barrel bombs?"
+    )
+    assert not yes.abstained and "M10" in yes.statements[0].text
