@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from rag.answering.citations import RawStatement, SourceTexts, resolve
 from rag.answering.premise import asked_for, bears, names_missing, subject_names
 from rag.answering.prompting import SourceLine
-from rag.answering.verify import Evidence, Verifier, addresses_question, contexts, lexical_support
+from rag.answering.verify import Evidence, Judge, Verifier, addresses_question, contexts, lexical_support
 from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
 from rag.reading.ingest import withheld_spans
@@ -27,10 +27,6 @@ from rag.reading.speakers import attributed, speaker_at
 # Share of the question's words a prompt sentence must hold to be quoted as the answer when the
 # model's statements miss the asked-for item (measured on the eval: see `answer_first`).
 SELECT_AGAIN_MIN = 0.6
-# P(yes) from which the model's narrow answer "does this sentence give what the question asks
-# for?" counts as yes (issue 23: asked where the word-overlap rules would refuse or show beside
-# the point; measured on the BBC and seeds evals, `rag eval --corpus`).
-ANSWERS_MIN = 0.5
 WHO_SAID = re.compile(r"^\s*who\s+(?:said|says|told|warned|described|called)\b", re.I)
 WHO_SAID_WORDS = 0.8  # share of a "who said …" question's words its answer must hold
 # "What did <speaker> say (about <topic>)?": the answer is the speaker's own words on the topic.
@@ -66,6 +62,8 @@ class StatementChecker:
         verify: bool = True,
         relevance_threshold: float,
         context_chars: int,
+        answer_judge: Judge | None = None,
+        answer_min: float = 0.5,
     ) -> None:
         self.verifier = verifier
         self.question = question
@@ -74,6 +72,7 @@ class StatementChecker:
         self.verify_on = verify
         self.relevance_threshold = relevance_threshold
         self.context_chars = context_chars
+        self.answer_judge, self.answer_min = answer_judge, answer_min
         self.seconds = 0.0  # time spent checking, for the answer's timings
         self.asked = asked_for(question)
         self.subjects = subject_names(question)
@@ -123,14 +122,13 @@ class StatementChecker:
 
     def answers(self, st: Statement) -> bool | None:
         """The model's narrow judgement: does the statement give what the question asks for?
-        None without a judge (`RAG_USE_JUDGE=false`, or a fake model in tests)."""
-        judge = self.verifier.judge
-        if judge is None:
+        None without an answer judge (`RAG_ANSWER_CHECK=false`, the 0.5B model, a fake model in tests)."""
+        if self.answer_judge is None:
             return None
         key = st.text.casefold()
         if key not in self._answers:
             t = time.perf_counter()
-            self._answers[key] = judge.answers(self.question, st.text) >= ANSWERS_MIN
+            self._answers[key] = self.answer_judge.answers(self.question, st.text) >= self.answer_min
             self.seconds += time.perf_counter() - t
         return self._answers[key]
 

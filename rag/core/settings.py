@@ -130,6 +130,14 @@ class Settings(BaseSettings):
     use_judge: bool = Field(
         True, description="Ask the local model to judge statements the cheap checks leave undecided."
     )
+    answer_check: bool = Field(
+        True,
+        description="Ask the model whether a sentence gives what the question asks for where word overlap "
+        "cannot tell (the default model only: the 0.5B model's yes/no does not separate answers).",
+    )
+    answer_check_min: float = Field(
+        0.5, description="The model's P(yes) from which a sentence counts as giving what is asked."
+    )
     relevance_threshold: float = Field(
         0.55, description="Under this, a supported statement is taken not to address the question."
     )

@@ -173,17 +173,11 @@ class SupervisedGenerator(OpenAIGenerator):
         except ModelError as exc:
             raise self._died(exc) from exc
 
-    def entailment(self, passage: str, statement: str) -> float:
+    def _yes(self, messages: Messages) -> float:
+        """The judge's yes/no questions (`entailment`, `answers`), asked of the supervised process."""
         self.url = self.server.ensure()
         try:
-            return super().entailment(passage, statement)
-        except ModelError as exc:
-            raise self._died(exc) from exc
-
-    def answers(self, question: str, sentence: str) -> float:
-        self.url = self.server.ensure()
-        try:
-            return super().answers(question, sentence)
+            return super()._yes(messages)
         except ModelError as exc:
             raise self._died(exc) from exc
 

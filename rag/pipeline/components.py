@@ -149,6 +149,18 @@ class Components:
         self.generator(choice)  # builds the model, which is its own judge
         return self._judges.get(choice)
 
+    def answer_judge(self, model: str | None = None) -> Judge | None:
+        """The judge asked "does this sentence give what the question asks for?", or None.
+
+        Off with `RAG_ANSWER_CHECK=false`, without a judge, and for the bundled 0.5B model: its
+        P(yes) does not separate answers from other sentences (0.34-0.38 against 0.29-0.31 on the
+        probes of docs/eval-bbc-2026-11-29/answer-probes.txt; the 1.5B: 0.59-0.74 against 0.10-0.23).
+        """
+        choice = model or self.settings.llm_model
+        if not self.settings.answer_check or choice == "fast":
+            return None
+        return self.judge(choice)
+
     def verifier(self, model: str | None = None) -> Verifier:
         """The verifier with this model's judge and the configured (or calibrated) thresholds."""
         s = self.settings

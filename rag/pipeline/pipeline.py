@@ -205,4 +205,7 @@ class Pipeline:
             yield Done(refusal)
             return
         yield Stage("generating")
-        yield from generate(q, found, prompt, texts, settings=s, generator=gen, verifier=self.verifier(model))
+        verifier, answer_judge = self.verifier(model), self.components.answer_judge(model)
+        yield from generate(
+            q, found, prompt, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
+        )

@@ -14,7 +14,7 @@ from rag.answering.checking import RELATED_LIMIT, StatementChecker, quoted
 from rag.answering.citations import SourceTexts, StatementStream, output_schema, parse_output, resolve
 from rag.answering.premise import check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
-from rag.answering.verify import Verifier
+from rag.answering.verify import Judge, Verifier
 from rag.core.errors import IndexMissingError
 from rag.core.settings import Settings
 from rag.core.types import Answer
@@ -139,6 +139,7 @@ def generate(
     settings: Settings,
     generator: Generator,
     verifier: Verifier,
+    answer_judge: Judge | None = None,
 ) -> Iterator[Event]:
     """Stream the model's reply; show each statement once it is resolved and checked; then `Done`."""
     s, gen = settings, generator
@@ -151,6 +152,8 @@ def generate(
         verify=s.verify_mode != "off",
         relevance_threshold=s.relevance_threshold,
         context_chars=s.context_chars,
+        answer_judge=answer_judge,
+        answer_min=s.answer_check_min,
     )
     remove = s.verify_mode == "remove"
     reveal = Reveal(remove_unverified=remove, leads=check.leads)
