@@ -34,6 +34,7 @@ from typing import Literal
 from rag.answering.relations import normalize
 from rag.answering.verify import ALIASES, name_in, names_in, numbers_in
 from rag.index.lexical import QUESTION_FRAME, tokenize
+from rag.reading.sentences import split_sentences
 
 # Words a question may use that its answer need not repeat: question words, verbs of saying and
 # asking, generic nouns. Stemmed, as `tokenize` gives them.
@@ -196,13 +197,15 @@ def _surface(question: str, stem: str) -> str:
 
 
 def _apart(names: Sequence[str], texts: Sequence[str]) -> tuple[str, ...]:
-    """Names that no sentence window of the text holds together (background names excepted)."""
+    """Names that no article's retrieved text holds together (background names excepted)."""
     if len(names) < 2:
         return ()
-    windows = [names_in(text) for text in texts]  # named together: in one passage of one article
+    windows = [names_in(text) for text in texts]  # named together: in one article
     found = {n: [i for i, w in enumerate(windows) if any(_names(n, other) for other in w)] for n in names}
-    # A name in most windows ("Aleppo" in articles about Aleppo) is background, not a premise.
-    salient = [n for n in names if len(found[n]) < 0.5 * len(windows)]
+    # A name in most sentences ("Aleppo" in articles about Aleppo) is background, not a premise.
+    sentences = [names_in(s.text) for text in texts for s in split_sentences(text)]
+    share = {n: sum(any(_names(n, o) for o in s) for s in sentences) / max(len(sentences), 1) for n in names}
+    salient = [n for n in names if share[n] < 0.5]
     if len(salient) < 2:
         return ()
     together = set(found[salient[0]])
