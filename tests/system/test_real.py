@@ -418,7 +418,9 @@ def test_real_llama_cpp_server_keeps_the_citation_contract(pipe: Pipeline, tmp_p
     try:
         wait_until_up(f"http://127.0.0.1:{port}/v1/models", proc, timeout=180, log=log)
         url = f"http://127.0.0.1:{port}/v1"
-        remote = Pipeline(pipe.settings.model_copy(update={"llm_url": url}), embedder=pipe.embedder)
+        # The served model is the 0.5B one: the answer check is off for it, as in process.
+        served = {"llm_url": url, "answer_check": False}
+        remote = Pipeline(pipe.settings.model_copy(update=served), embedder=pipe.embedder)
         local = Pipeline(pipe.settings.model_copy(update={"llm_model": "fast"}), embedder=pipe.embedder)
         answered = 0
         for question, facts in QUESTIONS[:2] + QUESTIONS[4:5]:
