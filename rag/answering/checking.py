@@ -310,10 +310,10 @@ def next_states(kept: Sequence[Checked], check: StatementChecker) -> Checked | N
         s, e = sentence_at(text, after)
         following = text[s:e]
         both = f"{c.statement.text} {following}"
-        if any(ws < e and s < we for ws, we in withheld_spans(text)):
-            continue  # withheld at indexing: never shown
         if not bears(following, check.asked, check.question) or names_missing(check.question, f"{both} {last.title}"):
             continue
+        if any(ws < e and s < we for ws, we in withheld_spans(text)):  # parses the article: last
+            continue  # withheld at indexing: never shown
         cite = replace(last, start=s, end=e, quote=following, verified=True, support=1.0)
         st = Statement(both, (*c.statement.citations, cite), verified=True, support=1.0)
         return Checked(st, True)

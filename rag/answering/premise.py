@@ -174,6 +174,11 @@ def _spaced(text: str) -> str:
     return re.sub(r"(?<=\w)[-‐–](?=\w)", " ", text)
 
 
+def _bare_words(name: str) -> list[str]:
+    """A name's words without its titles, hyphens as spaces ("Senator John McCain" → John, McCain)."""
+    return [w for w in _spaced(name).split() if w.casefold().strip(".") not in _TITLES] or name.split()
+
+
 def named(name: str, hay: str) -> bool:
     """Whether a normalized text names the question's `name` in any of the article's forms of it.
 
@@ -181,7 +186,7 @@ def named(name: str, hay: str) -> bool:
     is named by "senator John McCain" and by "Mr McCain"), hyphens read as spaces, and a person's
     surname alone ("Judy Boynton" by "Ms Boynton"); "US" by "American" comes from `ALIASES`.
     """
-    words = [w for w in _spaced(name).split() if w.casefold().strip(".") not in _TITLES] or name.split()
+    words = _bare_words(name)
     bare = " ".join(words)
     if name_in(bare, hay):
         return True
@@ -226,7 +231,7 @@ def _names(name: str, other: str) -> bool:
     key = normalize(name).rstrip(".")
     if any(whole == a or whole.endswith(" " + a) for a in ALIASES.get(key, (key,))):
         return True
-    words = [w for w in _spaced(name).split() if w.casefold().strip(".") not in _TITLES] or name.split()
+    words = _bare_words(name)
     tail = " ".join(_spaced(other).split()[-len(words) :])
     if name_in(" ".join(words), normalize(tail)):
         return True
@@ -332,7 +337,7 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
     return any(not (name_in(name, given) or _DATE.fullmatch(name)) for name in names_in(statement))
 
 
-def _subject_names(question: str) -> list[str]:
+def subject_names(question: str) -> list[str]:
     """The names a question is about: not its sources ("according to SAMS"), dates or nationalities."""
     out = []
     for name in question_names(_ATTRIBUTION.sub(" ", question)):
@@ -342,11 +347,6 @@ def _subject_names(question: str) -> list[str]:
     return out
 
 
-def subject_names(question: str) -> list[str]:
-    """The names a question is about (see `_subject_names`), public for the relevance rule."""
-    return _subject_names(question)
-
-
 def names_missing(question: str, evidence: str) -> list[str]:
     """The question's subject names and figures that a statement's evidence (text, quotes, titles, lead-in) lacks.
 
@@ -354,14 +354,14 @@ def names_missing(question: str, evidence: str) -> list[str]:
     toll whose sentence, article title and lead-in never name M10.
     """
     hay = _spaced(normalize(evidence))
-    missing = [n for n in _subject_names(question) if not named(n, hay)]
+    missing = [n for n in subject_names(question) if not named(n, hay)]
     # The question's own figures too ("homes in Qaryat al-Nur 50", "in 10 days"), years aside:
     # a sentence about "Qaryat al-Nur 150" does not answer for "Qaryat al-Nur 50".
     have = numbers_in(evidence)
     missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have and not 1900 <= n <= 2100]
     # A name with a figure ("Bab al-Hawa 450") is named by that figure beside it, not by a 450
     # elsewhere in the evidence next to "Bab al-Hawa 1750".
-    for name in _subject_names(question):
+    for name in subject_names(question):
         m = re.search(re.escape(name) + r"\s+(\d[\d,.]*\d|\d)(?![\d,.]*\d)", question)
         phrase = f"{name} {m.group(1)}" if m else ""
         if (
