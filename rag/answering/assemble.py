@@ -24,6 +24,8 @@ ABSTAIN_TEXT = "The indexed articles do not answer this question."
 # Words that ask about the present. Not "remain": "How many doctors remain?" is asked of the
 # articles, and an "As of" on every such answer is noise.
 _ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|any ?more)\b", re.I)
+# Why a later statement is left out: it states no item of the kind the question asks for.
+BESIDE = "does not state what the question asks for"
 UNDATED_NOTE = "the question asks about the present, and the cited articles carry no date"
 
 
@@ -35,17 +37,24 @@ def removed(st: Statement, *, remove_unverified: bool) -> bool:
 class Reveal:
     """Statements to show while the answer streams: held until one is relevant, never twice."""
 
-    def __init__(self, *, remove_unverified: bool, leads: Callable[[Checked], bool] = lambda c: c.relevant) -> None:
+    def __init__(
+        self,
+        *,
+        remove_unverified: bool,
+        leads: Callable[[Checked], bool] = lambda c: c.relevant,
+        follows: Callable[[Checked], bool] = lambda c: True,
+    ) -> None:
         """Statements are offered as they are checked.
 
         Args:
             remove_unverified: `RAG_VERIFY_MODE=remove`.
             leads: whether a statement may open the answer (default: it is relevant).
+            follows: whether a statement may follow the one that opens it (default: any).
         """
         self.remove_unverified = remove_unverified
-        self.leads = leads
+        self.leads, self.follows = leads, follows
         self.shown: list[Statement] = []
-        self._held: list[Statement] = []
+        self._held: list[Checked] = []
 
     def offer(self, checked: Checked) -> Iterator[Statement]:
         """The statements that may be shown now that `checked` is known."""
@@ -53,10 +62,12 @@ class Reveal:
         if removed(st, remove_unverified=self.remove_unverified):
             return
         if not (self.shown or self.leads(checked)):
-            self._held.append(st)
+            self._held.append(checked)
             return
-        # The statement that opens the answer goes first, then those held back, in order.
-        for h in [st, *self._held]:
+        if self.shown and not self.follows(checked):
+            return
+        # The statement that opens the answer goes first, then those held back that may follow it, in order.
+        for h in [st, *(c.statement for c in self._held if self.follows(c))]:
             if all(h.text.casefold() != x.text.casefold() for x in self.shown):
                 self.shown.append(h)
                 yield h
@@ -153,7 +164,9 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
     if not answered:
         related = [c.statement for c in kept if c.relevant]
         return abstain(draft, "no statement states what the question asks for", rejected, related=related)
-    statements = tuple(c.statement for c in kept)
+    beside = [replace(c.statement, reason=BESIDE) for c in kept if not c.follows]
+    statements = tuple(c.statement for c in kept if c.follows)
+    rejected = [*rejected, *beside]
     text, _ = answer_text(statements)
     question = draft.standalone or draft.question
     date = as_of(question, statements)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.answering.assemble import BESIDE
 from rag.core.types import Answer, Citation
 from rag.eval.cases import KINDS, Case
 from rag.reading.ingest import resolve_source
@@ -194,7 +195,10 @@ REFUSALS = {
     "the supported statements do not address the question": "relevance gate (statements)",
     "no statement the sources support": "verification (refusal)",
 }
-REMOVALS = {"does not address the question": "relevance gate (removal)"}  # any other reason: verification
+REMOVALS = {
+    "does not address the question": "relevance gate (removal)",
+    BESIDE: "asked-for item check (removal)",
+}  # any other reason: verification
 INSTRUCTION_FILTER = "instruction filter (indexing)"
 
 

@@ -156,7 +156,7 @@ def generate(
         answer_min=s.answer_check_min,
     )
     remove = s.verify_mode == "remove"
-    reveal = Reveal(remove_unverified=remove, leads=check.leads)
+    reveal = Reveal(remove_unverified=remove, leads=check.leads, follows=check.follows)
     parser = StatementStream(s.answer_style, prompt.lines)
     ticked = time.perf_counter()
     schema = output_schema(s.max_statements, s.answer_style)

@@ -84,3 +84,38 @@ def test_a_statement_begun_in_lower_case_where_a_prompt_sentence_begins_is_raise
     assert raised.text == "Especially at night, the bombardment intensifies."
     fragment = Statement("and reiterated U.N. calls for a pause.", (c,))
     assert sentence_case(fragment, [quote, "And reiterated nothing."]) is fragment
+
+
+def test_the_model_s_yes_does_not_make_an_answer_of_a_sentence_without_the_asked_kind_of_item(tmp_path: Path) -> None:
+    from fakes import ScriptedJudge
+
+    from rag.answering.checking import Checked
+
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    judge = ScriptedJudge(answering=["doctors", "convoy"])  # says yes to both sentences
+
+    def checker(question: str) -> StatementChecker:
+        return StatementChecker(
+            CountingVerifier(),
+            question=question,
+            texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
+            lines=LINES,
+            relevance_threshold=0.55,
+            context_chars=300,
+            answer_judge=judge,
+        )
+
+    # "When" asks for a date: neither sentence gives one, whatever the model says.
+    check = checker("When did the doctors leave east Aleppo?")
+    stated = [Checked(Statement(S1.text, (_cite(S1),), verified=True, support=1.0), True)]
+    assert check.answer_first(stated, keep=lambda st: True)[1] is False
+    # "How many" asks for a figure: the sentence that gives one is the answer, and a later
+    # sentence without a count of doctors may not follow it.
+    check = checker("How many doctors were left in the east of the city?")
+    both = [
+        Checked(Statement(S2.text, (_cite(S2),), verified=True, support=1.0), True),
+        Checked(Statement(S1.text, (_cite(S1),), verified=True, support=1.0), True),
+    ]
+    ordered, answered = check.answer_first(both, keep=lambda st: True)
+    assert answered and ordered[0].statement.text == S1.text
+    assert [(c.statement.text, c.follows) for c in ordered[1:]] == [(S2.text, False)]

@@ -267,7 +267,7 @@ def test_flag_mode_keeps_unsupported_statements_marked(make_pipeline) -> None:
     pipe, _ = make_pipeline(
         _reply(
             ("only 30 doctors remained", "SAMS said only 30 doctors remained inside."),
-            ("only 30 doctors remained", "SAMS said 45 nurses remained inside."),
+            ("only 30 doctors remained", "SAMS said 45 doctors remained inside."),
         ),
         verify_mode="flag",
     )
@@ -428,8 +428,12 @@ def test_the_statement_that_states_the_asked_for_item_comes_first(make_pipeline)
     events = list(pipe.stream(q))
     streamed = [e.statement.text for e in events if isinstance(e, StatementReady)]
     assert streamed[0] == named[1], "the neighbour sentence is held until the named hospital is known"
+    assert neighbour[1] not in streamed, "it names no hospital: it does not follow the answer either"
     a = pipe.ask(q)
-    assert [st.text for st in a.statements] == [named[1], neighbour[1]]
+    assert [st.text for st in a.statements] == [named[1]]
+    assert [(st.text, st.reason) for st in a.rejected_statements] == [
+        (neighbour[1], "does not state what the question asks for")
+    ]
 
 
 def test_an_answer_beside_the_point_gets_the_sentence_that_answers_quoted_first(make_pipeline) -> None:
@@ -442,7 +446,7 @@ def test_an_answer_beside_the_point_gets_the_sentence_that_answers_quoted_first(
     a = pipe.ask("Which hospital in east Aleppo was hit by two barrel bombs?")
     assert not a.abstained and "M10" in a.statements[0].text
     assert a.statements[0].text == a.statements[0].citations[0].quote
-    assert [st.text for st in a.statements[1:]] == [neighbour[1]]
+    assert a.statements[1:] == () and [st.text for st in a.rejected_statements] == [neighbour[1]]
 
 
 def test_statements_that_do_not_state_the_asked_figure_are_related_not_an_answer(make_pipeline) -> None:
