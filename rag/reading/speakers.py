@@ -109,7 +109,7 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     if not _PRONOUN_SAID.search(sentence):
         stop = text.find("\n", end)
         rest = text[end : stop if stop >= 0 else len(text)][:200]
-        m = _SAID_NAME.search(rest) or _NAME_SAID.search(rest)
+        m = _closing(rest, still_open=inside_quotation(text, end))
         if m:
             name = _clean(m.group(1))
             return (name, end + m.start(1)) if name else None
@@ -138,6 +138,28 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
             return between[-1]
         return None
     return None
+
+
+_LEAD = re.compile(r"[\s,”\"’]*")
+_SAID_ONLY = re.compile(r"\s*(?:[.:!?]|,\s+(?:adding|who|the|a|an)\b|$)")
+
+
+def _closing(rest: str, *, still_open: bool) -> re.Match[str] | None:
+    """The attribution that closes a quote, read after it: `” said Aref al-Aref.`, `” Kerry said.`
+    It stands right after the quotation's closing mark (the sentence's own, or a later one when
+    the quotation goes on: `still_open`), and "<name> said" ends there; "Theresa May said if the
+    party …" is another sentence with its own words, not the quote's speaker (a BBC archive
+    answer gave Simon Hart's words to Theresa May that way: docs/eval-bbc-2026-11-29/after, bp003)."""
+    close = re.search(r"[”\"]", rest) if still_open else None
+    if still_open and close is None:
+        return None
+    at = _LEAD.match(rest, close.end() if close else 0)
+    lead = at.end() if at else 0
+    m = _SAID_NAME.match(rest, lead)
+    if m:
+        return m
+    m = _NAME_SAID.match(rest, lead)
+    return m if m and _SAID_ONLY.match(rest, m.end()) else None
 
 
 def attributed(sentence: str, speaker: str) -> str:

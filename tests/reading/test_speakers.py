@@ -56,3 +56,21 @@ def test_a_sentence_inside_a_longer_quotation_has_the_quotation_s_speaker() -> N
     assert speaker_of(text, start, start + len("The place is being utterly destroyed.")) == "Kerry"
     after = text.index("The offensive")
     assert speaker_of(text, after, after + len("The offensive went on.")) is None
+
+
+def test_a_later_sentence_with_its_own_words_does_not_name_the_quote_s_speaker() -> None:
+    # The shape of a BBC archive answer that gave one person's words to the next person named
+    # (docs/eval-bbc-2026-11-29/after, bp003); written fresh, neutral facts.
+    text = (
+        'Market chair Ann Cole said: "Stalls have traded on this square for 300 years. This will be nothing '
+        'more than a short pause in normal trade." Board member Tom Reid said if the council was re-elected '
+        "it would reverse the rule.\n\n"
+        '"We will open again in May," Ms Cole added.'
+    )
+    piece = 'This will be nothing more than a short pause in normal trade."'
+    start = text.index(piece)
+    assert speaker_of(text, start, start + len(piece)) == "Ann Cole"
+    # an attribution that closes the quotation still names its speaker
+    closing = 'Stalls open at six. "The square is full by nine," said Tom Reid, a board member.'
+    s = closing.index('"The square')
+    assert speaker_of(closing, s, closing.index(",", s) + 2) == "Tom Reid"
