@@ -64,7 +64,7 @@ class StatementChecker:
         relevance_threshold: float,
         context_chars: int,
         answer_judge: Judge | None = None,
-        answer_min: float = 0.5,
+        answer_min: float,
     ) -> None:
         self.verifier = verifier
         self.question = question
@@ -80,6 +80,7 @@ class StatementChecker:
         self.said = words_asked(question)
         self._done: dict[str, Checked] = {}
         self._answers: dict[str, bool | None] = {}
+        self._evidence: dict[tuple[Citation, ...], str] = {}
 
     def leads(self, checked: Checked) -> bool:
         """Whether a checked statement may open the answer.
@@ -124,9 +125,12 @@ class StatementChecker:
         return self._done[key]
 
     def evidence(self, st: Statement) -> str:
-        """The statement's citations' article titles, lead-in text and quotes."""
-        lead_in = contexts(st.citations, self.texts.get, self.context_chars)
-        return " ".join([*(c.title for c in st.citations), *lead_in, *(c.quote for c in st.citations)])
+        """The statement's citations' article titles, lead-in text and quotes (built once per citations)."""
+        if st.citations not in self._evidence:
+            lead_in = contexts(st.citations, self.texts.get, self.context_chars)
+            parts = [*(c.title for c in st.citations), *lead_in, *(c.quote for c in st.citations)]
+            self._evidence[st.citations] = " ".join(parts)
+        return self._evidence[st.citations]
 
     def answers(self, st: Statement) -> bool | None:
         """The model's narrow judgement: does the statement give what the question asks for?

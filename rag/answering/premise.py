@@ -169,6 +169,11 @@ def _lemma_stems(word: str) -> list[str]:
     return tokenize(simplemma.lemmatize(word, lang="en"))
 
 
+def warm_up() -> None:
+    """Load the word forms' dictionary now rather than on the first question."""
+    _lemma_stems("paid")
+
+
 def _spaced(text: str) -> str:
     """Hyphens as spaces: "cash-for-honours" and "cash for honours" are one phrase."""
     return re.sub(r"(?<=\w)[-‐–](?=\w)", " ", text)

@@ -97,12 +97,16 @@ class Pipeline:
 
         The model, and both of the embedder's ways: NumPy for a question or a few statements, and
         sentence-transformers for the ~30 sentences a prompt is chosen from, whose import alone
-        takes about 4 s on two cores.
+        takes about 4 s on two cores; and the premise check's word forms (`simplemma`'s English
+        dictionary, about 0.5 s).
         """
+        from rag.answering.premise import warm_up as premise_warm_up
+
         self.generator(model).load()
         load = getattr(self.embedder.inner, "load", None)  # a test's fake embedder has nothing to load
         if load is not None:
             load()
+        premise_warm_up()
 
     def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
         """Build the index from the corpus folder if none exists yet; returns the report if built."""

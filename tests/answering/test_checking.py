@@ -39,6 +39,7 @@ def _checker(tmp_path: Path, question: str) -> tuple[StatementChecker, CountingV
         lines=LINES,
         relevance_threshold=0.55,
         context_chars=300,
+        answer_min=0.5,
     )
     return check, verifier
 
@@ -103,6 +104,7 @@ def test_the_model_s_yes_does_not_make_an_answer_of_a_sentence_without_the_asked
             relevance_threshold=0.55,
             context_chars=300,
             answer_judge=judge,
+            answer_min=0.5,
         )
 
     # "When" asks for a date: neither sentence gives one, whatever the model says.
