@@ -25,6 +25,8 @@ CSS = """
 .answer .sources .quote { margin: 2px 0 6px 0; padding-left: 8px; border-left: 3px solid #ccc; color: #444; }
 .answer .rejected { font-size: 0.85em; color: #8a6d3b; }
 .answer .abstain { font-weight: 600; }
+.answer .direct { font-size: 1.1em; margin-bottom: 4px; }
+.answer mark.answer-words { background: #fff3b0; padding: 0 1px; }
 .error { color: #b00020; font-weight: 600; }
 #cite-request, #cite-open { display: none !important; }
 """

@@ -12,7 +12,7 @@ from urllib.parse import quote as urlquote
 from urllib.parse import unquote
 
 from rag.core.days import show_date
-from rag.core.types import Answer, Citation, Passage, Statement
+from rag.core.types import Answer, Citation, DirectAnswer, Passage, Statement
 
 STAGES = {
     "retrieving": "Searching the articles…",
@@ -75,15 +75,34 @@ def streaming_html(statements: Sequence[Statement], stage: str | None, *, pieces
     return f'<div class="answer">{body}{progress}</div>'
 
 
-def sources_html(numbers: dict[str, tuple[int, Citation]]) -> str:
+def sources_html(numbers: dict[str, tuple[int, Citation]], direct: DirectAnswer | None = None) -> str:
+    """The numbered cited quotes; in the direct answer's quote, the words that carry it are marked."""
     items = []
     for n, c in numbers.values():
         meta = " · ".join(esc(x) for x in (c.title, show_date(c.date)))
         items.append(
             f'<li>{cite_link(c, n)} <span class="meta">{meta} — <code>{esc(c.source)}:{c.start}–{c.end}</code></span>'
-            f'<blockquote class="quote">{esc(c.quote)}</blockquote></li>'
+            f'<blockquote class="quote">{quote_html(c, direct)}</blockquote></li>'
         )
     return f'<ol class="sources">{"".join(items)}</ol>' if items else ""
+
+
+def quote_html(c: Citation, direct: DirectAnswer | None) -> str:
+    """A cited quote, escaped, with the direct answer's words in `<mark class="answer-words">`."""
+    if direct is None or cite_key(direct.citation) != cite_key(c):
+        return esc(c.quote)
+    s, e = direct.start - c.start, direct.end - c.start
+    if not 0 <= s < e <= len(c.quote):
+        return esc(c.quote)
+    return f'{esc(c.quote[:s])}<mark class="answer-words">{esc(c.quote[s:e])}</mark>{esc(c.quote[e:])}'
+
+
+def direct_html(direct: DirectAnswer | None, numbers: dict[str, tuple[int, Citation]]) -> str:
+    """The short answer line, in bold above the evidence, with its citation's number."""
+    if direct is None or cite_key(direct.citation) not in numbers:
+        return ""
+    link = cite_link(direct.citation, numbers[cite_key(direct.citation)][0])
+    return f'<p class="direct"><strong>{esc(direct.text)}</strong> {link}</p>'
 
 
 def rejected_html(rejected: Sequence[Statement]) -> str:
@@ -94,7 +113,7 @@ def rejected_html(rejected: Sequence[Statement]) -> str:
         f'<li><s>{esc(st.text)}</s> <span class="reason">— {esc(st.reason or "not supported")}</span></li>'
         for st in rejected
     )
-    label = f"{n} statement{'s' if n != 1 else ''} hidden: not supported by the sources"
+    label = f"{n} statement{'s' if n != 1 else ''} hidden (each with the reason)"
     return f'<details class="rejected"><summary>{label}</summary><ul>{items}</ul></details>'
 
 
@@ -135,8 +154,8 @@ def answer_html(a: Answer) -> str:
     if a.as_of:
         body = f'<span class="as-of">As of {esc(show_date(a.as_of))}:</span> {body}'
     return (
-        f'<div class="answer">{rewritten}<p>{body}</p>{sources_html(numbers)}'
-        f"{rejected_html(a.rejected_statements)}</div>"
+        f'<div class="answer">{rewritten}{direct_html(a.direct, numbers)}<p>{body}</p>'
+        f"{sources_html(numbers, a.direct)}{rejected_html(a.rejected_statements)}</div>"
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from rag.answering.checking import Checked
 from rag.answering.citations import answer_text
+from rag.answering.direct import cited_number, direct_answer
 from rag.core.days import show_date
 from rag.core.types import Answer, Passage, Statement
 
@@ -142,7 +143,14 @@ def abstain(
     return _answer(draft, text, (), rejected, notes=(why, *draft.notes), related=tuple(related))
 
 
-def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool, answered: bool = True) -> Answer:
+def assemble(
+    draft: Draft,
+    checked: Sequence[Checked],
+    *,
+    remove_unverified: bool,
+    answered: bool = True,
+    short: str | None = None,
+) -> Answer:
     """Answer with the kept statements, or abstain when none is supported, relevant, or an answer.
 
     Args:
@@ -153,6 +161,8 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
             many", ...); when none does, the supported statements are shown as related, not as
             the answer ("How many MSF doctors were killed?" is not answered by the hospitals'
             death toll).
+        short: the model's short answer: shown as the answer's first line ("30 doctors [1]")
+            when the first statement's cited sentence holds it (`direct_answer`).
     """
     kept = [c for c in checked if not removed(c.statement, remove_unverified=remove_unverified)]
     rejected = [c.statement for c in checked if removed(c.statement, remove_unverified=remove_unverified)]
@@ -167,7 +177,10 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
     beside = [replace(c.statement, reason=BESIDE) for c in kept if not c.follows]
     statements = tuple(c.statement for c in kept if c.follows)
     rejected = [*rejected, *beside]
-    text, _ = answer_text(statements)
+    text, numbers = answer_text(statements)
+    direct = direct_answer(short, statements)
+    if direct is not None:
+        text = f"{direct.text} [{cited_number(direct, numbers)}]\n\n{text}"
     question = draft.standalone or draft.question
     date = as_of(question, statements)
     notes = draft.notes
@@ -175,4 +188,4 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
         text = f"As of {show_date(date)}: {text}"
     elif about_now(question):
         notes = (UNDATED_NOTE, *notes)
-    return _answer(draft, text, statements, rejected, as_of=date, notes=notes)
+    return _answer(draft, text, statements, rejected, as_of=date, notes=notes, direct=direct)

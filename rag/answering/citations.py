@@ -171,6 +171,11 @@ def _complete_ids(raw: str) -> list[int]:
     return [int(i.group(1)) for i in _ID.finditer(raw, m.end())] if m else []
 
 
+def short_answer(raw: str, style: AnswerStyle) -> str | None:
+    """The model's short answer in a "quoted" reply (complete or cut off); None in the "written" style."""
+    return _answer(raw) if style == "quoted" else None
+
+
 def _answer(raw: str) -> str | None:
     """The short answer of a partial "quoted" reply, once its string is complete."""
     m = _ANSWER.search(raw)

@@ -112,6 +112,28 @@ class Statement:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectAnswer:
+    """The answer line above the evidence: the model's short answer, shown because the cited
+    sentence holds every word, figure and negation of it (`rag.answering.direct`)."""
+
+    text: str  # as the model wrote it, at most 80 characters
+    citation: Citation  # the sentence that holds it (the answer's first statement cites it)
+    start: int  # source offsets (code points) of the quote's words that carry the answer
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.citation
+        return {
+            "text": self.text,
+            "source": c.source,
+            "citation": {"start": c.start, "end": c.end},
+            "start": self.start,
+            "end": self.end,
+            "words": c.quote[self.start - c.start : self.end - c.start],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """The result of `answer()`; `to_dict()` is the JSON contract."""
 
@@ -128,6 +150,7 @@ class Answer:
     as_of: str | None = None  # for questions about "now": the date of the newest cited article
     notes: tuple[str, ...] = ()
     related: tuple[Statement, ...] = ()  # with an abstention: what the articles do say, not an answer
+    direct: DirectAnswer | None = None  # the short answer line, when its cited sentence holds it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -157,4 +180,5 @@ class Answer:
             "standalone_question": self.standalone_question,
             "as_of": self.as_of,
             "notes": list(self.notes),
+            "direct_answer": self.direct.to_dict() if self.direct else None,
         }

@@ -44,7 +44,7 @@ def test_rejected_statements_are_hidden_behind_a_count() -> None:
     rej = Statement("45 nurses remained.", (C1,), verified=False, reason="number not in the cited text: 45")
     a = Answer("q", "", (Statement("Fine.", (C1,)),), False, rejected_statements=(rej,))
     out = render.answer_html(a)
-    assert "1 statement hidden: not supported by the sources" in out
+    assert "1 statement hidden (each with the reason)" in out
     assert "<s>45 nurses remained.</s>" in out and "number not in the cited text: 45" in out
 
 
@@ -100,3 +100,21 @@ def test_model_choices_keep_a_configured_gguf_path() -> None:
     assert [v for _, v in model_choices("default")] == ["default", "fast"]
     choices = model_choices("/models/my-model.gguf")
     assert choices[0] == ("configured (my-model.gguf)", "/models/my-model.gguf")
+
+
+def test_the_direct_answer_is_a_bold_line_with_its_words_marked_in_the_quote() -> None:
+    from rag.core.types import DirectAnswer
+
+    quote = "Only 30 doctors <b>remain</b> in the east."
+    c = Citation("a.txt", 100, 100 + len(quote), quote, "Aleppo", None, None, True, 1.0)
+    direct = DirectAnswer("30 doctors", c, 105, 115)
+    a = Answer(
+        "How many?", "30 doctors [1]\n\n" + quote + " [1]", (Statement(quote, (c,), True, 1.0),), False, direct=direct
+    )
+    out = render.answer_html(a)
+    assert '<p class="direct"><strong>30 doctors</strong> <a class="cite"' in out
+    assert 'Only <mark class="answer-words">30 doctors</mark> &lt;b&gt;remain&lt;/b&gt;' in out
+    assert out.index('class="direct"') < out.index('class="statement"')
+    # an offset outside the quote marks nothing rather than the wrong words
+    bad = Answer("How many?", "x", a.statements, False, direct=DirectAnswer("30 doctors", c, 90, 95))
+    assert "answer-words" not in render.answer_html(bad)

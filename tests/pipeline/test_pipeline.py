@@ -125,9 +125,26 @@ def test_quoted_style_answers_with_the_named_sentences_as_they_stand(make_pipeli
     )
     assert [s.text for s in a.statements] == [sentence] and a.statements[0].verified is True
     assert [e.statement.text for e in events if isinstance(e, StatementReady)] == [sentence]
-    assert a.statements[0].citations[0].quote == sentence and a.text == sentence + " [1]"
+    assert a.statements[0].citations[0].quote == sentence
+    # The short answer is the first line: the cited sentence holds it; its words are marked in the quote.
+    assert a.text == "only 30 doctors [1]\n\n" + sentence + " [1]"
+    assert a.direct is not None and a.direct.citation == a.statements[0].citations[0]
+    raw = (settings.root / a.direct.citation.source).read_text(encoding="utf-8")
+    assert raw[a.direct.start : a.direct.end] == "30 doctors"  # the words that carry it ("only" is a stopword)
+    assert a.to_dict()["direct_answer"]["words"] == "30 doctors"
     assert gen.schemas[-1]["required"] == ["answer", "quotes"]
     _check_contract(a, settings.root)
+
+
+def test_a_short_answer_its_sentence_does_not_hold_is_not_shown(make_pipeline) -> None:
+    def reply(messages):  # the model's words say 40; the sentence it names says 30
+        return json.dumps({"answer": "40 doctors", "quotes": source_ids(messages, "only 30 doctors remained")})
+
+    pipe, _ = make_pipeline(reply, answer_style="quoted")
+    pipe.index()
+    a = pipe.ask("How many doctors remain in eastern Aleppo?")
+    assert not a.abstained and a.direct is None and "40" not in a.text
+    assert a.to_dict()["direct_answer"] is None
 
 
 def test_stream_yields_stages_and_statements_before_done(make_pipeline) -> None:
