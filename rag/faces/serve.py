@@ -124,9 +124,14 @@ def from_validation(exc: ValidationError) -> BadRequest:
         return BadRequest(f"The request body must be a JSON object, not {_json_kind(err['input'])}: send {EXAMPLE}.")
     if kind == "missing":
         return BadRequest(f"The request has no `{where}`: send, for example, {EXAMPLE}.", param=where)
-    wanted = "an object" if kind in ("model_type", "dict_type", "model_attributes_type") else None
-    wanted = wanted or _KINDS.get(kind.split("_")[0])
-    if wanted is None:  # a constraint of a known type: pydantic's words, made a sentence
+    base, _, problem = kind.partition("_")
+    wanted = "an object" if base in ("model", "dict") else _KINDS.get(base)
+    if wanted is None or problem not in (
+        "type",
+        "parsing",
+        "from_float",
+        "attributes_type",
+    ):  # a constraint of a known type: pydantic's words, made a sentence
         msg = str(err["msg"]).rstrip(".")
         return BadRequest(f"`{where}` is not valid: {msg[:1].lower()}{msg[1:]}.", param=where)
     got = _json_kind(err["input"])
@@ -151,7 +156,13 @@ def message_text(message: ChatMessage, i: int) -> str:
     texts = []
     for j, part in enumerate(content):
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind not in TEXT_PARTS or not isinstance(part.get("text"), str):
+        if kind in TEXT_PARTS and not isinstance(part.get("text"), str):
+            raise BadRequest(
+                f"`messages[{i}].content[{j}]` is a text part without a string `text`: "
+                'write it as {"type": "text", "text": "your question"}.',
+                param=f"messages[{i}].content[{j}].text",
+            )
+        if kind not in TEXT_PARTS:
             what = f"a part of type {kind!r}" if isinstance(kind, str) else "a part that is not a text part"
             raise BadRequest(
                 f"`messages[{i}].content[{j}]` is {what}; this server reads text only. Send `content` as a "

@@ -343,6 +343,13 @@ def test_bad_requests_get_sentences_in_openai_error_shape(served, robustness) ->
             {"param": "messages[0].content[0]"},
             "'input_audio'",
         ),
+        (
+            "a text part without text",
+            {"messages": [{"role": "user", "content": [{"type": "text"}]}]},
+            {"param": "messages[0].content[0].text"},
+            "without a string `text`",
+        ),
+        ("`stream` a word", {"messages": q, "stream": "often"}, {"param": "stream"}, "must be a boolean, not a string"),
         ("`top`: 0", {"messages": q, "top": 0}, {"code": "invalid_question"}, "from 1 to"),
     ]
     for case, body, fields, says in cases:
