@@ -2,49 +2,71 @@
 
 (No `from __future__ import annotations` here: FastAPI reads the endpoint annotations at run time.)
 
-Existing clients and chat front ends talk to it as to any OpenAI-compatible server:
+Existing clients and chat front ends talk to it as to any OpenAI-compatible server (tested with
+the official `openai` packages for Python and for Node, `tests/faces/test_serve.py`):
 
 - `POST /v1/chat/completions` (streaming and not), model name `cited-rag`. The last user message is
   the question; earlier user/assistant pairs are the conversation (a follow-up is rewritten).
-  Extra request fields: `sources` (indexed file names to answer from), `top` (passages),
-  `since`/`until` (YYYY-MM-DD: only articles dated in that range).
+  `content` is a string or a list of parts; text parts are joined with a newline, and other
+  parts (images, audio, files) are refused with a 400 naming what is read. `n` must be 1 (the
+  answer is deterministic); `stream_options.include_usage` adds OpenAI's final usage chunk
+  (`choices: []`). Extra request fields: `sources` (indexed file names to answer from), `top`
+  (passages), `since`/`until` (YYYY-MM-DD: only articles dated in that range).
 - The reply's message carries the answer text with `[n]` markers and, for every citation of every
-  statement, an annotation in the shape of OpenAI's `url_citation` (`start_index`/`end_index`:
-  the statement's span in the message text; `url`, `title`) with the citation's `source` file,
-  `start`, `end` and `quote`; and the whole `Answer.to_dict()` under the extra field `cited_rag`.
+  statement, an annotation in the shape of OpenAI's `url_citation`: `start_index`/`end_index`,
+  the statement's span in the message text in Python code points (Unicode characters), and
+  `start_index_utf16`/`end_index_utf16`, the same span in UTF-16 code units (what JavaScript's
+  `String.prototype.slice` counts; they differ after any character outside the Basic
+  Multilingual Plane, such as an emoji); `url`, `title`; and the citation's `source` file,
+  `start`, `end` (code points into the file's decoded text) and `quote`. The whole
+  `Answer.to_dict()` is under the extra field `cited_rag`.
 - Streaming sends each verified statement as a `chat.completion.chunk` as soon as it is checked;
   the last chunk carries `annotations` and `cited_rag` (whose `answer` is the authoritative text).
+  The request is checked, and the question read up to generation, before the first byte: a bad
+  request gets the same 400 streamed or not. An error while the answer is written arrives as an
+  OpenAI error event (`data: {"error": ...}`), which the official clients raise.
 - `GET /v1/models`, `GET /health`.
 
-Bad requests get a 400 with an OpenAI-style error naming the fix.
+Bad requests get a 400 in OpenAI's error shape (`{"error": {"message", "type", "param", "code"}}`)
+whose message is a sentence naming the fix.
 """
 
+import itertools
 import json
+import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from rag.answering.citations import answer_text
-from rag.core.errors import RagError
+from rag.core.errors import RagError, UnknownSourceError
 from rag.core.types import Answer
-from rag.pipeline import Done, Pipeline, StatementReady
+from rag.pipeline import Done, Event, Pipeline, Stage, StatementReady
 
 MODEL = "cited-rag"
+EXAMPLE = '{"model": "cited-rag", "messages": [{"role": "user", "content": "your question"}]}'
+TEXT_PARTS = ("text",)  # content part types read; the rest (image_url, input_audio, file, ...) are refused
 
 
 class ChatMessage(BaseModel):
     role: str
-    content: str | None = ""
+    content: Any = ""  # a string, null or a list of parts: read by `message_text`, which names the fix
+
+
+class StreamOptions(BaseModel):
+    include_usage: bool = False
 
 
 class ChatRequest(BaseModel):
     model: str = MODEL
     messages: list[ChatMessage]
     stream: bool = False
+    stream_options: StreamOptions | None = None
+    n: int | None = None
     sources: list[str] | None = None
     top: int | None = None
     since: str | None = None
@@ -53,23 +75,163 @@ class ChatRequest(BaseModel):
     temperature: float | None = None
 
 
+class BadRequest(ValueError):
+    """A refused request, as OpenAI reports one: status, message (a sentence naming the fix),
+    type, the offending `param` (e.g. `messages[0].content[1]`) and a `code`."""
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.param, self.code, self.status = param, code, status
+        self.kind = "invalid_request_error"
+
+    def body(self) -> dict[str, Any]:
+        """`{"error": {"message", "type", "param", "code"}}`."""
+        return {"error": {"message": str(self), "type": self.kind, "param": self.param, "code": self.code}}
+
+
+def from_rag_error(exc: RagError) -> BadRequest:
+    """A pipeline error as a 400: its message unchanged (it names the fix), its class as the code."""
+    code = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__.removesuffix("Error")).lower()
+    return BadRequest(str(exc), param="sources" if isinstance(exc, UnknownSourceError) else None, code=code)
+
+
+_KINDS = {"string": "a string", "int": "an integer", "float": "a number", "bool": "a boolean", "list": "an array"}
+
+
+def _json_kind(value: object) -> str:
+    """The JSON name of a decoded value's type, with its article."""
+    if value is None:
+        return "null"
+    for py, name in ((bool, "a boolean"), (str, "a string"), (int, "an integer"), (float, "a number")):
+        if isinstance(value, py):
+            return name
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _where(loc: Iterable[int | str]) -> str:
+    """A pydantic location as a JSON path: ('messages', 0, 'role') -> 'messages[0].role'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def from_validation(exc: ValidationError) -> BadRequest:
+    """The first problem pydantic found, as a sentence naming the field and the fix."""
+    err = exc.errors()[0]
+    where, kind = _where(err["loc"]), str(err["type"])
+    if not where:
+        return BadRequest(f"The request body must be a JSON object, not {_json_kind(err['input'])}: send {EXAMPLE}.")
+    if kind == "missing":
+        return BadRequest(f"The request has no `{where}`: send, for example, {EXAMPLE}.", param=where)
+    base, _, problem = kind.partition("_")
+    wanted = "an object" if base in ("model", "dict") else _KINDS.get(base)
+    if wanted is None or problem not in (
+        "type",
+        "parsing",
+        "from_float",
+        "attributes_type",
+    ):  # a constraint of a known type: pydantic's words, made a sentence
+        msg = str(err["msg"]).rstrip(".")
+        return BadRequest(f"`{where}` is not valid: {msg[:1].lower()}{msg[1:]}.", param=where)
+    got = _json_kind(err["input"])
+    return BadRequest(f"`{where}` must be {wanted}, not {got}: correct it or leave the field out.", param=where)
+
+
+def message_text(message: ChatMessage, i: int) -> str:
+    """A message's text: a string as is, null as '', text parts joined with a newline.
+
+    Raises:
+        BadRequest: a part that is not text (names its type and what is read), or content of
+            another kind.
+    """
+    content = message.content
+    if content is None or isinstance(content, str):
+        return content or ""
+    if not isinstance(content, list):
+        raise BadRequest(
+            f"`messages[{i}].content` must be a string or an array of text parts, not {_json_kind(content)}.",
+            param=f"messages[{i}].content",
+        )
+    texts = []
+    for j, part in enumerate(content):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind in TEXT_PARTS and not isinstance(part.get("text"), str):
+            raise BadRequest(
+                f"`messages[{i}].content[{j}]` is a text part without a string `text`: "
+                'write it as {"type": "text", "text": "your question"}.',
+                param=f"messages[{i}].content[{j}].text",
+            )
+        if kind not in TEXT_PARTS:
+            what = f"a part of type {kind!r}" if isinstance(kind, str) else "a part that is not a text part"
+            raise BadRequest(
+                f"`messages[{i}].content[{j}]` is {what}; this server reads text only. Send `content` as a "
+                'string or as parts of the form {"type": "text", "text": "your question"}.',
+                param=f"messages[{i}].content[{j}]",
+                code="unsupported_content_part",
+            )
+        texts.append(part["text"])
+    return "\n".join(texts)
+
+
 def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]]]:
-    """The question (the last user message) and the earlier (question, answer) turns."""
-    if not messages or messages[-1].role != "user" or not (messages[-1].content or "").strip():
-        raise ValueError("The last message must be the user's question (role 'user', non-empty content).")
+    """The question (the last user message) and the earlier (question, answer) turns.
+
+    Raises:
+        BadRequest: no messages, the last one not the user's, or content that is not text.
+    """
+    texts = [message_text(m, i) for i, m in enumerate(messages)]
+    if not messages or messages[-1].role != "user" or not texts[-1].strip():
+        raise BadRequest(
+            f"The last message must be the user's question (role 'user', non-empty content): send {EXAMPLE}.",
+            param="messages",
+        )
     turns: list[tuple[str, str]] = []
     pending: str | None = None
-    for m in messages[:-1]:
+    for m, text in zip(messages[:-1], texts[:-1], strict=True):
         if m.role == "user":
-            pending = m.content or ""
+            pending = text
         elif m.role == "assistant" and pending is not None:
-            turns.append((pending, m.content or ""))
+            turns.append((pending, text))
             pending = None
-    return messages[-1].content or "", turns
+    return texts[-1], turns
+
+
+def parse_request(body: bytes) -> tuple[ChatRequest, str, list[tuple[str, str]]]:
+    """The request, its question and earlier turns; raises BadRequest with the fix."""
+    try:
+        req = ChatRequest.model_validate(json.loads(body))
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"The request body is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}): send {EXAMPLE}."
+        ) from exc
+    except ValidationError as exc:
+        raise from_validation(exc) from exc
+    if req.n not in (None, 1):
+        raise BadRequest(
+            f"`n` is {req.n}, but this server writes one cited answer per request (the same question gets the "
+            "same answer): leave `n` out or set it to 1.",
+            param="n",
+        )
+    question, turns = conversation(req.messages)
+    if req.model != MODEL:
+        raise BadRequest(
+            f"No model {req.model!r}: this server answers as {MODEL!r}.",
+            param="model",
+            code="model_not_found",
+            status=404,
+        )
+    return req, question, turns
+
+
+def utf16_index(text: str, index: int) -> int:
+    """A code-point index into `text` as a UTF-16 code-unit index (JavaScript's string index)."""
+    return index + sum(ord(ch) > 0xFFFF for ch in text[:index])
 
 
 def citation_annotations(a: Answer) -> list[dict[str, Any]]:
-    """One `url_citation` per citation of every statement, indexed into the answer text."""
+    """One `url_citation` per citation of every statement, indexed into the answer text in code
+    points (`start_index`/`end_index`) and UTF-16 code units (`start_index_utf16`/`end_index_utf16`)."""
     out: list[dict[str, Any]] = []
     text = a.text
     pos = 0
@@ -87,6 +249,8 @@ def citation_annotations(a: Answer) -> list[dict[str, Any]]:
                     "url_citation": {
                         "start_index": start,
                         "end_index": end,
+                        "start_index_utf16": utf16_index(text, start),
+                        "end_index_utf16": utf16_index(text, end),
                         "url": c.url or f"file:{c.source}#{c.start}-{c.end}",
                         "title": c.title,
                         "source": c.source,
@@ -125,41 +289,71 @@ def completion(a: Answer, cid: str) -> dict[str, Any]:
     }
 
 
-def _chunk(cid: str, delta: dict[str, Any], finish: str | None = None) -> str:
-    body = {
-        "id": cid,
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": MODEL,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+class Chunks:
+    """The server-sent events of one streamed reply; with `include_usage`, every chunk carries
+    `usage: null` and a last chunk (`choices: []`) the usage, as OpenAI sends them."""
+
+    def __init__(self, cid: str, *, include_usage: bool) -> None:
+        self.cid, self.include_usage = cid, include_usage
+
+    def event(self, choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> str:
+        body: dict[str, Any] = {
+            "id": self.cid,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": MODEL,
+            "choices": choices,
+        }
+        if self.include_usage:
+            body["usage"] = usage
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    def delta(self, delta: dict[str, Any], finish: str | None = None) -> str:
+        return self.event([{"index": 0, "delta": delta, "finish_reason": finish}])
 
 
-def stream_chunks(pipe: Pipeline, req: ChatRequest, cid: str) -> Iterator[str]:
-    """Server-sent events: the role, each statement as it is verified, then the final answer."""
-    question, turns = conversation(req.messages)
-    yield _chunk(cid, {"role": "assistant", "content": ""})
+def opening(events: Iterator[Event]) -> list[Event]:
+    """The events up to generation (or the answer): reading them checks the arguments and the
+    index, so a bad request raises here, before anything is sent."""
+    head: list[Event] = []
+    for event in events:
+        head.append(event)
+        if not isinstance(event, Stage) or event.name == "generating":
+            break
+    return head
+
+
+def stream_chunks(
+    pipe: Pipeline, req: ChatRequest, cid: str, question: str, turns: list[tuple[str, str]]
+) -> Iterator[str]:
+    """Server-sent events: the role, each statement as it is verified, then the final answer.
+
+    The pipeline is read up to generation before the first event is yielded, so `next()` on this
+    iterator raises the request's RagError (a 400) instead of starting a reply.
+    """
+    events = pipe.stream(question, sources=req.sources, top=req.top, history=turns, since=req.since, until=req.until)
+    head = opening(events)
+    out = Chunks(cid, include_usage=bool(req.stream_options and req.stream_options.include_usage))
+    yield out.delta({"role": "assistant", "content": ""})
     shown: list[Any] = []
     sent = ""  # the answer text streamed so far: each statement adds its sentence and [n] markers
     try:
-        events = pipe.stream(
-            question, sources=req.sources, top=req.top, history=turns, since=req.since, until=req.until
-        )
-        for event in events:
+        for event in itertools.chain(head, events):
             if isinstance(event, StatementReady):
                 shown.append(event.statement)
                 text, _ = answer_text(shown)
-                yield _chunk(cid, {"content": text[len(sent) :]})
+                yield out.delta({"content": text[len(sent) :]})
                 sent = text
             elif isinstance(event, Done):
                 a = event.answer
                 final: dict[str, Any] = {"annotations": citation_annotations(a), "cited_rag": a.to_dict()}
                 if not shown:
                     final["content"] = a.text
-                yield _chunk(cid, final, "stop")
-    except RagError as exc:
-        yield _chunk(cid, {"content": f"Error: {exc}"}, "stop")
+                yield out.delta(final, "stop")
+                if out.include_usage:
+                    yield out.event([], _usage(a))
+    except RagError as exc:  # after the reply started: an error event, which OpenAI's clients raise
+        yield f"data: {json.dumps(from_rag_error(exc).body(), ensure_ascii=False)}\n\n"
     yield "data: [DONE]\n\n"
 
 
@@ -167,12 +361,13 @@ def create_app(pipe: Pipeline) -> Any:
     """The FastAPI app serving `pipe`; one question is answered at a time (one model)."""
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse, StreamingResponse
+    from starlette.concurrency import run_in_threadpool
 
     app = FastAPI(title="cited-rag", version="1")
     lock = threading.Lock()
 
-    def error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
-        return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
+    def error(exc: BadRequest) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -186,21 +381,22 @@ def create_app(pipe: Pipeline) -> Any:
     @app.post("/v1/chat/completions", response_model=None)
     async def chat(request: Request) -> Any:
         try:
-            req = ChatRequest.model_validate(await request.json())
-            question, turns = conversation(req.messages)
-        except (ValueError, json.JSONDecodeError) as exc:
-            return error(400, f"Bad request: {exc}. Send {{'model': 'cited-rag', 'messages': [...]}}.")
-        if req.model != MODEL:
-            return error(404, f"No model {req.model!r}: this server answers as {MODEL!r}.", "model_not_found")
+            req, question, turns = parse_request(await request.body())
+        except BadRequest as exc:
+            return error(exc)
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if req.stream:
 
             def locked() -> Iterator[str]:
-                with lock:
-                    yield from stream_chunks(pipe, req, cid)
+                with lock:  # held from the first event to the last; a dropped stream is closed, freeing it
+                    yield from stream_chunks(pipe, req, cid, question, turns)
 
-            return StreamingResponse(locked(), media_type="text/event-stream")
-        from starlette.concurrency import run_in_threadpool
+            chunks = locked()
+            try:
+                first = await run_in_threadpool(next, chunks)
+            except RagError as exc:
+                return error(from_rag_error(exc))
+            return StreamingResponse(itertools.chain([first], chunks), media_type="text/event-stream")
 
         def answer() -> Answer:
             with lock:
@@ -211,7 +407,7 @@ def create_app(pipe: Pipeline) -> Any:
         try:
             a = await run_in_threadpool(answer)
         except RagError as exc:
-            return error(400, str(exc))
+            return error(from_rag_error(exc))
         return completion(a, cid)
 
     return app

@@ -1,21 +1,52 @@
-"""`rag serve`: the pipeline as an OpenAI-compatible endpoint, driven by the official `openai` client."""
+"""`rag serve`: the pipeline as an OpenAI-compatible endpoint, driven by the official `openai`
+clients for Python (pip) and for Node (npm, `tests/faces/js/`), streaming and not.
+
+The server runs for real on 127.0.0.1 (a free port) over the bundled articles plus a festival
+article whose sentences hold emoji, answered by the scripted generator and the fake embedder.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 from fakes import FakeEmbedder, ScriptedGenerator, source_ids
 from servers import free_port
 
-from rag.faces.serve import create_app
+from rag.core.errors import ModelError
+from rag.faces.serve import ChatMessage, conversation, create_app, utf16_index
 from rag.pipeline import Pipeline
+
+API = "OpenAI-compatible API (`rag serve`)"
+JS = Path(__file__).resolve().parent / "js"
+FESTIVAL = (
+    "Harbour festival programme announced\n\n"
+    "The harbour festival returns this weekend with music on the quay 🎶 and food stalls along the pier. "
+    "The fireworks start at 21:30 🎆 on Saturday. "
+    "The harbour bridge closes to cars at 20:00 on Saturday evening.\n\n"
+    "Organisers expect about 40,000 visitors over the two days.\n"
+)
+FESTIVAL_Q = "What happens at the harbour festival on Saturday?"
+FIREWORKS = "The fireworks start at 21:30 🎆 on Saturday."
+FAILS = "How many doctors remain in east Aleppo?"  # the scripted model fails on this question
+BRIDGE = "The harbour bridge closes to cars at 20:00 on Saturday evening."
 
 
 def _reply(messages):
+    if messages[-1]["content"].endswith(FAILS):
+        raise ModelError("The model process stopped during this question; ask again.")
+    if "21:30" in messages[-1]["content"]:
+        sts = [
+            {"sources": source_ids(messages, "21:30"), "text": FIREWORKS},
+            {"sources": source_ids(messages, "20:00"), "text": BRIDGE},
+        ]
+        return json.dumps({"statements": sts})
     doctors = source_ids(messages, "30 doctors")
     siege = source_ids(messages, "250,000")
     sts = [{"sources": doctors, "text": "Only about 30 doctors remain in east Aleppo."}]
@@ -28,6 +59,7 @@ def _reply(messages):
 def served(settings):
     import uvicorn
 
+    (settings.corpus_dir / "harbour_festival.txt").write_text(FESTIVAL, encoding="utf-8")
     pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator(_reply))
     pipe.index()
     port = free_port()
@@ -86,21 +118,299 @@ def test_streaming_sends_statements_then_the_contract(served) -> None:
     assert (last.delta.model_extra or {})["cited_rag"]["statements"]
     statement_chunks = [c for c in chunks if (c.choices[0].delta.content or "").strip()]
     assert statement_chunks and statement_chunks[0] is not chunks[-1], "statements arrive before the end"
+    assert all(c.usage is None for c in chunks), "no usage chunk unless asked for"
 
 
 def test_conversation_turns_bad_requests_and_health(served) -> None:
     base, _ = served
     health = httpx.get(f"{base}/health").json()
-    assert health == {"status": "ok", "documents": 5}
+    assert health == {"status": "ok", "documents": 6}
     r = httpx.post(f"{base}/v1/chat/completions", json={"model": "cited-rag", "messages": []})
     assert r.status_code == 400 and "last message" in r.json()["error"]["message"]
     r = httpx.post(
         f"{base}/v1/chat/completions", json={"model": "gpt-4", "messages": [{"role": "user", "content": "x"}]}
     )
     assert r.status_code == 404 and "cited-rag" in r.json()["error"]["message"]
+    assert r.json()["error"]["code"] == "model_not_found"
     r = httpx.post(
         f"{base}/v1/chat/completions",
         json={"model": "cited-rag", "messages": [{"role": "user", "content": "q"}], "sources": ["nope.txt"]},
         timeout=60,
     )
     assert r.status_code == 400 and "No such indexed article" in r.json()["error"]["message"]
+    assert r.json()["error"]["param"] == "sources" and r.json()["error"]["code"] == "unknown_source"
+
+
+# --- clients nobody here wrote: the official `openai` packages ------------------------------
+
+
+def _cited(content: str, annotations: list, statements: list[str], settings) -> list[str]:
+    """Each annotation's statement cut from `content` by code points (Python's string index),
+    after checking its quote against the file by code points."""
+    stated = []
+    for ann in annotations:
+        c = ann.url_citation.model_extra or {}
+        raw = (settings.root / c["source"]).read_text(encoding="utf-8")
+        assert raw[c["start"] : c["end"]] == c["quote"]
+        stated.append(content[ann.url_citation.start_index : ann.url_citation.end_index])
+    assert stated and set(stated) <= set(statements)
+    return stated
+
+
+def test_python_client_reads_content_parts_usage_chunk_and_code_point_indices(served, robustness) -> None:
+    """Known answer: the content is "The fireworks start at 21:30 🎆 on Saturday. [1] The harbour
+    bridge closes …". The first statement is 43 code points (the emoji is one) but 44 UTF-16
+    units; the second starts at 43 + len(" [1] ") = 48 code points, 49 UTF-16 units."""
+    from openai import OpenAI
+
+    base, settings = served
+    client = OpenAI(base_url=f"{base}/v1", api_key="not-needed", max_retries=0)
+    parts = [{"type": "text", "text": "What happens at the harbour festival"}, {"type": "text", "text": "on Saturday?"}]
+    resp = client.chat.completions.create(model="cited-rag", messages=[{"role": "user", "content": parts}])
+    msg = resp.choices[0].message
+    contract = (msg.model_extra or {})["cited_rag"]
+    assert contract["question"] == "What happens at the harbour festival\non Saturday?", "text parts joined"
+    assert msg.content == f"{FIREWORKS} [1] {BRIDGE} [2]"
+    assert _cited(msg.content, msg.annotations, [FIREWORKS, BRIDGE], settings) == [FIREWORKS, BRIDGE]
+    spans = [(a.url_citation.model_extra or {}) for a in msg.annotations]
+    assert [(a.url_citation.start_index, a.url_citation.end_index) for a in msg.annotations] == [(0, 43), (48, 111)]
+    assert [(s["start_index_utf16"], s["end_index_utf16"]) for s in spans] == [(0, 44), (49, 112)]
+
+    chunks = list(
+        client.chat.completions.create(
+            model="cited-rag",
+            stream=True,
+            stream_options={"include_usage": True},
+            messages=[{"role": "user", "content": FESTIVAL_Q}],
+        )
+    )
+    usage_chunk = chunks[-1]
+    assert usage_chunk.choices == [] and usage_chunk.usage is not None
+    assert usage_chunk.usage.prompt_tokens > 0 and usage_chunk.usage.total_tokens == (
+        usage_chunk.usage.prompt_tokens + usage_chunk.usage.completion_tokens
+    )
+    assert all(c.usage is None for c in chunks[:-1]) and chunks[-2].choices[0].finish_reason == "stop"
+    final = chunks[-2].choices[0].delta
+    text = "".join(c.choices[0].delta.content or "" for c in chunks[:-1])
+    anns = [type(msg.annotations[0]).model_validate(a) for a in (final.model_extra or {})["annotations"]]
+    assert _cited(text, anns, [FIREWORKS, BRIDGE], settings) == [FIREWORKS, BRIDGE]
+    robustness.add(
+        API,
+        "content as an array of text parts (official `openai` Python client)",
+        "parts joined with a newline; answered with citations",
+    )
+    robustness.add(
+        API,
+        "`stream_options: {include_usage: true}`",
+        f"a last chunk with `choices: []` and usage ({usage_chunk.usage.total_tokens} tokens), `usage: null` before",
+    )
+    robustness.add(
+        API,
+        "Python client cuts a statement after an emoji by `start_index`/`end_index` (code points)",
+        f"“{FIREWORKS}” and “{BRIDGE[:25]}…” exact, streamed and not; quotes exact in the file",
+    )
+
+
+@pytest.fixture(scope="session")
+def openai_js(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The official `openai` npm package (the version in tests/faces/js/package-lock.json),
+    installed with `npm ci` into a temporary folder beside a copy of client.mjs."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip("Node.js and npm are needed for the JavaScript client test: install them (Node 20 or later).")
+    folder = tmp_path_factory.mktemp("openai-js")
+    for name in ("package.json", "package-lock.json", "client.mjs"):
+        shutil.copy(JS / name, folder / name)
+    try:
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.skip("`npm ci` of the openai package took over 300 s: is the npm registry reachable?")
+    if done.returncode != 0:
+        pytest.skip(
+            f"`npm ci` could not install the openai package (is the npm registry reachable?): {done.stderr[-500:]}"
+        )
+    return folder
+
+
+def test_javascript_client_cuts_cited_text_by_utf16_indices(served, openai_js: Path, settings, robustness) -> None:
+    base, _ = served
+    limit = settings.max_question_chars
+    run = subprocess.run(
+        ["node", "client.mjs", base, str(settings.root), FESTIVAL_Q, str(limit + 1)],
+        cwd=openai_js,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    for way in ("plain", "streamed"):
+        read = out[way]
+        assert read["content"] == f"{FIREWORKS} [1] {BRIDGE} [2]" and read["statements"] == [FIREWORKS, BRIDGE]
+        assert [a["stated"] for a in read["annotations"]] == [FIREWORKS, BRIDGE]
+        assert all(a["quoteInFile"] == a["quote"] for a in read["annotations"]), "file offsets are code points"
+        # why the UTF-16 indices exist: code-point indices cut JavaScript's string one unit short
+        assert read["annotations"][0]["byCodePointIndex"] == FIREWORKS[:-1]
+    usage = out["streamed"]["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 0
+    assert out["streamed"]["afterStop"] == 0, "the usage chunk (no choices) is the only one after the stop"
+    assert out["n2"] | {"message": None} == {
+        "refused": True,
+        "status": 400,
+        "message": None,
+        "param": "n",
+        "code": None,
+        "type": "invalid_request_error",
+    }
+    assert out["image"]["status"] == 400 and out["image"]["param"] == "messages[0].content[0]"
+    assert "'image_url'" in out["image"]["message"] and "text only" in out["image"]["message"]
+    assert out["longStreamed"]["status"] == 400 and out["longStreamed"]["code"] == "invalid_question"
+    assert f"the limit is {limit}" in out["longStreamed"]["message"]
+    robustness.add(
+        API,
+        "JavaScript client (official `openai` npm package, Node) cuts a statement after an emoji",
+        "exact with `start_index_utf16`/`end_index_utf16`, streamed and not (the code-point indices cut "
+        "“…Saturday” short, as documented); usage chunk read; n=2, an image part and an over-long streamed "
+        "question raised as BadRequestError",
+    )
+
+
+# --- refusals: OpenAI's error shape, sentences, before any byte of a stream ------------------
+
+
+def _refused(base: str, body: object, **kw: object) -> dict:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    r = httpx.post(
+        f"{base}/v1/chat/completions", content=content, headers={"content-type": "application/json"}, timeout=60
+    )
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert set(err) == {"message", "type", "param", "code"} and err["type"] == "invalid_request_error"
+    message = err["message"]
+    assert message[0].isupper() or message[0] == "`", message
+    assert message.endswith(".") and ".." not in message, message
+    assert "Input should" not in message and "pydantic" not in message and "type=" not in message, message
+    for key, value in kw.items():
+        assert err[key] == value, (key, err)
+    return err
+
+
+def test_bad_requests_get_sentences_in_openai_error_shape(served, robustness) -> None:
+    base, _ = served
+    q = [{"role": "user", "content": "When do the fireworks start?"}]
+    cases = [
+        ("a body that is not JSON", b"{'model': 'cited-rag'", {"param": None}, "not JSON"),
+        ("a JSON array as the body", b"[1, 2]", {"param": None}, "must be a JSON object, not an array"),
+        ("no `messages`", {"model": "cited-rag"}, {"param": "messages"}, "has no `messages`"),
+        ("a message without a role", {"messages": [{"content": "hi"}]}, {"param": "messages[0].role"}, "no `"),
+        (
+            "`content` a number",
+            {"messages": [{"role": "user", "content": 5}]},
+            {"param": "messages[0].content"},
+            "not an integer",
+        ),
+        ("`top` a word", {"messages": q, "top": "many"}, {"param": "top"}, "must be an integer, not a string"),
+        ("`n`: 2", {"messages": q, "n": 2}, {"param": "n"}, "set it to 1"),
+        (
+            "an image part",
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": "What is shown?"},
+                            {"type": "image_url", "image_url": {"url": "data:,"}},
+                        ],
+                    }
+                ]
+            },
+            {"param": "messages[0].content[1]", "code": "unsupported_content_part"},
+            "'image_url'",
+        ),
+        (
+            "an audio part",
+            {
+                "messages": [
+                    {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "", "format": "wav"}}]}
+                ]
+            },
+            {"param": "messages[0].content[0]"},
+            "'input_audio'",
+        ),
+        (
+            "a text part without text",
+            {"messages": [{"role": "user", "content": [{"type": "text"}]}]},
+            {"param": "messages[0].content[0].text"},
+            "without a string `text`",
+        ),
+        ("`stream` a word", {"messages": q, "stream": "often"}, {"param": "stream"}, "must be a boolean, not a string"),
+        ("`top`: 0", {"messages": q, "top": 0}, {"code": "invalid_question"}, "from 1 to"),
+    ]
+    for case, body, fields, says in cases:
+        err = _refused(base, body, **fields)
+        assert says in err["message"], (case, err["message"])
+        robustness.add(
+            API, f"a request with {case}", f"400 {err['param'] or ''}: “{err['message']}”".replace(" :", ":")
+        )
+    assert "text only" in _refused(base, cases[7][1])["message"], "the refusal names what is read"
+
+
+def test_a_streamed_bad_question_fails_before_streaming_with_the_same_400(served, settings, robustness) -> None:
+    base, _ = served
+    long_q = "x" * (settings.max_question_chars + 1)
+    for case, extra in (
+        ("an over-long question", {"messages": [{"role": "user", "content": long_q}]}),
+        ("an unknown source", {"messages": [{"role": "user", "content": "q"}], "sources": ["nope.txt"]}),
+    ):
+        plain = _refused(base, {"model": "cited-rag", **extra})
+        streamed = _refused(base, {"model": "cited-rag", "stream": True, **extra})
+        assert streamed == plain
+        robustness.add(
+            API, f"a streamed request with {case}", f"400 before any event, as not streamed: “{plain['message']}”"
+        )
+
+
+def test_utf16_indices_and_message_text_by_hand() -> None:
+    text = "a🎆b€c"  # 🎆 is outside the BMP (2 UTF-16 units), € inside (1)
+    assert [utf16_index(text, i) for i in range(len(text) + 1)] == [0, 1, 3, 4, 5, 6]
+    q, turns = conversation(
+        [
+            ChatMessage(role="user", content=[{"type": "text", "text": "Who won?"}]),
+            ChatMessage(
+                role="assistant", content=[{"type": "text", "text": "The home side"}, {"type": "text", "text": "[1]"}]
+            ),
+            ChatMessage(role="user", content="By how much?"),
+        ]
+    )
+    assert q == "By how much?" and turns == [("Who won?", "The home side\n[1]")]
+
+
+def test_an_error_while_writing_arrives_as_an_openai_error_event(served, robustness) -> None:
+    """The reply has started (200, the role chunk) when the model fails: the stream ends with an
+    error event, which the official client raises, instead of an answer that reads 'Error: …'."""
+    import openai
+    from openai import OpenAI
+
+    base, _ = served
+    client = OpenAI(base_url=f"{base}/v1", api_key="not-needed", max_retries=0)
+    stream = client.chat.completions.create(
+        model="cited-rag", stream=True, messages=[{"role": "user", "content": FAILS}]
+    )
+    seen = []
+    with pytest.raises(openai.APIError) as err:
+        for chunk in stream:
+            seen.append(chunk)
+    assert [c.choices[0].delta.role for c in seen] == ["assistant"], "only the role chunk came before"
+    assert err.value.message == "The model process stopped during this question; ask again."
+    assert err.value.code == "model"
+    robustness.add(
+        API,
+        "the model fails after a streamed reply started",
+        f"an OpenAI error event, raised by the client: “{err.value.message}”",
+    )
