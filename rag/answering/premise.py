@@ -296,7 +296,9 @@ _DATE = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|"
     r"(last|this|next) (week|month|year|weekend)|earlier this (week|month|year)|"
     r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|"
-    r"nov(ember)?|dec(ember)?|(19|20)\d\d|\d{4}-\d\d-\d\d)\b\.?",
+    r"nov(ember)?|dec(ember)?|(19|20)\d\d|\d{4}-\d\d-\d\d|"
+    # a time of day answers "when" too: "at 21:30", "9pm", "noon"
+    r"\d{1,2}:\d\d|\d{1,2}(?:[.:]\d\d)?\s?[ap]\.?m|noon|midnight|(this|on \w+) (morning|afternoon|evening))\b\.?",
     re.I,
 )
 

@@ -216,3 +216,13 @@ def test_a_year_is_not_the_amount_a_figure_question_asks_for() -> None:
     assert not bears("The labels were bought for an unspecified sum.", "figure", q)
     assert bears("The Falic Group paid $20m for the label in 2003.", "figure", q)
     assert bears("Some 2,000 people bought the label.", "figure", "How many people bought the label?")
+
+
+def test_a_time_of_day_answers_when() -> None:
+    from rag.answering.premise import bears
+
+    q = "When do the fireworks start on Saturday, and when does the harbour bridge close?"
+    assert bears("The harbour bridge closes at 20:00.", "date", q)
+    assert bears("The bridge closes at 9.30pm.", "date", q)
+    assert not bears("The bridge will close.", "date", q)
+    assert not bears("A ticket costs 4.50 pounds.", "date", q)
