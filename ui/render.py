@@ -60,7 +60,8 @@ def number_citations(statements: Sequence[Statement]) -> dict[str, tuple[int, Ci
 def statement_html(st: Statement, numbers: dict[str, tuple[int, Citation]]) -> str:
     links = "".join(cite_link(c, numbers[cite_key(c)][0]) for c in st.citations)
     flag = "" if st.verified is not False else ' <span class="unverified" title="not supported">⚠</span>'
-    return f'<span class="statement">{esc(st.text)}</span> {links}{flag}'
+    label = f'<strong class="label">{esc(st.label)}</strong> — ' if st.label else ""
+    return f'{label}<span class="statement">{esc(st.text)}</span> {links}{flag}'
 
 
 def streaming_html(statements: Sequence[Statement], stage: str | None, *, pieces: int = 0) -> str:
@@ -150,11 +151,15 @@ def answer_html(a: Answer) -> str:
             f"{related_html(a.related) or passages_html(a.passages)}{rejected_html(a.rejected_statements)}</div>"
         )
     numbers = number_citations(a.statements)
-    body = " ".join(statement_html(st, numbers) for st in a.statements)
+    if a.form in ("summary", "timeline", "comparison"):  # a list: one point, date or side a line
+        items = "".join(f"<li>{statement_html(st, numbers)}</li>" for st in a.statements)
+        body = f'<ul class="form-{a.form}">{items}</ul>'
+    else:
+        body = f"<p>{' '.join(statement_html(st, numbers) for st in a.statements)}</p>"
     if a.as_of:
-        body = f'<span class="as-of">As of {esc(show_date(a.as_of))}:</span> {body}'
+        body = f'<p class="as-of">As of {esc(show_date(a.as_of))}:</p>{body}'
     return (
-        f'<div class="answer">{rewritten}{direct_html(a.direct, numbers)}<p>{body}</p>'
+        f'<div class="answer">{rewritten}{direct_html(a.direct, numbers)}{body}'
         f"{sources_html(numbers, a.direct)}{rejected_html(a.rejected_statements)}</div>"
     )
 

@@ -103,6 +103,7 @@ class Draft:
     timings: Mapping[str, float]
     prompt_tokens: int = 0
     notes: tuple[str, ...] = ()
+    form: str = "fact"  # `rag.answering.forms.form_of` of the question
 
 
 def _answer(
@@ -119,6 +120,7 @@ def _answer(
         timings=dict(draft.timings),
         prompt_tokens=draft.prompt_tokens,
         rejected_statements=tuple(rejected),
+        form=draft.form,
         **kw,
     )
 

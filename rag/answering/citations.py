@@ -310,5 +310,6 @@ def answer_text(statements: Sequence[Statement]) -> tuple[str, dict[tuple[str, i
             numbers.setdefault(key, len(numbers) + 1)
             if numbers[key] not in marks:
                 marks.append(numbers[key])
-        parts.append(st.text + " " + "".join(f"[{n}]" for n in marks))
+        label = f"{st.label} — " if st.label else ""
+        parts.append(label + st.text + " " + "".join(f"[{n}]" for n in marks))
     return " ".join(parts), numbers

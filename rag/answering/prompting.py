@@ -47,7 +47,9 @@ class BuiltPrompt:
 
 
 @dataclass
-class _Candidate:
+class Candidate:
+    """A sentence of the retrieved passages, every place it stands, and its score against the question."""
+
     text: str
     locations: list[tuple[Chunk, Sentence]]
     passage_rank: int
@@ -56,9 +58,9 @@ class _Candidate:
     shingles: set[tuple[str, ...]] = field(default_factory=set)
 
 
-def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
-    cands: list[_Candidate] = []
-    by_loc: dict[tuple[str, int], _Candidate] = {}
+def _candidates(passages: Sequence[Passage]) -> list[Candidate]:
+    cands: list[Candidate] = []
+    by_loc: dict[tuple[str, int], Candidate] = {}
     for p in passages:
         for chunk in (p.chunk, *p.duplicates):
             for sent in chunk.sentences:
@@ -78,13 +80,13 @@ def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
                     match.locations.append((chunk, sent))
                     by_loc[key] = match
                     continue
-                cand = _Candidate(sent.text, [(chunk, sent)], p.rank, (p.rank, sent.start), shingles=sh)
+                cand = Candidate(sent.text, [(chunk, sent)], p.rank, (p.rank, sent.start), shingles=sh)
                 cands.append(cand)
                 by_loc[key] = cand
     return cands
 
 
-def _score(question: str, cands: list[_Candidate], embedder: Embedder) -> None:
+def _score(question: str, cands: list[Candidate], embedder: Embedder) -> None:
     q_tokens = set(tokenize(question))
     docs = [set(tokenize(c.text)) for c in cands]
     n = len(cands)
@@ -97,9 +99,9 @@ def _score(question: str, cands: list[_Candidate], embedder: Embedder) -> None:
         c.score = 0.5 * float(sim) + 0.4 * lexical + 0.1 / c.passage_rank
 
 
-def _render_sources(chosen: list[_Candidate]) -> tuple[str, list[SourceLine]]:
+def _render_sources(chosen: list[Candidate]) -> tuple[str, list[SourceLine]]:
     """Group the chosen sentences by article, in document order, and number them."""
-    groups: dict[str, list[_Candidate]] = {}
+    groups: dict[str, list[Candidate]] = {}
     for c in sorted(chosen, key=lambda c: c.order):
         groups.setdefault(c.locations[0][0].source, []).append(c)
     lines: list[SourceLine] = []
@@ -116,16 +118,21 @@ def _render_sources(chosen: list[_Candidate]) -> tuple[str, list[SourceLine]]:
     return "\n".join(out), lines
 
 
-def select_sentences(
-    question: str, passages: Sequence[Passage], *, embedder: Embedder, budget: int
-) -> list[_Candidate]:
-    """The best-scoring sentences that fit in `budget` tokens (plus needed context sentences)."""
+def scored_candidates(question: str, passages: Sequence[Passage], embedder: Embedder) -> list[Candidate]:
+    """Every sentence of the passages (syndicated copies merged), scored against the question."""
     cands = _candidates(passages)
+    if cands:
+        _score(question, cands, embedder)
+    return cands
+
+
+def select_sentences(question: str, passages: Sequence[Passage], *, embedder: Embedder, budget: int) -> list[Candidate]:
+    """The best-scoring sentences that fit in `budget` tokens (plus needed context sentences)."""
+    cands = scored_candidates(question, passages, embedder)
     if not cands:
         return []
-    _score(question, cands, embedder)
     by_position = {(c.locations[0][0].source, c.locations[0][1].start): c for c in cands}
-    chosen: list[_Candidate] = []
+    chosen: list[Candidate] = []
     used = 0
     for c in sorted(cands, key=lambda c: -c.score):
         if c in chosen:
@@ -144,7 +151,7 @@ def select_sentences(
     return chosen
 
 
-def _previous(c: _Candidate, by_position: dict[tuple[str, int], _Candidate]) -> _Candidate | None:
+def _previous(c: Candidate, by_position: dict[tuple[str, int], Candidate]) -> Candidate | None:
     chunk, sent = c.locations[0]
     sents = chunk.sentences
     for i, s in enumerate(sents):
@@ -172,7 +179,7 @@ def naive_prompt(
 ) -> BuiltPrompt:
     """The baseline the benchmark compares against: the top whole chunks, every sentence numbered."""
     chosen = [
-        _Candidate(s.text, [(p.chunk, s)], p.rank, (p.rank, s.start)) for p in passages[:top] for s in p.chunk.sentences
+        Candidate(s.text, [(p.chunk, s)], p.rank, (p.rank, s.start)) for p in passages[:top] for s in p.chunk.sentences
     ]
     return _prompt(question, chosen, max_statements, style)
 
@@ -182,7 +189,7 @@ def system_prompt(style: AnswerStyle, max_statements: int) -> str:
     return prompts.render("system_quoted" if style == "quoted" else "system", max_statements=max_statements)
 
 
-def _prompt(question: str, chosen: list[_Candidate], max_statements: int, style: AnswerStyle) -> BuiltPrompt:
+def _prompt(question: str, chosen: list[Candidate], max_statements: int, style: AnswerStyle) -> BuiltPrompt:
     sources, lines = _render_sources(chosen)
     return BuiltPrompt(
         system=system_prompt(style, max_statements),

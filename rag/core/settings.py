@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     # Prompt. The 1.5B model reads ~45 tokens/s on 2 CPU cores: this budget is the answer latency.
     prompt_budget_tokens: int = Field(300, ge=50, le=3000)
     max_statements: int = Field(4, ge=1, le=10)
+    broad_statements: int = Field(
+        6,
+        ge=2,
+        le=12,
+        description="Statements of a summary, timeline or comparison, composed from the articles' sentences "
+        "without the model (at most 2 from one article).",
+    )
     answer_style: AnswerStyle = Field(
         "quoted",
         description="written: the model writes each statement and cites its sentences; quoted: the model writes "

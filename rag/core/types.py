@@ -100,9 +100,14 @@ class Statement:
     verified: bool | None = None
     support: float | None = None
     reason: str | None = None
+    # What code composed to place it, from the cited article's text: a timeline's date, a
+    # comparison's side or source ("Euronext", "According to Mr Forgeard"); never the model's.
+    label: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"text": self.text, "citations": [c.to_dict() for c in self.citations]}
+        if self.label:
+            d["label"] = self.label
         if self.verified is not None:
             d["verified"] = self.verified
             d["support"] = self.support
@@ -151,6 +156,7 @@ class Answer:
     notes: tuple[str, ...] = ()
     related: tuple[Statement, ...] = ()  # with an abstention: what the articles do say, not an answer
     direct: DirectAnswer | None = None  # the short answer line, when its cited sentence holds it
+    form: str = "fact"  # fact, yes_no, list, summary, timeline, comparison (`rag.answering.forms`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,4 +187,5 @@ class Answer:
             "as_of": self.as_of,
             "notes": list(self.notes),
             "direct_answer": self.direct.to_dict() if self.direct else None,
+            "form": self.form,
         }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rag.answering.assemble import abstain
 from rag.answering.conversation import is_follow_up, rewrite
+from rag.answering.forms import BROAD, form_of
 from rag.answering.verify import Judge, Verifier
 from rag.core.settings import Settings
 from rag.core.types import Answer
@@ -24,7 +25,16 @@ from rag.index.store import DocEntry, ManifestStore
 from rag.model.generation import Generator
 from rag.pipeline.components import Components
 from rag.pipeline.events import Done, Event, Stage
-from rag.pipeline.steps import Question, generate, make_prompt, premise_refusal, relevant, search, source_texts
+from rag.pipeline.steps import (
+    Question,
+    compose_broad,
+    generate,
+    make_prompt,
+    premise_refusal,
+    relevant,
+    search,
+    source_texts,
+)
 from rag.pipeline.validation import validate_days, validate_question, validate_top
 
 log = logging.getLogger(__name__)
@@ -195,6 +205,7 @@ class Pipeline:
             yield Stage("rewriting")
             q.searched = rewrite(self.generator(model), original, history, max_chars=s.max_question_chars)
             q.mark("rewrite_s")
+        q.form = form_of(q.searched)
         yield Stage("retrieving")
         found, manifest = search(self.components, q.searched, top=k, sources=sources, days=days)
         q.mark("retrieve_s")
@@ -208,6 +219,11 @@ class Pipeline:
         if refusal is not None:
             yield Done(refusal)
             return
+        if q.form in BROAD:
+            composed = compose_broad(q, found, texts, settings=s, embedder=self.embedder, model=gen.name)
+            if composed is not None:
+                yield from composed
+                return
         yield Stage("generating")
         verifier, answer_judge = self.verifier(model), self.components.answer_judge(model)
         yield from generate(

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag.answering.assemble import Draft, Reveal, about_now, abstain, assemble, removed
-from rag.answering.checking import RELATED_LIMIT, StatementChecker, quoted
+from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quoted
 from rag.answering.citations import (
     SourceTexts,
     StatementStream,
@@ -19,6 +19,7 @@ from rag.answering.citations import (
     resolve,
     short_answer,
 )
+from rag.answering.forms import Composition, Form, compose
 from rag.answering.premise import check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
@@ -40,6 +41,7 @@ class Question:
 
     original: str
     searched: str
+    form: Form = "fact"
     t0: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -50,7 +52,9 @@ class Question:
         """What is known when the answer is complete; stops the clock (`total_s`)."""
         self.mark("total_s")
         standalone = self.searched if self.searched != self.original else None
-        return Draft(self.original, standalone, found.passages, model, self.timings, prompt_tokens, tuple(notes))
+        return Draft(
+            self.original, standalone, found.passages, model, self.timings, prompt_tokens, tuple(notes), self.form
+        )
 
 
 def search(
@@ -119,6 +123,28 @@ def premise_refusal(
     draft = q.draft(found, model)
     related = quoted(q.searched, prompt.lines, texts, limit=RELATED_LIMIT)
     return abstain(draft, "the question's premise is not in the articles", text=premise.message(), related=related)
+
+
+def compose_broad(
+    q: Question, found: Retrieval, texts: SourceTexts, *, settings: Settings, embedder: Embedder, model: str
+) -> Iterator[Event] | None:
+    """A summary, timeline or comparison composed from the articles' own sentences (no model call);
+    None when no sentence addresses the question's topic (the model is asked instead)."""
+    t = time.perf_counter()
+    rules = Composition(limit=settings.broad_statements, relevance=settings.relevance_threshold)
+    statements = compose(q.form, q.searched, found.passages, texts, embedder=embedder, rules=rules)
+    q.timings["compose_s"] = time.perf_counter() - t
+    if not statements:
+        return None
+
+    def events() -> Iterator[Event]:
+        for st in statements:
+            q.timings.setdefault("first_statement_s", time.perf_counter() - q.t0)
+            yield StatementReady(st)
+        checked = [Checked(st, True) for st in statements]
+        yield Done(assemble(q.draft(found, model), checked, remove_unverified=False))
+
+    return events()
 
 
 def make_prompt(q: Question, found: Retrieval, *, settings: Settings, embedder: Embedder) -> BuiltPrompt:

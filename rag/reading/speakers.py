@@ -86,6 +86,15 @@ def _clean(name: str) -> str | None:
     return " ".join(words)
 
 
+_ACCORDING = re.compile(rf"\baccording to ((?:the )?{_NAME})")
+
+
+def named_speaker(sentence: str) -> str | None:
+    """The source a sentence names itself: "said Osama Abo Ezz", "Kerry told", "according to SAMS"."""
+    m = _SAID_NAME.search(sentence) or _NAME_SAID.search(sentence) or _ACCORDING.search(sentence)
+    return _clean(m.group(1)) if m else None
+
+
 def speaker_of(text: str, start: int, end: int) -> str | None:
     """The name of who speaks the quoted sentence `text[start:end]`, or None when it cannot be told."""
     found = speaker_at(text, start, end)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from rag.core.errors import UploadError
@@ -118,3 +120,14 @@ def test_the_direct_answer_is_a_bold_line_with_its_words_marked_in_the_quote() -
     # an offset outside the quote marks nothing rather than the wrong words
     bad = Answer("How many?", "x", a.statements, False, direct=DirectAnswer("30 doctors", c, 90, 95))
     assert "answer-words" not in render.answer_html(bad)
+
+
+def test_a_timeline_is_a_dated_list_with_each_date_composed_in_code() -> None:
+    quote = "The bridge opened on 9 November 2006."
+    c = Citation("a.txt", 0, len(quote), quote, "Bridge", None, None, True, 1.0)
+    st = Statement(quote, (c,), True, 1.0, label="9 November 2006")
+    out = render.answer_html(Answer("Timeline?", "x", (st,), False, form="timeline"))
+    assert '<ul class="form-timeline"><li><strong class="label">9 November 2006</strong> — ' in out
+    assert (
+        render.answer_html(Answer("When?", "x", (replace(st, label=None),), False)).count("<li>") == 1
+    )  # the source only

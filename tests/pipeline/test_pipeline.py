@@ -609,3 +609,27 @@ def test_the_model_asked_can_say_a_lead_gives_something_else(settings) -> None:
         "Which hospital in east Aleppo was hit by two barrel bombs?"
     )
     assert not yes.abstained and "M10" in yes.statements[0].text
+
+
+def test_a_summary_is_composed_from_the_articles_sentences_without_the_model(make_pipeline, settings) -> None:
+    from rag.pipeline import StatementReady
+
+    pipe, gen = make_pipeline(_reply(("only 30 doctors remained", "Only 30 doctors remained.")))
+    pipe.index()
+    events = list(pipe.stream("Summarize what happened to the hospitals in Aleppo."))
+    a = events[-1].answer
+    assert gen.prompts == []  # no model call: every statement is an article's sentence as it stands
+    assert a.form == "summary" and a.to_dict()["form"] == "summary" and not a.abstained
+    assert 3 <= len(a.statements) <= settings.broad_statements
+    assert len({st.citations[0].source for st in a.statements}) >= 2
+    assert [e.statement for e in events if isinstance(e, StatementReady)] == list(a.statements)
+    for st in a.statements:
+        assert st.text == st.citations[0].quote and st.verified is True
+    _check_contract(a, settings.root)
+
+
+def test_a_fact_question_reports_its_form(make_pipeline) -> None:
+    pipe, _ = make_pipeline(_reply(("only 30 doctors remained", "Only 30 doctors remained.")))
+    pipe.index()
+    assert pipe.ask("How many doctors remain in eastern Aleppo?").form == "fact"
+    assert pipe.ask("Do 30 doctors remain in eastern Aleppo?").form == "yes_no"

@@ -1,0 +1,268 @@
+"""The form of an answer, decided from the question in one place, and the broad forms composed in code.
+
+People ask a news archive for a fact ("How many …?"), a yes/no ("Did … ?"), a list ("Which
+companies …?"), and, as often, for something broad: a summary ("Summarize …", "What do the
+articles say about …?"), a timeline ("Give me a timeline of …") or a comparison ("Compare …",
+"What are the differing accounts of …?"). `form_of` tells which.
+
+A fact, a yes/no and a list are answered by the model, as before. The broad forms are composed
+here, without the model, from the retrieved articles' own sentences: the sentences that best
+address the question's topic, several articles' worth, none saying what another already says
+(shingle containment, as syndicated copies are merged), each quoted as it stands and cited at
+its exact offsets, so each is supported by construction. What connects them is composed in code
+from the sentence's own text, never invented: a timeline's date (written in the sentence, else
+the article's date), a comparison's side (the name of the question the sentence names) or source
+(the speaker the sentence names). A quotation is used only when the sentence names its speaker
+itself, so no one's words are shown as the article's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from rag.answering.citations import SourceTexts
+from rag.answering.premise import named, subject_names
+from rag.answering.prompting import Candidate, scored_candidates
+from rag.answering.relations import normalize
+from rag.answering.verify import addresses_question
+from rag.core.types import Citation, Passage, Statement
+from rag.index.embeddings import Embedder
+from rag.index.retrieval import containment
+from rag.reading.speakers import is_quotation, named_speaker, speaker_at
+
+Form = Literal["fact", "yes_no", "list", "summary", "timeline", "comparison"]
+BROAD: tuple[Form, ...] = ("summary", "timeline", "comparison")
+
+_TIMELINE = re.compile(
+    r"\b(timeline|chronolog\w*|sequence of events|in (what|which) order|step by step|how did .+ unfold"
+    r"|what happened (next|after|since)|history of)\b",
+    re.I,
+)
+_COMPARISON = re.compile(
+    r"^\W*compare\b|\bcompar(e|ed|ing|ison)\b|\b(differing|different|conflicting|contradictory|competing)\s+"
+    r"(accounts?|figures?|versions?|views?|claims?|estimates?|reports?|positions?|explanations?)\b"
+    r"|\bhow do(es)? .+ differ\b|\bversus\b|\bvs\.?\s",
+    re.I,
+)
+_SUMMARY = re.compile(
+    r"^\W*(summari[sz]e|sum up|give (me )?(an? )?(overview|summary|recap|rundown)|overview of|recap"
+    r"|what (do|did) the articles (say|report)|what is the (situation|story)|what happened (to|at|in|on|with|during)"
+    r"|tell me (about|what happened)|what('s| is) (the )?(latest|background)|background (on|to))\b",
+    re.I,
+)
+_YES_NO = re.compile(r"^\W*(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b", re.I)
+_LIST = re.compile(
+    r"^\W*(list\b|name (all|the|every)\b|(which|what) (\w+ )?(companies|firms|organi[sz]ations|groups|countries|"
+    r"people|candidates|teams|players|members|banks|parties|games|products|cities|towns|artists|films|bands|"
+    r"shows|songs|websites|sites|brands|agencies|airlines|clubs|newspapers|ministers|mps)\b)",
+    re.I,
+)
+# The words that ask for a form, taken out of the question before its topic is scored.
+_ASKING = re.compile(
+    r"\b(summari[sz]e|sum up|give me|an? (overview|summary|recap|rundown|timeline)|overview|recap|timeline|"
+    r"chronology|what do the articles say about|what did the articles report about|compare|comparison|"
+    r"the (differing|different|conflicting|contradictory|competing) (accounts?|figures?|versions?|views?|"
+    r"claims?|estimates?|reports?|positions?|explanations?) of|tell me about|what are|what is|of)\b",
+    re.I,
+)
+
+
+def form_of(question: str) -> Form:
+    """The form an answer to `question` takes; the first that matches: timeline, comparison,
+    summary, yes/no ("Was it suspended or sacked?" offers answers: a fact), list, else fact."""
+    if _TIMELINE.search(question):
+        return "timeline"
+    if _COMPARISON.search(question):
+        return "comparison"
+    if _SUMMARY.search(question):
+        return "summary"
+    if _YES_NO.search(question) and not re.search(r"\bor\b", question, re.I):
+        return "yes_no"
+    if _LIST.search(question):
+        return "list"
+    return "fact"
+
+
+def topic(question: str) -> str:
+    """The question without the words that ask for its form: what its answer is about."""
+    return " ".join(_ASKING.sub(" ", question).split()) or question
+
+
+@dataclass(frozen=True, slots=True)
+class Composition:
+    """How many statements a broad answer has, how many from one article, and how alike two may be."""
+
+    limit: int = 6  # statements (`RAG_BROAD_STATEMENTS`)
+    per_article: int = 2
+    alike: float = 0.5  # shingle containment from which two sentences say the same thing
+    min_words: int = 6  # shorter sentences are headings or fragments
+    relevance: float = 0.55  # `RAG_RELEVANCE_THRESHOLD`: the same gate as every statement
+
+
+def compose(
+    form: Form,
+    question: str,
+    passages: Sequence[Passage],
+    texts: SourceTexts,
+    *,
+    embedder: Embedder,
+    rules: Composition,
+) -> list[Statement]:
+    """The statements of a summary, timeline or comparison, in the order they are shown.
+
+    Args:
+        form: one of `BROAD`.
+        question: the standalone question.
+        passages: the retrieved passages (every sentence of them is a candidate).
+        texts: the articles' texts, to cite each sentence at its exact offsets.
+        embedder: scores each sentence against the question's topic.
+        rules: the limits.
+
+    Returns:
+        Quoted, cited statements (verified by construction); a timeline's and a comparison's carry
+        a `label` (the date; the side or the source). [] when no sentence addresses the topic.
+    """
+    about = topic(question)
+    chosen = _choose(about, scored_candidates(about, passages, embedder), texts, embedder, rules, form)
+    statements = [st for st in (_quote(c, texts) for c in chosen) if st is not None]
+    if form == "timeline":
+        return _timeline(statements)
+    if form == "comparison":
+        return _comparison(about, statements)
+    return statements
+
+
+def _choose(
+    about: str,
+    cands: Sequence[Candidate],
+    texts: SourceTexts,
+    embedder: Embedder,
+    rules: Composition,
+    form: Form,
+) -> list[Candidate]:
+    """The best candidates by score that address the topic, a few per article, none alike."""
+    chosen: list[Candidate] = []
+    per: dict[str, int] = {}
+    for c in sorted(cands, key=lambda c: -c.score):
+        if len(chosen) == rules.limit:
+            break
+        chunk, sentence = c.locations[0]
+        if len(c.text.split()) < rules.min_words or per.get(chunk.source, 0) >= rules.per_article:
+            continue
+        if any(containment(c.shingles, o.shingles) >= rules.alike for o in chosen):
+            continue
+        if form == "timeline" and _when(c.text) is None and not chunk.date:
+            continue
+        if is_quotation(c.text) and not _names_own_speaker(texts, chunk.source, sentence.start, sentence.end):
+            continue
+        if addresses_question(about, c.text, chunk.title, embedder) < rules.relevance:
+            continue
+        chosen.append(c)
+        per[chunk.source] = per.get(chunk.source, 0) + 1
+    return sorted(chosen, key=lambda c: c.order)  # by article rank, then place in the article
+
+
+def _names_own_speaker(texts: SourceTexts, source: str, start: int, end: int) -> bool:
+    text = texts.get(source)
+    found = speaker_at(text, start, end) if text else None
+    return found is not None and start <= found[1] < end
+
+
+def _quote(c: Candidate, texts: SourceTexts) -> Statement | None:
+    """The candidate's sentence as it stands, cited at every place it stands (syndicated copies)."""
+    cites = []
+    for chunk, sentence in c.locations:
+        text = texts.get(chunk.source)
+        if text is None or text[sentence.start : sentence.end] != sentence.text:
+            continue  # the file changed since indexing: not cited
+        cites.append(
+            Citation(chunk.source, sentence.start, sentence.end, sentence.text, chunk.title, chunk.date, chunk.url)
+        )
+    if not cites:
+        return None
+    cites = [replace(x, verified=True, support=1.0) for x in cites]
+    return Statement(c.text, tuple(cites), verified=True, support=1.0)
+
+
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)"
+)
+_WHEN = re.compile(
+    rf"\b(?:(\d{{1,2}})\s+{_MONTH}\.?,?\s+((?:19|20)\d\d)"  # 9 Nov 2004
+    rf"|{_MONTH}\.?\s+(\d{{1,2}}),?\s+((?:19|20)\d\d)"  # November 9, 2004
+    rf"|{_MONTH}\s+((?:19|20)\d\d)"  # November 2004
+    r"|(?:in|since|by|until|from|of|during|early|late|mid-?)\s+((?:19|20)\d\d))\b",  # in 2003
+    re.I,
+)
+
+
+def _when(text: str) -> tuple[tuple[int, int, int], str] | None:
+    """The first date a sentence writes with a year, as a sort key (year, month, day) and as written."""
+    m = _WHEN.search(text)
+    if m is None:
+        return None
+    g = m.groups()
+    if g[2]:
+        return (int(g[2]), _month(g[1]), int(g[0])), m.group(0)
+    if g[5]:
+        return (int(g[5]), _month(g[3]), int(g[4])), m.group(0)
+    if g[7]:
+        return (int(g[7]), _month(g[6]), 0), m.group(0)
+    return (int(g[8]), 0, 0), g[8]
+
+
+def _month(name: str) -> int:
+    key = name.casefold()[:3]
+    return next(i for i, m in enumerate(_MONTHS, 1) if m.startswith(key))
+
+
+def _timeline(statements: Sequence[Statement]) -> list[Statement]:
+    """Dated statements in date order, each labelled with its date (the sentence's own, else its
+    article's); undated ones are left out. Same dates keep the articles' order."""
+    dated: list[tuple[tuple[int, int, int], Statement]] = []
+    for st in statements:
+        found = _when(st.text)
+        date = st.citations[0].date
+        if found is not None:
+            dated.append((found[0], replace(st, label=found[1])))
+        elif date and re.fullmatch(r"\d{4}-\d\d-\d\d", date):
+            y, mo, d = (int(x) for x in date.split("-"))
+            dated.append(((y, mo, d), replace(st, label=date)))
+    return [st for _, st in sorted(dated, key=lambda x: x[0])]
+
+
+def _comparison(about: str, statements: Sequence[Statement]) -> list[Statement]:
+    """Statements grouped by side: the question's names (≥ 2) when the sentences name them, else
+    each sentence's source (the speaker it names, or its article's title)."""
+    sides = subject_names(about)
+    if len(sides) >= 2:
+        groups: dict[str, list[Statement]] = {side: [] for side in sides}
+        rest: list[Statement] = []
+        for st in statements:
+            side = next((s for s in sides if named(s, normalize(st.text))), None)
+            (groups[side] if side else rest).append(replace(st, label=side) if side else st)
+        if sum(bool(g) for g in groups.values()) >= 2:
+            return [st for g in groups.values() for st in g] + rest
+    out = []
+    for st in statements:
+        speaker = named_speaker(st.text)
+        out.append(replace(st, label=f"According to {speaker}" if speaker else st.citations[0].title))
+    return sorted(out, key=lambda st: st.label or "")  # stable: each source's statements together
