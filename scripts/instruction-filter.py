@@ -3,9 +3,9 @@
 Each labelled text of `tests/data/injections.jsonl` is a paragraph of an article
 ("Probe headline", a lead sentence, then the text): flagged when the filter flags one of its
 sentences, withheld when indexing (`make_document`) leaves its paragraph out for that, kept out of
-the index when none of its sentences is indexed (withheld, or dropped as a heading by reading). Every article of a real archive is read as indexing reads
-it (`read_text`, `withheld_spans`); every sentence it would withhold is listed with the rule
-that fired. Writes JSON:
+the index when none of its sentences is indexed (withheld, or dropped as a heading by reading).
+Every article of a real archive is read as indexing reads it (`read_text`, `withheld_spans`);
+every sentence it would withhold is listed with the rule that fired. Writes JSON:
 
     .venv/bin/python scripts/instruction-filter.py ../shared/corpora/bbc-news > docs/instruction-filter.json
 """
@@ -44,31 +44,52 @@ def probe(text: str) -> tuple[str | None, bool, bool]:
 
 
 def labelled() -> dict[str, object]:
+    """The labelled set's report: injected and negatives overall, then counted per split (`dev` is
+    the set the rules were written against; `holdout`, `holdout2` were written later and measured
+    once before any rule was changed for them: see `rag.reading.instructions`)."""
     rows = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    probes = {r["text"]: probe(r["text"]) for r in rows}
     out: dict[str, object] = {"set": LABELS.relative_to(ROOT).as_posix()}
     for injected, key in ((True, "injected"), (False, "negatives")):
-        group = [(r["text"], *probe(r["text"])) for r in rows if r["injected"] is injected]
-        by_rule: dict[str, int] = {}
-        for _, rule, _, _ in group:
-            if rule:
-                by_rule[rule] = by_rule.get(rule, 0) + 1
-        n = len(group)
-        out[key] = {
-            "n": n,
-            "flagged": sum(1 for g in group if g[1]),
-            "withheld": sum(1 for g in group if g[2]),
-            "kept_out_of_index": sum(1 for g in group if not g[3]),
-            "share_flagged": round(sum(1 for g in group if g[1]) / n, 4) if n else None,
-            "share_kept_out_of_index": round(sum(1 for g in group if not g[3]) / n, 4) if n else None,
-            "by_rule": dict(sorted(by_rule.items())),
-            # injected: what the filter misses or reaches the index; negatives: what is flagged or withheld
-            "exceptions": [
-                {"text": t, "rule": rule, "withheld": held, "indexed": indexed}
-                for t, rule, held, indexed in group
-                if (injected and (not rule or indexed)) or (not injected and (rule or held))
-            ],
-        }
+        out[key] = group_report([(r["text"], *probes[r["text"]]) for r in rows if r["injected"] is injected], injected)
+    by_split: dict[str, dict[str, dict[str, int]]] = {}
+    for r in rows:
+        rule, held, indexed = probes[r["text"]]
+        key = "injected" if r["injected"] else "negatives"
+        counts = by_split.setdefault(r.get("split", "dev"), {}).setdefault(key, dict.fromkeys(_COUNTS, 0))
+        for name, hit in zip(_COUNTS, (True, bool(rule), held, not indexed), strict=True):
+            counts[name] += hit
+    out["by_split"] = by_split
     return out
+
+
+_COUNTS = ("n", "flagged", "withheld", "kept_out_of_index")
+
+
+def group_report(group: list[tuple[str, str | None, bool, bool]], injected: bool) -> dict[str, object]:
+    """Counts, shares, rules and exceptions of one group of (text, rule, withheld, indexed)."""
+    n = len(group)
+    flagged = sum(1 for g in group if g[1])
+    kept_out = sum(1 for g in group if not g[3])
+    by_rule: dict[str, int] = {}
+    for _, rule, _, _ in group:
+        if rule:
+            by_rule[rule] = by_rule.get(rule, 0) + 1
+    return {
+        "n": n,
+        "flagged": flagged,
+        "withheld": sum(1 for g in group if g[2]),
+        "kept_out_of_index": kept_out,
+        "share_flagged": round(flagged / n, 4) if n else None,
+        "share_kept_out_of_index": round(kept_out / n, 4) if n else None,
+        "by_rule": dict(sorted(by_rule.items())),
+        # injected: what the filter misses or what reaches the index; negatives: what is flagged or withheld
+        "exceptions": [
+            {"text": t, "rule": rule, "withheld": held, "indexed": indexed}
+            for t, rule, held, indexed in group
+            if (injected and (not rule or indexed)) or (not injected and (rule or held))
+        ],
+    }
 
 
 def archive(corpus: Path) -> dict[str, object]:

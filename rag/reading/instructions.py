@@ -24,13 +24,17 @@ models", "spam bots", "note to readers") never are:
 - ``the_user``: it speaks of the person the reader answers ("tell the user", "the question you
   were asked", "the correct answer to every question").
 
-Measured by `scripts/instruction-filter.py` (written to `docs/instruction-filter.json`): on the
-hand-written labelled set `tests/data/injections.jsonl` (61 injected sentences in varied wording
-and positions, 63 hard negatives that use the same words as news), every injected paragraph is
-withheld and no negative is; on the 1,230-article BBC archive (`corpora/bbc-news`, written by
-journalists, not by this team) no sentence is withheld. Answers are grammar-constrained ids and
-quotes copied by code, so a sentence that slips through cannot change the output's format; its
-claim is still checked against the text like any other.
+Measured by `scripts/instruction-filter.py` (written to `docs/instruction-filter.json`) on the
+hand-written labelled set `tests/data/injections.jsonl`: 108 of 110 injected texts flagged (the two
+missed: one in French, the rules are English; one "the assistant will say …", which news uses of
+people), 0 of 113 hard negatives; on the 1,230-article BBC archive (`corpora/bbc-news`, written by
+journalists, not by this team) 0 of 24,316 sentences withheld. Those figures are after fitting: the
+set's two later splits, written after the rules and measured once before any rule changed for
+them, were flagged 6 of 25 (`holdout`) and 7 of 24 (`holdout2`) with 0 of 50 negatives (issue 26,
+commit 2b24579 and the next). Rules over wording catch the wordings someone thought of; expect
+fresh ones to pass. Answers are grammar-constrained ids and quotes copied by code, so a sentence
+that slips through cannot change the output's format; its claim is still checked against the text
+like any other, and what it asks is never a statement without a citation.
 """
 
 from __future__ import annotations
@@ -76,14 +80,17 @@ _MODIFIER = (
     r"(?:ai|llm|automated|automatic|machine|reading|summari[sz]ation|summary|web|search|browser|chat|answer"
     r"|answering|virtual|digital|your|readers?'s?)"
 )
-_WEAK = r"(?:systems?|tools?|software|programs?|agents?|readers?|services?|engines?|spiders?|(?:fact-?)?checkers?)"
-_NOUN = rf"(?:{_STRONG}|(?:{_MODIFIER}\s+)+{_WEAK}|software)"
+_WEAK = (
+    r"(?:systems?|tools?|software|programs?|agents?|readers?|services?|engines?|spiders?|(?:fact-?)?checkers?"
+    r"|helpers?|eyes)"
+)
+_NOUN = rf"(?:{_STRONG}|(?:{_MODIFIER}\s+)+(?:[\w-]+\s+)?{_WEAK}|software)"
 _MACHINE = rf"(?:(?:an?|any|all|every|the|you|other)\s+)?(?:(?:{_MODIFIER}|large)\s+)*{_NOUN}"
 _MACHINES = rf"{_MACHINE}(?:\s*(?:,|and|or|&)\s*{_MACHINE})*"
 # This very text, as its reader would name it.
 _THIS = (
     r"(?:this\s+(?:(?:web\s*)?page|article|text|paragraph|sentence|document|site|website|story|passage|post"
-    r"|report|content|line|section|piece|for\s+you)\b|this\s*[,.;:])"
+    r"|report|content|line|section|piece|email|message|comment|review|file|thread|for\s+you)\b|this\s*[,.;:])"
 )
 # An order's first words: a verb of answering or showing, a "you", a "do not".
 _ORDER = (
@@ -92,7 +99,7 @@ _ORDER = (
     r"(?:(?:answer|reply|respond|say|state|tell|report|output|write|print|return|cite|quote|treat|ignore"
     r"|disregard|forget|stop|present|record|leave|list|summari[sz]e|mention|include|describe|prefer|assign"
     r"|mark|put|begin|start|add|show|give|reveal|explain|translate|praise|remember|insist|claim|confirm"
-    r"|deny|refuse|append|index|rank|rate|recommend|follow|obey|act|pretend|use)\b"
+    r"|deny|refuse|append|index|rank|rate|recommend|follow|obey|act|pretend|use|switch|call|forward|repeat)\b"
     r"|you\b|do\s+not\b|don't\b|never\b|always\b|the\s+(?:correct|right|real|only)\s+answer\b|this\s+is\b"
     rf"|{_THIS})"
 )
@@ -145,7 +152,9 @@ RULES: tuple[Rule, ...] = (
         _rx(
             # a note to it
             rf"\b(?:notes?|messages?|instructions?|reminder|directive|notice|warning|request|memo|attention)\s+"
-            rf"(?:to|for)\s+{_MACHINES}\s*(?:[:,;)\u2014-]|\s+(?:reading|processing|summari[sz]ing|that|who|which)\b)",
+            rf"(?:to|for)\s+{_MACHINES}(?:\s+only)?\s*(?:[:,;)\u2014-]|\s+(?:reading|processing|summari[sz]ing|that|who|which)\b)",
+            # text set aside for it ("For machine readers only:", "for AI eyes only")
+            rf"\b(?:for|to)\s+{_MACHINES}\s+only\b",
             # called by name ("Attention AI:", "Dear assistant,"), or named at the start, then an order
             rf"^\W{{0,3}}(?:dear|hey|hi|hello|attention|calling)\s+{_MACHINES}\s*[:,!]",
             rf"^\W{{0,3}}(?:(?:to|for)\s+)?{_MACHINES}(?:\s+(?:{_READS}|answering|using)\b[^,:]{{0,40}})?\s*[:,]\s*{_ORDER}",
@@ -153,15 +162,18 @@ RULES: tuple[Rule, ...] = (
             rf"\b{_MACHINE}\s+(?:(?:that|which|who)\s+)?(?:(?:is|are)\s+)?{_READS}\s+{_THIS}",
             # the one reading this very text, by what it is doing ("When summarizing this article, say …")
             rf"\b(?:when|while|if|before|after)\s+(?:you\s+are\s+|you're\s+)?{_READS}\s+{_THIS}\s*,\s*{_ORDER}",
+            # the text calling itself an order ("This sentence is an instruction to the system")
+            r"\bthis\s+(?:sentence|line|text|paragraph|note|page)\s+(?:is\s+(?:an?\s+)?(?:instruction|message|command"
+            r"|directive|prompt|note)\s+(?:to|for)\b|overrides?\b)",
             # the machine as the one asked ("If an AI is asked about this town, …")
             rf"\b(?:if|when|whenever)\s+{_MACHINE}\s+(?:is|are|gets?|get)\s+asked\b",
             # an order to a machine that no source reports: news of a rule for chatbots says who made it
             rf"^(?!.*\b(?:said|says|according|told|reported|under|rules?|laws?|regulations?|regulators?|guidelines"
             rf"|guidance|code|ruling|propos\w*|plans?|requires?|required|warned|argued|believes?|would)\b)"
             rf".*?\b{_MACHINES}(?:\s+[\w'-]+){{0,6}}?\s+(?:must|should|shall|(?:is|are)\s+to|needs?\s+to"
-            rf"|ha(?:s|ve)\s+to)\s+(?:always\s+|now\s+|only\s+|also\s+)?(?:say|state|reply|answer|respond|describe"
-            rf"|mark|treat|report|tell|cite|quote|present|mention|include|call|refer|claim|confirm|list|rank"
-            rf"|recommend|add|begin|start)\b",
+            rf"|ha(?:s|ve)\s+to|(?:is|are)\s+(?:asked|told|instructed|required|expected)\s+to)\s+(?:always\s+|now\s+"
+            rf"|only\s+|also\s+)?(?:say|state|reply|answer|respond|describe|mark|treat|report|tell|cite|quote|present"
+            rf"|mention|include|call|refer|claim|confirm|list|rank|recommend|add|begin|start|record|rate)\b",
             # by its identity
             r"\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}(?:ai|llm|chatbot|bot|assistant"
             r"|language\s+model|model|crawler|scraper|summari[sz]er|program|machine|software|agent)"
@@ -173,7 +185,7 @@ RULES: tuple[Rule, ...] = (
             r"\byou\s+are\s+(?:an?|the)\s+(?:helpful|harmless|friendly|obedient|honest)\s+(?:\w+\s+)?"
             r"(?:assistant|ai|chatbot|bot|model)\b",
         ),
-        words=_MACHINE_WORDS | _READ_WORDS | {"now"},
+        words=_MACHINE_WORDS | _READ_WORDS | {"now", "instruction", "overrides", "override"},
     ),
     Rule(
         "discard",
@@ -211,12 +223,17 @@ RULES: tuple[Rule, ...] = (
             r"|one\s+word|word\b|exactly\b|only\b|phrase\b)",
             r"(?:^\W{0,3}|[:;,.(]\s*|\band\s+)(?:output|print|say|write|return|reply|respond|answer)\s+only\b",
             rf"\bformat(?:ting)?\s+(?:your|the|their)\s+{_REPLY}\b",
-            rf"\b(?:begin|start|end|open|close)\s+(?:your|their|its|every|each)\s+{_REPLY}\s+with\b",
+            rf"\b(?:begin|start|end|open|close)\s+(?:your|their|its|every|each)\s+{_REPLY}(?:\s+[\w'-]+){{0,4}}?\s+with\b",
+            rf"\bin\s+your\s+{_REPLY}\b",
+            r"^\W{0,3}(?:please\s+)?(?:summari[sz]e\s+(?:this|the\s+(?:above|following|article|page|text))|say\s+(?:that"
+            r"|only)|answer\s+(?:that|only|with|every)|stop\s+(?:summari[sz]|answer|read|translat|respond|repl)\w*"
+            r"|pretend\s+(?:that|you|the|to\s+be)|act\s+as\s+(?:an?|the)\b)",
+            r"\brepeat\s+after\s+me\b|\bswitch\s+(?:to|into)\s+(?:developer|admin|debug|god|jailbreak|unrestricted)\s+mode\b",
             rf"\byour\s+{_REPLY}\s+(?:must|should|has\s+to|needs\s+to|may\s+not|cannot|can't|will)\b",
             rf"\b(?:into|in\s+every|in\s+each)\s+(?:your\s+)?{_REPLY}\b",
         ),
         words=_words("reply respond answer output write return print say format formatting begin start end open")
-        | _words("close your into"),
+        | _words("close your into summarise summarize stop pretend act repeat switch"),
     ),
     Rule(
         "citation",
@@ -240,14 +257,18 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:tell|inform|show|remind|thank|warn|convince|assure|(?:respond|reply|say|explain|write)\s+to)"
             r"\s+(?:the|your)\s+user\b",
             r"\b(?:questions?|what)\s+you\s+(?:were|have\s+been|are\s+being|'ve\s+been)\s+(?:asked|given)\b",
-            # the reader's own reply, by what it does ("The answer you give must …", "any answer that uses this article")
+            r"\b(?:when|while|before|as|if)\s+you\s+(?:answer|reply|respond|summari[sz]e|are\s+(?:answering|summari[sz]ing"
+            r"|replying|responding))\b",
+            rf"\bwhoever\s+(?:is\s+)?(?:generat|writ|produc|answer|summari[sz])\w*\s+(?:the\s+|this\s+)?{_REPLY}",
+            r"\b(?:text|instructions?|context|prompt|documents?|sources?)\s+you\s+(?:were|have\s+been|'ve\s+been)\s+given\b",
+            # the reader's own reply by what it does ("The answer you give must …", "any answer that uses this")
             rf"\b{_REPLY}\s+you\s+(?:give|write|provide|produce|return|send|generate)\b",
             rf"\b{_REPLY}\s+(?:that|which)\s+(?:uses?|cites?|quotes?|draws?\s+on|mentions?|summari[sz]es?)\s+this\b",
             r"\b(?:correct|right|real|only|true)\s+answer\s+to\s+(?:every|any|each|all)\b",
             r"\b(?:for|to)\s+(?:every|each)\s+(?:\w+\s+)?question\s*,\s*(?:reply|answer|respond|say|state)\b",
         ),
         words=_words("user question questions asked given answer answers reply replies response responses output")
-        | _words("outputs summary summaries"),
+        | _words("outputs summary summaries whoever"),
     ),
 )
 
