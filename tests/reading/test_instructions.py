@@ -124,3 +124,12 @@ def test_the_measurement_on_file_is_of_the_current_set() -> None:
     assert report["negatives"]["n"] == sum(not r["injected"] for r in ROWS)
     assert report["archive"]["articles"] == 1230 and report["archive"]["withheld"] == 0
     assert report["negatives"]["flagged"] == 0 and report["injected"]["share_flagged"] >= 0.95
+
+
+def test_a_change_of_rules_re_indexes() -> None:
+    """An index built under other rules may hold sentences these rules withhold: the chunking
+    signature (compared with the manifest's) carries the rules' digest."""
+    from rag.reading.chunking import signature
+    from rag.reading.instructions import RULES_DIGEST
+
+    assert len(RULES_DIGEST) == 8 and signature(200, 240, 1).endswith(f":{RULES_DIGEST}")
