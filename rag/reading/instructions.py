@@ -50,7 +50,8 @@ class Rule:
 
     `words` (lower case) and `marks` are a gate: the pattern cannot match a sentence that holds none
     of them, so it is not tried there (None: always tried). It keeps the filter near the cost of a
-    single regex (about 60 µs a sentence on the BBC archive; without it, 400)."""
+    single regex (60-100 µs a sentence on the BBC archive, against 40-55 for the rules of issue 23;
+    without the gate, 420)."""
 
     name: str
     pattern: re.Pattern[str]
