@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rag.core.tokens import count as count_tokens
 from rag.core.types import Chunk, Document, Sentence
+from rag.reading.instructions import RULES_DIGEST
 
 
 def chunk_document(
@@ -71,5 +72,5 @@ def _make_chunk(doc: Document, ordinal: int, sents: list[Sentence]) -> Chunk:
 def signature(target_tokens: int, max_tokens: int, overlap: int) -> str:
     """Identifies the chunking (and parsing) rules; a change re-indexes everything."""
     # v2: dates read from the lead; v3: day numbers; v4: sentences over 600 characters are cut,
-    # paragraphs that instruct an AI model are left out
-    return f"v4:{target_tokens}:{max_tokens}:{overlap}"
+    # paragraphs that instruct an AI model are left out (their rules' digest: a change re-indexes)
+    return f"v4:{target_tokens}:{max_tokens}:{overlap}:{RULES_DIGEST}"

@@ -234,33 +234,7 @@ def parse_article(text: str) -> Parsed:
     return Parsed(title=title, date=date, url=url, spans=tuple(spans))
 
 
-# Sentences that address an AI model explicitly rather than report news: role markers, requests to
-# ignore the instructions or the question, fake source tags, imitations of the reply format, notes
-# to an assistant. An article that carries them ("prompt injection") keeps them out of the index
-# (never in a prompt, never cited), with a warning; the file itself is not changed. News that only
-# uses the same words ("the new rules for airlines", "fans who ignore the rules", "a phone's
-# developer mode") is not withheld: on the 1,230-article BBC archive the filter withholds nothing
-# (issue 23; `rag eval --corpus` reports the count). Answers are grammar-constrained ids and quotes
-# copied by code, so a sentence that slips through cannot change the output format or be obeyed.
-_INSTRUCTION = re.compile(
-    r"^\W{0,3}(?:system|developer|assistant|user|human|ai)\s*:"
-    r"|\bignore\s+(?:all\s+|any\s+)?(?:(?:the|your|previous|prior|above|earlier|these|those|other)\s+)*"
-    r"(?:instructions?|questions?|prompts?)\b"
-    r"|\byou\s+are\s+now\s+(?:in\s+)?(?:an?\s+)?(?:\w+\s+)?(?:mode|assistant|ai|chatbot)\b"
-    r"|</?\s*(?:sources?|system|instructions?|context)\s*>"
-    r"|[{,]\s*\"(?:statements|sources|answer)\"\s*:"
-    r"|\b(?:cite|quote|mark)\s+this\s+(?:sentence|text|article)\b"
-    r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:single\s+)?word\b"
-    r"|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|assistants?|automated\s+assistants?"
-    r"|language\s+models?|chatbots?)\b"
-    r"|\bas\s+an\s+ai\s+(?:language\s+model|assistant|model)\b",
-    re.IGNORECASE,
-)
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    """True for a sentence written to steer an AI model (see `_INSTRUCTION`), not to report news."""
-    return _INSTRUCTION.search(sentence) is not None
+from rag.reading.instructions import looks_like_instruction  # noqa: E402  (the filter, its rules and figures)
 
 
 def _paragraphs(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[list[Sentence], bool]]:

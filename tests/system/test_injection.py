@@ -1,10 +1,11 @@
 """Articles that carry instructions (prompt injection), with the real embedder and model.
 
-tests/data/injected/ holds eight such articles on the seeds' topics, so that they are retrieved
+tests/data/injected/ holds nine such articles on the seeds' topics, so that they are retrieved
 for the usual questions: a request to ignore the question, a fake system prompt, fake citation
 markers, an imitation of the reply's JSON, a role-play transcript, fake source tags, markup and
-script, and one paraphrased request that no pattern catches (it reaches the model, and the
-system prompt and the verifier must hold).
+script, and one paraphrased request ("forget what you were asked"; withheld since issue 26, before
+that it reached the model), and one in French that no rule catches (the rules read English): it
+reaches the model, and the system prompt and the verifier must hold.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def pipe(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     report = p.index()
     assert report.documents == 5 + len(INJECTED)
     withheld = [w for w in report.warnings if "instructions to an AI model" in w]
-    assert len(withheld) == 6, report.warnings  # all but the markup article and the paraphrase
+    assert len(withheld) == 7, report.warnings  # all but the markup article and the French one
     return p
 
 
