@@ -81,3 +81,25 @@ def test_real_the_first_question_is_answered_as_it_is_later(tmp_path: Path, robu
         "a question asked first in a fresh process, at once again, and after three others (1.5B model)",
         f"the same {len(first['statements'])} statement(s) with the same citations each time: “{first['text'][:80]}”",
     )
+
+
+def test_real_the_judges_probability_is_the_same_bit_for_bit_whatever_was_asked_before(robustness) -> None:
+    """The mechanism, on the real library (0.5B model, one token each): the same judge question gives
+    the same P(yes) to the last bit when first in a context, after another, and asked twice."""
+    from rag.core.settings import Settings
+    from rag.model.files import prepare
+    from rag.model.generation import LlamaCppGenerator
+
+    gen = LlamaCppGenerator(prepare("fast", Settings().model_cache_dir), n_ctx=2048)
+    passage = ARTICLES["market.txt"].split("\n\n")[1]
+    claim = "The market moves to Station Square."
+    first = gen.entailment(passage, claim)
+    gen.entailment(ARTICLES["pool.txt"].split("\n\n")[1], "The pool reopens on Monday.")
+    after_another = gen.entailment(passage, claim)
+    again = gen.entailment(passage, claim)
+    assert first == after_another == again, (first, after_another, again)
+    robustness.add(
+        "Same question, same answer",
+        "the judge's P(yes) for one question first in a context, after another question, and asked twice",
+        f"equal to the last bit: {first!r}",
+    )
