@@ -3,9 +3,10 @@
 `LlamaCppGenerator` wraps `llama_cpp.Llama` behind two methods, `generate` and `stream` (and
 `entailment`, the verifier's judge); no llama-cpp type leaves this module. Output is constrained by
 a JSON schema (llama.cpp grammar), with temperature 0 and a fixed seed, so it always parses. The
-model is shared: a lock queues requests instead of interleaving them. llama-cpp-python keeps the
-previous prompt's tokens in its KV cache and reuses the longest common prefix, so the fixed system
-prompt is read once.
+model is shared: a lock queues requests instead of interleaving them. The fixed system prompt is
+read once and kept, and every prompt is read on from it in the same batches, so the same prompt
+gets the same answer whatever was asked before (`project_llama`); no text in a message can become
+a special token (`rag.model.specials`).
 
 Every model is opened by `load_llama`, the one place that decides the load parameters, including
 whether llama.cpp may move weights into its "extra" buffer types (see `use_extra_buffers`), and
@@ -20,7 +21,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,7 +37,7 @@ class Usage:
     """Figures of the last call."""
 
     prompt_tokens: int = 0
-    cached_tokens: int = 0  # of prompt_tokens, those whose KV was kept from the previous call (not read again)
+    cached_tokens: int = 0  # of prompt_tokens, those read from the kept system prompt (see project_llama)
     completion_tokens: int = 0
     first_token_s: float = 0.0
     total_s: float = 0.0
@@ -157,7 +158,7 @@ def load_llama(
         defaults = lowlevel.llama_model_default_params
         lowlevel.llama_model_default_params = model_defaults(extra_buffers)
         try:
-            return (greedy_grammar_llama(Llama) if grammar_first_choice else Llama)(
+            return project_llama(greedy_grammar_llama(Llama) if grammar_first_choice else Llama)(
                 model_path=str(model_path),
                 n_ctx=n_ctx,
                 n_threads=n_threads or os.cpu_count() or 2,
@@ -273,6 +274,110 @@ def greedy_grammar_llama(base: Any) -> Any:
     return type(f"GreedyGrammar{base.__name__}", (base,), {"_init_sampler": _init_sampler})
 
 
+def first_turn(tokens: Sequence[int], end_of_turn: Container[int]) -> int:
+    """How many leading tokens of a chat prompt are its first turn: through the first end-of-turn
+    token (the system message's `<|im_end|>` in Qwen's template), 0 if there is none.
+
+    The text in a prompt cannot hold an end-of-turn token (`rag.model.specials`), so the first one
+    is the template's own.
+    """
+    return next((i + 1 for i, t in enumerate(tokens) if t in end_of_turn), 0)
+
+
+_SPECIAL_ATTRS = ("LLAMA_TOKEN_ATTR_CONTROL", "LLAMA_TOKEN_ATTR_USER_DEFINED", "LLAMA_TOKEN_ATTR_UNKNOWN")
+
+
+def vocab_specials(llm: Any) -> tuple[frozenset[str], frozenset[int]]:
+    """A loaded model's special-token strings, and its end-of-generation token ids.
+
+    Special: the tokens llama.cpp matches as whole strings before splitting text into words
+    (control, user-defined and unknown tokens; `tokenizer_st_partition` in llama.cpp); every
+    end-of-generation token is one of them (llama.cpp marks each as a control token).
+    """
+    import llama_cpp
+
+    lib = llama_cpp.llama_cpp
+    vocab = llm._model.vocab
+    mask = functools.reduce(lambda a, b: a | b, (getattr(lib, name) for name in _SPECIAL_ATTRS))
+    texts, eog = set(), set()
+    for token in range(llm.n_vocab()):
+        if lib.llama_vocab_get_attr(vocab, token) & mask:
+            texts.add(lib.llama_vocab_get_text(vocab, token).decode("utf-8", "replace"))
+            if lib.llama_vocab_is_eog(vocab, token):
+                eog.add(token)
+    return frozenset(texts), frozenset(eog)
+
+
+_VOCABS: dict[str, tuple[frozenset[str], frozenset[int]]] = {}  # by model file
+
+
+@functools.cache
+def project_llama(base: Any) -> Any:
+    """`base` (`llama_cpp.Llama` or a subclass) with what every model of the project does on top.
+
+    - No text becomes a special token: the messages of a chat completion are neutralised with
+      this model's own special strings (`rag.model.specials`) before its chat template.
+    - Every prompt is read from the same state (issue 26: a fresh process's first question was
+      refused and the same question later answered). llama.cpp's logits depend on how a prompt
+      is cut into batches, and llama-cpp-python reads only what follows the longest prefix its
+      cache shares with the previous prompt, so the same prompt was read in one batch when
+      first, after the system prompt when next, and as its last token alone when asked twice.
+      Here a prompt's first turn (the fixed system prompt) is evaluated alone from an empty cache
+      and kept, and before every prompt the cache is cut back to it, so the rest is always read
+      from there in the same batches. Cutting back is the same state as restoring a saved one
+      (`save_state`): the KV cells of the kept tokens are never written again (any evaluation
+      that starts inside them drops the kept turn), and the cells after it are freed, not copied.
+      A prompt whose first turn changes (the judge's two questions, a follow-up's rewriting)
+      reads the new one alone first.
+    """
+
+    class ProjectLlama(base):
+        n_tokens: int  # llama-cpp-python's: how many tokens the KV cache holds
+        _kept: tuple[int, ...] = ()
+        _vocab: tuple[frozenset[str], frozenset[int]] | None = None
+        reused_tokens = 0  # of the last prompt, those read from the kept first turn
+
+        def specials(self) -> tuple[frozenset[str], frozenset[int]]:
+            """This model's special strings and end-of-generation ids (`vocab_specials`), read once a
+            file (0.5 s for Qwen's 152k tokens; the answer's and the judge's contexts share it)."""
+            if self._vocab is None:
+                key = str(self.model_path)
+                self._vocab = _VOCABS[key] = _VOCABS.get(key) or vocab_specials(self)
+            return self._vocab
+
+        def create_chat_completion(self, messages: Any, *args: Any, **kw: Any) -> Any:
+            from rag.model.specials import neutral_messages
+
+            return super().create_chat_completion(neutral_messages(messages, self.specials()[0]), *args, **kw)
+
+        def create_completion(self, prompt: Any, *args: Any, **kw: Any) -> Any:
+            if isinstance(prompt, list) and prompt:
+                self._from_first_turn(prompt)
+            return super().create_completion(prompt, *args, **kw)
+
+        def _from_first_turn(self, tokens: list[int]) -> None:
+            """Leave the cache holding exactly `tokens`' first turn, evaluated alone."""
+            n = first_turn(tokens, self.specials()[1])
+            head = tuple(tokens[:n])
+            if 0 < n < len(tokens) and head == self._kept and self.n_tokens >= n:
+                self.n_tokens = n  # llama-cpp-python frees the cells after it before reading on
+                self.reused_tokens = n
+                return
+            self.reset()
+            self.reused_tokens = 0
+            if 0 < n < len(tokens):
+                self.eval(list(head))
+                self._kept = head
+
+        def eval(self, tokens: Any) -> None:
+            if self.n_tokens < len(self._kept):
+                self._kept = ()  # what follows writes over the kept turn's cells
+            super().eval(tokens)
+
+    ProjectLlama.__name__ = ProjectLlama.__qualname__ = f"Project{base.__name__}"
+    return ProjectLlama
+
+
 class LlamaCppGenerator:
     """A GGUF model run by llama-cpp-python; loaded on first use. Also the verifier's `Judge`."""
 
@@ -363,7 +468,6 @@ class LlamaCppGenerator:
             llm = self._load()
             t0 = time.perf_counter()
             usage = Usage()
-            before = llm.input_ids[: llm.n_tokens].copy()  # what the KV cache holds now
             it = llm.create_chat_completion(
                 messages=messages,
                 response_format={"type": "json_object", "schema": schema},
@@ -385,14 +489,5 @@ class LlamaCppGenerator:
             usage.total_s = time.perf_counter() - t0
             # The prompt length as the model tokenised it (chat template included).
             usage.prompt_tokens = max(0, llm.n_tokens - n)
-            usage.cached_tokens = _common_prefix(before, llm.input_ids[: usage.prompt_tokens])
+            usage.cached_tokens = llm.reused_tokens
             self.last_usage = usage
-
-
-def _common_prefix(a: Any, b: Any) -> int:
-    """Length of the common prefix of two token arrays (llama.cpp reads again only what follows it)."""
-    import numpy as np
-
-    n = min(len(a), len(b))
-    differ = np.flatnonzero(np.asarray(a[:n]) != np.asarray(b[:n]))
-    return int(differ[0]) if len(differ) else n

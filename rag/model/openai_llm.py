@@ -9,6 +9,8 @@ verifier's judge) to a server instead of loading a GGUF file in this process: ll
   `RAG_LLM_RESPONSE_FORMAT=json_schema`, `{"type": "json_schema", "json_schema": {...}}` (vLLM,
   llama-server, OpenAI).
 - Streaming reads the server-sent events, so statements appear as they complete.
+- Messages are sent neutralised (`rag.model.specials`): no text in them can become a special
+  token of the server's model.
 - The judge asks for one token with `logprobs` and `top_logprobs`, and reads P(yes) from the
   "yes"/"no" alternatives of that token, as the in-process judge reads the logits.
 """
@@ -23,6 +25,7 @@ from typing import Any, Literal
 
 from rag.core.errors import ModelError
 from rag.model.generation import Messages, Usage, answers_messages, judge_messages
+from rag.model.specials import neutral_messages
 
 ResponseFormat = Literal["json_object", "json_schema"]
 
@@ -97,7 +100,7 @@ class OpenAIGenerator:
             self.load()
         body = {
             "model": self.model,
-            "messages": messages,
+            "messages": neutral_messages(messages),
             "temperature": 0.0,
             "seed": self.seed,
             "max_tokens": max_tokens,
@@ -151,7 +154,7 @@ class OpenAIGenerator:
             self.load()
         body = {
             "model": self.model,
-            "messages": messages,
+            "messages": neutral_messages(messages),
             "temperature": 0.0,
             "seed": self.seed,
             "max_tokens": 1,

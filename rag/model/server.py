@@ -202,14 +202,14 @@ def main(argv: list[str] | None = None) -> None:
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
-    from rag.model.generation import greedy_grammar_llama, model_defaults
+    from rag.model.generation import greedy_grammar_llama, model_defaults, project_llama
 
-    # Every model this process loads gets the portable defaults (no AMX repacking where it crashes)
-    # and, unless told otherwise, the grammar tested on the first choice first (the server's
-    # loader calls `llama_cpp.Llama`).
+    # Every model this process loads gets the portable defaults (no AMX repacking where it crashes),
+    # neutralised messages and the kept system prompt (`project_llama`) and, unless told otherwise,
+    # the grammar tested on the first choice first (the server's loader calls `llama_cpp.Llama`).
     llama_cpp.llama_cpp.llama_model_default_params = model_defaults(args.extra_buffers)
-    if not args.grammar_whole_vocabulary:
-        llama_cpp.Llama = greedy_grammar_llama(llama_cpp.Llama)  # type: ignore[misc]
+    base = llama_cpp.Llama if args.grammar_whole_vocabulary else greedy_grammar_llama(llama_cpp.Llama)
+    llama_cpp.Llama = project_llama(base)  # type: ignore[misc]
     app = create_app(
         server_settings=ServerSettings(host="127.0.0.1", port=args.port, interrupt_requests=False),
         model_settings=[

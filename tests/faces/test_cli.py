@@ -84,17 +84,6 @@ def test_bench_answer_row_counts_reading_without_the_cached_prefix(make_pipeline
     assert row["prompt_tokens"] == 400 and row["cached_tokens"] == 100
 
 
-def test_common_prefix_is_what_llama_cpp_keeps() -> None:
-    import numpy as np
-
-    from rag.model.generation import _common_prefix
-
-    assert _common_prefix(np.array([1, 2, 3, 4]), np.array([1, 2, 9, 4, 5])) == 2
-    assert _common_prefix(np.array([1, 2]), np.array([1, 2, 3])) == 2
-    assert _common_prefix(np.array([], dtype=int), np.array([1])) == 0
-    assert _common_prefix(np.array([7]), np.array([1])) == 0
-
-
 def test_bench_naive_summary_compares_only_questions_that_reached_the_model() -> None:
     from rag.faces.bench import _naive_summary
 

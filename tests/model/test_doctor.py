@@ -14,7 +14,14 @@ import pytest
 from rag.core.errors import ModelError
 from rag.core.machine import CpuInfo, cpu_info
 from rag.model import doctor
-from rag.model.generation import build_features, greedy_grammar_llama, load_llama, system_info, use_extra_buffers
+from rag.model.generation import (
+    build_features,
+    greedy_grammar_llama,
+    load_llama,
+    project_llama,
+    system_info,
+    use_extra_buffers,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,10 +98,11 @@ def test_load_llama_sets_the_chosen_extra_buffer_parameter(
         }
     ]
     assert llm.model_params.use_extra_bufts is expected
-    # Constrained greedy sampling tests the grammar on the first choice first (the default).
-    assert type(llm) is greedy_grammar_llama(pkg.Llama)  # type: ignore[attr-defined]
+    # Constrained greedy sampling tests the grammar on the first choice first (the default); every
+    # model neutralises its messages and keeps its system prompt (`project_llama`).
+    assert type(llm) is project_llama(greedy_grammar_llama(pkg.Llama))  # type: ignore[attr-defined]
     plain = load_llama(tmp_path / "m.gguf", n_ctx=512, n_threads=2, n_gpu_layers=0, seed=7, grammar_first_choice=False)
-    assert type(plain) is pkg.Llama  # type: ignore[attr-defined]
+    assert type(plain) is project_llama(pkg.Llama)  # type: ignore[attr-defined]
     # The library's own default is back in place for anyone else.
     assert pkg.llama_cpp.llama_model_default_params is original  # type: ignore[attr-defined]
     assert original().use_extra_bufts is True
