@@ -140,7 +140,10 @@ RULES: tuple[Rule, ...] = (
         _rx(
             r"</?\s*(?:sources?|system|instructions?|context|prompt|assistant|user)\s*>",
             r"\[/?\s*(?:system|inst|sys|instructions?)\s*\]",
-            r"<\|[a-z_]{2,30}\|>",
+            # a chat-template marker that opens a turn ("<|im_start|>system", "<|assistant|>"): a
+            # marker alone is shown to the model as text (`rag.model.specials`), not withheld
+            r"<\|[a-z_]{2,30}\|>\s*(?:system|user|assistant|developer|tool)\b",
+            r"<\|(?:system|user|assistant|developer)\|>",
             r"<<\s*/?\s*sys\s*>>",
             r"#{2,}\s*(?:instruction|system|response|input)s?\b",
             r"\b(?:begin|end|start)\s+(?:of\s+)?(?:the\s+)?system\s+(?:prompt|message|instructions?)\b",
