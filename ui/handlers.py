@@ -202,6 +202,14 @@ def upload(
 
     access = access or open_locally(pipe.settings.resolve(pipe.settings.users_file))
     if not access.may_upload(username):
+        log_path = pipe.settings.resolve(pipe.settings.upload_log)
+        for f in files or []:  # an attempt is logged too, and nothing is saved
+            path = Path(f if isinstance(f, str) else f.name)
+            sent = getattr(f, "orig_name", None) or path.name
+            outcome = "refused: not an editor"
+            record_upload(
+                log_path, who=access.who(username), sent=sent, outcome=outcome, saved=None, sha256=sha256_of(path)
+            )
         return upload_note(access, username), gr.update(), uploads_panel(pipe, access, username)
     if not files:
         return "Choose .txt or .md files first.", gr.update(), uploads_panel(pipe, access, username)
