@@ -27,6 +27,14 @@ the official `openai` packages for Python and for Node, `tests/faces/test_serve.
   OpenAI error event (`data: {"error": ...}`), which the official clients raise.
 - `GET /v1/models`, `GET /health`.
 
+Serving a team (`rag.faces.gate`, `rag.core.access`, `rag.core.limits`): with keys (`--api-key`,
+`RAG_SERVE_API_KEYS`) every path but `/health` needs `Authorization: Bearer KEY` (else 401
+`invalid_api_key`); browsers are served only from listed origins (`--cors-origin`; else 403); a
+body over `max_request_bytes` gets 413 before it is parsed; per key (or per address without keys)
+questions a minute and questions queued are limited (429 with `Retry-After`), and a question that
+waited `queue_wait_s` for the model is dropped (503 `queue_timeout`). Off loopback without a key it
+refuses to start unless `--no-auth` (logged as a warning).
+
 Bad requests get a 400 in OpenAI's error shape (`{"error": {"message", "type", "param", "code"}}`)
 whose message is a sentence naming the fix.
 """
