@@ -1,11 +1,12 @@
 """Serve the chat with the fake embedder and a scripted generator (for browser tests).
 
-    python tests/ui_server.py ROOT PORT [--real | --slow]
+    python tests/ui_server.py ROOT PORT [--real | --slow] [--users FILE]
 
 ROOT is a temporary project root holding `corpus/` (a copy of seeds). The scripted generator
 answers from the prompt: it cites the numbered sentences that share most words with the question.
 With --slow it writes its reply piece by piece, 0.2 s apart, and logs to ROOT/generator.log
-whether each reply finished or was stopped (a user who closed the page).
+whether each reply finished or was stopped (a user who closed the page). With --users, the chat asks
+for a login from the users in FILE (written with `rag.core.access.add_user`), as `rag chat` does.
 """
 
 from __future__ import annotations
@@ -73,7 +74,11 @@ class SlowGenerator(ScriptedGenerator):
 def main() -> None:
     root, port = Path(sys.argv[1]), int(sys.argv[2])
     real = "--real" in sys.argv
-    settings = Settings(root=root, corpus_dir=root / "corpus", index_dir=root / "index")
+    users = sys.argv[sys.argv.index("--users") + 1] if "--users" in sys.argv else "users.json"
+    # Eight slow browser users (tests/system/test_load.py) may wait longer than a team should.
+    settings = Settings(
+        root=root, corpus_dir=root / "corpus", index_dir=root / "index", users_file=Path(users), queue_wait_s=600
+    )
     if real:
         pipe = Pipeline(settings)
     else:

@@ -11,9 +11,11 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from rag.core.limits import FairUse
 from rag.core.settings import Settings
 from rag.pipeline import Pipeline
 from ui import handlers
+from ui.access import ChatAccess, decide, open_locally
 
 CSS = """
 #source-panel .article-text { white-space: pre-wrap; max-height: 70vh; overflow-y: auto; line-height: 1.5; }
@@ -28,6 +30,8 @@ CSS = """
 .answer .direct { font-size: 1.1em; margin-bottom: 4px; }
 .answer mark.answer-words { background: #fff3b0; padding: 0 1px; }
 .error { color: #b00020; font-weight: 600; }
+#upload-log table { font-size: 0.85em; border-collapse: collapse; }
+#upload-log td, #upload-log th { padding: 2px 6px; border-bottom: 1px solid #ddd; text-align: left; }
 #cite-request, #cite-open { display: none !important; }
 """
 
@@ -47,6 +51,10 @@ JS = """
 """
 CITE_JS = "(x) => window.__citeKey || x"
 
+# Sessions whose question waits for the model or is answered at once; each waits in a worker
+# thread, so this stays under Gradio's 40 (launch's `max_threads`) to leave some for citations.
+QUESTIONS_AT_ONCE = 16
+
 SCROLL_JS = "() => { setTimeout(() => document.getElementById('cite-mark')?.scrollIntoView({block: 'center'}), 100); }"
 
 
@@ -65,6 +73,7 @@ class Widgets:
     files: Any
     add: Any
     upload_status: Any
+    upload_log: Any
     model: Any
     top: Any
     panel: Any
@@ -72,8 +81,9 @@ class Widgets:
     cite_open: Any
 
 
-def _articles_panel(pipe: Pipeline) -> tuple[Any, ...]:
-    """The "Articles" accordion: the article filter, the date range and the upload."""
+def _articles_panel(pipe: Pipeline, access: ChatAccess) -> tuple[Any, ...]:
+    """The "Articles" accordion: the article filter, the date range, the upload (shown to those who
+    may add articles: at first to everyone or no one, editors are shown it on load) and its log."""
     import gradio as gr
 
     with gr.Accordion("Articles", open=False, elem_id="articles-panel"):
@@ -85,15 +95,21 @@ def _articles_panel(pipe: Pipeline) -> tuple[Any, ...]:
         with gr.Row():
             since = gr.Textbox(label="Dated from (YYYY-MM-DD)", elem_id="date-since", max_lines=1)
             until = gr.Textbox(label="Dated until (YYYY-MM-DD)", elem_id="date-until", max_lines=1)
+        shown = access.uploads == "everyone"
         files = gr.File(
-            file_count="multiple", file_types=[".txt", ".md"], label="Add articles (.txt, .md)", elem_id="upload"
+            file_count="multiple",
+            file_types=[".txt", ".md"],
+            label="Add articles (.txt, .md)",
+            elem_id="upload",
+            visible=shown,
         )
-        add = gr.Button("Add to corpus", elem_id="add-articles", size="sm")
-        upload_status = gr.Textbox(label="Upload", interactive=False, elem_id="upload-status", lines=2)
-    return filt, since, until, files, add, upload_status
+        add = gr.Button("Add to corpus", elem_id="add-articles", size="sm", visible=shown)
+        upload_status = gr.Textbox(label="Upload", interactive=False, elem_id="upload-status", lines=2, visible=shown)
+        upload_log = gr.HTML(handlers.uploads_panel(pipe, access, None), elem_id="upload-log")
+    return filt, since, until, files, add, upload_status, upload_log
 
 
-def _layout(pipe: Pipeline) -> Widgets:
+def _layout(pipe: Pipeline, access: ChatAccess) -> Widgets:
     """Place the components (inside an open `gr.Blocks`): the chat and its panels left, the article right."""
     import gradio as gr
 
@@ -117,7 +133,7 @@ def _layout(pipe: Pipeline) -> Widgets:
                 )
                 send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
             clear = gr.Button("New chat", elem_id="new-chat", size="sm")
-            filt, since, until, files, add, upload_status = _articles_panel(pipe)
+            filt, since, until, files, add, upload_status, upload_log = _articles_panel(pipe, access)
             with gr.Accordion("Advanced", open=False, elem_id="advanced-panel"):
                 s = pipe.settings
                 model = gr.Radio(
@@ -129,40 +145,62 @@ def _layout(pipe: Pipeline) -> Widgets:
     cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
     cite_open = gr.Button("open citation", elem_id="cite-open")
     return Widgets(
-        chatbot, turns, box, send, clear, filt, since, until, files, add, upload_status, model, top, panel,
-        cite_request, cite_open,
+        chatbot, turns, box, send, clear, filt, since, until, files, add, upload_status, upload_log, model, top,
+        panel, cite_request, cite_open,
     )  # fmt: skip
 
 
-def _wire(pipe: Pipeline, w: Widgets) -> None:
-    """Bind the events to the handlers; the model and uploads share one queue, so they never interleave."""
+def client_of(request: Any) -> str:
+    """Whom a chat question counts against: the login, else the browser session."""
+    name = getattr(request, "username", None)
+    return f"user-{name}" if name else f"session-{getattr(request, 'session_hash', None) or 'unknown'}"
+
+
+def _wire(app: Any, pipe: Pipeline, w: Widgets, access: ChatAccess, fair: FairUse) -> None:
+    """Bind the events to the handlers. Questions wait for the one model in `fair`'s line (per
+    login or session: a minute's limit, a queue's, a longest wait); uploads take the model too."""
     import gradio as gr
 
     def respond(message: str, chat: Any, turns: Any, model: str, top: int, chosen: list[str], since: str = "",
-                until: str = "") -> Any:  # fmt: skip
-        yield from handlers.respond(pipe, message, chat, turns, model, top, chosen, since, until)
+                until: str = "", request: Any = None) -> Any:  # fmt: skip
+        yield from handlers.respond(
+            pipe, message, chat, turns, model, top, chosen, since, until, client=client_of(request), fair=fair
+        )
 
     def open_citation(key: str) -> str:
         return handlers.open_citation(pipe, key)
 
-    def upload(files: list[Any] | None, progress: Any = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio idiom)
-        return handlers.upload(pipe, files, progress)
+    def upload(files: list[Any] | None, progress: Any = gr.Progress(), request: Any = None) -> tuple[str, Any, str]:  # noqa: B008 (Gradio idiom)
+        user = getattr(request, "username", None)
+        return handlers.upload(pipe, files, progress, username=user, access=access, fair=fair)
+
+    def on_load(request: Any = None) -> tuple[Any, ...]:
+        user = getattr(request, "username", None)
+        shown = gr.update(visible=access.may_upload(user))
+        return shown, shown, shown, handlers.uploads_panel(pipe, access, user)
+
+    for fn in (respond, upload, on_load):  # Gradio hands a gr.Request to a parameter annotated so
+        fn.__annotations__["request"] = gr.Request
 
     inputs = [w.box, w.chatbot, w.turns, w.model, w.top, w.filt, w.since, w.until]
     for trigger in (w.box.submit, w.send.click):
-        # One shared queue for the single model: requests wait their turn, never interleave.
-        trigger(respond, inputs, [w.chatbot, w.turns, w.box], concurrency_limit=1, concurrency_id="model")
+        trigger(respond, inputs, [w.chatbot, w.turns, w.box], concurrency_limit=QUESTIONS_AT_ONCE, concurrency_id="ask")
     w.cite_open.click(open_citation, w.cite_request, w.panel, js=CITE_JS, queue=False).then(None, js=SCROLL_JS)
-    w.add.click(upload, w.files, [w.upload_status, w.filt], concurrency_limit=1, concurrency_id="model")
+    w.add.click(upload, w.files, [w.upload_status, w.filt, w.upload_log], concurrency_limit=1, concurrency_id="upload")
     w.clear.click(handlers.new_chat, None, [w.chatbot, w.turns, w.box, w.panel], queue=False)
+    if access.uploads == "editors":
+        app.load(on_load, None, [w.files, w.add, w.upload_status, w.upload_log], queue=False)
 
 
-def build_app(pipe: Pipeline) -> Any:
-    """The chat as a `gr.Blocks`, bound to a pipeline (fake or real)."""
+def build_app(pipe: Pipeline, access: ChatAccess | None = None, fair: FairUse | None = None) -> Any:
+    """The chat as a `gr.Blocks`, bound to a pipeline (fake or real); by default open to this
+    machine (no login, uploads for everyone) under the fair-use limits of the pipeline's settings."""
     import gradio as gr
 
+    access = access or open_locally(pipe.settings.resolve(pipe.settings.users_file))
     with gr.Blocks(title="Cited answers — news articles") as app:
-        _wire(pipe, _layout(pipe))
+        w = _layout(pipe, access)
+        _wire(app, pipe, w, access, fair or FairUse.from_settings(pipe.settings))
     return app
 
 
@@ -174,9 +212,17 @@ def launch(
     share: bool = False,
     pipe: Pipeline | None = None,
     block: bool = True,
+    no_auth: bool = False,
 ) -> Any:
-    """Index the corpus if needed, load the model and the embedder once, and serve the chat."""
+    """Index the corpus if needed, load the model and the embedder once, and serve the chat, with
+    a login when the users file has users (`ui.access`).
+
+    Raises:
+        AccessError: `host` is not loopback, there are no users and not `no_auth` (checked before
+            anything is loaded).
+    """
     pipe = pipe or Pipeline(settings or Settings())
+    access = decide(pipe.settings, host, no_auth=no_auth)
     report = pipe.ensure_index()
     if report:
         print(f"Indexed {report.documents} articles ({report.chunks_added} chunks).")
@@ -185,10 +231,18 @@ def launch(
     # Gradio notices a closed page at its next message or heartbeat (15 s by default); sooner, so
     # that an answer nobody waits for stops and frees the model for the next user.
     os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "2")
-    app = build_app(pipe)
+    app = build_app(pipe, access)
     app.queue(default_concurrency_limit=1)
-    print(f"Chat on http://{host}:{port}")
+    print(f"Chat on http://{host}:{port}" + (f" (login: users in {access.users_file})" if access.login else ""))
     app.launch(
-        server_name=host, server_port=port, share=share, css=CSS, js=JS, prevent_thread_lock=not block, quiet=not block
+        server_name=host,
+        server_port=port,
+        share=share,
+        css=CSS,
+        js=JS,
+        prevent_thread_lock=not block,
+        quiet=not block,
+        auth=access.check_login if access.login else None,
+        auth_message="Log in with the name and password an administrator gave you (`rag users add`).",
     )
     return app

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from rag.core.days import show_date
-from rag.core.errors import RagError, UploadError
+from rag.core.errors import FairUseError, RagError, UploadError
+from rag.core.limits import FairUse
 from rag.core.types import Statement
 from rag.pipeline import Done, Pipeline, Stage, StatementReady, Writing
 from rag.reading.ingest import resolve_source
 from ui import render
-from ui.uploads import save_upload
+from ui.access import ChatAccess, open_locally
+from ui.uploads import recent_uploads, record_upload, save_upload, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +63,44 @@ def respond(
     chosen: list[str],
     since: str = "",
     until: str = "",
+    *,
+    client: str = "local",
+    fair: FairUse | None = None,
 ) -> Iterator[tuple[Chat, Turns, str]]:
     """Answer in the chat: yields (chat, turns, question box) after every event of the stream.
 
-    The box is emptied while answering and given the question back after an error.
+    With `fair`, the question counts against `client`'s minute and queue and waits its turn for
+    the model (shown as waiting); a refusal or a question dropped after waiting too long is a plain
+    message. The box is emptied while answering and given the question back after an error.
     """
     asked = {"role": "user", "content": message or ""}
     chat = [*(chat or []), asked, _assistant(render.streaming_html([], "retrieving"))]
-    yield chat, turns, ""
+    fair = fair or FairUse(per_minute=10**9, queued=10**9, wait_s=float("inf"))
+    try:
+        ticket = fair.enter(client)
+    except FairUseError as exc:
+        chat[-1] = _assistant(render.error_html(str(exc)))
+        yield chat, turns, message
+        return
+    try:
+        yield chat, turns, ""
+        while not fair.acquire(ticket, slice_s=0.5):  # a closed page is noticed at the next yield
+            chat[-1] = _assistant(render.streaming_html([], "waiting"))
+            yield chat, turns, ""
+        chat[-1] = _assistant(render.streaming_html([], "retrieving"))
+        yield from _answer(pipe, message, chat, turns, model, top, chosen, since, until)
+    except FairUseError as exc:
+        chat[-1] = _assistant(render.error_html(str(exc)))
+        yield chat, turns, message
+    finally:
+        fair.leave(ticket)
+
+
+def _answer(
+    pipe: Pipeline, message: str, chat: Chat, turns: Turns, model: str, top: int, chosen: list[str], since: str,
+    until: str,
+) -> Iterator[tuple[Chat, Turns, str]]:  # fmt: skip
+    """The answer streamed into the chat's last message (the model is held)."""
     statements: list[Statement] = []
     try:
         events = pipe.stream(
@@ -117,25 +149,77 @@ def open_citation(pipe: Pipeline, key: str) -> str:
         return render.error_html(f"Cannot open that passage: {exc}")
 
 
-def upload(pipe: Pipeline, files: list[Any] | None, progress: Callable[..., Any]) -> tuple[str, Any]:
-    """Save uploaded articles into the corpus and index them: (status text, new article choices)."""
-    import gradio as gr
+UPLOADS_OFF = {
+    "editors": "Adding articles is for editors: ask one, or an administrator to run "
+    "`rag users add NAME --role editor`.",
+    "nobody": "Adding articles is off: the chat is served beyond this machine without logins (--no-auth); "
+    "start it with logins (`rag users add NAME --role editor`) to let editors add articles.",
+}
 
-    if not files:
-        return "Choose .txt or .md files first.", gr.update()
+
+def upload_note(access: ChatAccess, username: str | None) -> str:
+    """What the "Articles" panel says about adding articles to this user ('' when they may)."""
+    return "" if access.may_upload(username) else UPLOADS_OFF.get(access.uploads, "")
+
+
+def uploads_panel(pipe: Pipeline, access: ChatAccess, username: str | None) -> str:
+    """The upload log as shown in the "Articles" panel, with the note for this user."""
+    log_path = pipe.settings.resolve(pipe.settings.upload_log)
+    return render.uploads_html(recent_uploads(log_path), upload_note(access, username))
+
+
+def _save_all(pipe: Pipeline, files: list[Any], who: str) -> tuple[list[Path], list[str]]:
+    """Save each file into the corpus, logging it (who, name, SHA-256, outcome): (saved, errors)."""
     saved, errors = [], []
-    corpus = pipe.settings.corpus_path
+    corpus, log_path = pipe.settings.corpus_path, pipe.settings.resolve(pipe.settings.upload_log)
     for f in files:
         path = Path(f if isinstance(f, str) else f.name)
         sent = getattr(f, "orig_name", None) or path.name
         try:
-            saved.append(save_upload(path, corpus, max_bytes=pipe.settings.max_upload_bytes, name=sent))
+            target = save_upload(path, corpus, max_bytes=pipe.settings.max_upload_bytes, name=sent)
         except UploadError as exc:
             errors.append(str(exc))
+            record_upload(log_path, who=who, sent=sent, outcome=f"refused: {exc}", saved=None, sha256=sha256_of(path))
+            continue
+        saved.append(target)
+        record_upload(log_path, who=who, sent=sent, outcome="added", saved=target.name, sha256=sha256_of(target))
+        log.info("upload by %s: %s saved as %s", who, sent, target.name)
+    return saved, errors
+
+
+def upload(
+    pipe: Pipeline,
+    files: list[Any] | None,
+    progress: Callable[..., Any],
+    *,
+    username: str | None = None,
+    access: ChatAccess | None = None,
+    fair: FairUse | None = None,
+) -> tuple[str, Any, str]:
+    """Save uploaded articles into the corpus and index them, if this user may add articles:
+    (status text, new article choices, the upload log's HTML). Every file is logged, refused or not."""
+    import gradio as gr
+
+    access = access or open_locally(pipe.settings.resolve(pipe.settings.users_file))
+    if not access.may_upload(username):
+        log_path = pipe.settings.resolve(pipe.settings.upload_log)
+        for f in files or []:  # an attempt is logged too, and nothing is saved
+            path = Path(f if isinstance(f, str) else f.name)
+            sent = getattr(f, "orig_name", None) or path.name
+            outcome = "refused: not an editor"
+            record_upload(
+                log_path, who=access.who(username), sent=sent, outcome=outcome, saved=None, sha256=sha256_of(path)
+            )
+        return upload_note(access, username), gr.update(), uploads_panel(pipe, access, username)
+    if not files:
+        return "Choose .txt or .md files first.", gr.update(), uploads_panel(pipe, access, username)
+    saved, errors = _save_all(pipe, files, access.who(username))
     msg = []
     if saved:
+        held = fair.model.acquire(timeout=fair.wait_s) if fair else False  # not while a question is answered
+        bar = lambda d, t, n: progress((d, max(t, 1)), desc="Indexing")  # noqa: E731
         try:
-            rep = pipe.index([corpus], progress=lambda d, t, n: progress((d, max(t, 1)), desc="Indexing"))
+            rep = pipe.index([pipe.settings.corpus_path], progress=bar)
             msg.append(
                 f"Added {len(saved)} file(s): {', '.join(p.name for p in saved)}. "
                 f"{rep.chunks_added} new chunks indexed; {rep.documents} articles in all."
@@ -143,8 +227,11 @@ def upload(pipe: Pipeline, files: list[Any] | None, progress: Callable[..., Any]
             msg.extend(rep.warnings)
         except RagError as exc:
             errors.append(str(exc))
+        finally:
+            if held and fair:
+                fair.model.release()
     msg.extend(errors)
-    return "\n".join(msg), gr.update(choices=article_choices(pipe))
+    return "\n".join(msg), gr.update(choices=article_choices(pipe)), uploads_panel(pipe, access, username)
 
 
 def new_chat() -> tuple[Chat, Turns, str, str]:

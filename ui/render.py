@@ -18,6 +18,7 @@ STAGES = {
     "retrieving": "Searching the articles…",
     "generating": "Writing the answer…",
     "rewriting": "Reading the conversation…",
+    "waiting": "Waiting for the model: other questions are being answered…",
 }
 
 
@@ -162,6 +163,23 @@ def answer_html(a: Answer) -> str:
         f'<div class="answer">{rewritten}{direct_html(a.direct, numbers)}{body}'
         f"{sources_html(numbers, a.direct)}{rejected_html(a.rejected_statements)}</div>"
     )
+
+
+def uploads_html(entries: Sequence[dict[str, str]], note: str = "") -> str:
+    """The upload log in the "Articles" panel: when, who, file (sent → saved), SHA-256 (first 12
+    hex digits, the full one on hover) and what happened, newest first; every field escaped."""
+    rows = "".join(
+        f"<tr><td>{esc(e.get('when', ''))}</td><td>{esc(e.get('who', ''))}</td>"
+        f"<td>{esc(e.get('saved') or e.get('sent', ''))}</td>"
+        f'<td><code title="{esc(e.get("sha256", ""))}">{esc(e.get("sha256", "")[:12])}</code></td>'
+        f"<td>{esc(e.get('outcome', ''))}</td></tr>"
+        for e in entries
+    )
+    head = f'<p class="upload-note">{esc(note)}</p>' if note else ""
+    if not rows:
+        return f'<div class="uploads">{head}<p>No articles added from the chat yet.</p></div>'
+    table = "<tr><th>when (UTC)</th><th>who</th><th>file</th><th>SHA-256</th><th>what happened</th></tr>" + rows
+    return f'<div class="uploads">{head}<table>{table}</table></div>'
 
 
 def error_html(message: str) -> str:

@@ -60,3 +60,50 @@ def save_upload(src: Path, corpus: Path, *, max_bytes: int, name: str | None = N
     tmp.write_bytes(data)
     tmp.replace(target)
     return target
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256 in hex ('' when it cannot be read)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def record_upload(log: Path, *, who: str, sent: str, outcome: str, saved: str | None, sha256: str) -> dict[str, str]:
+    """Append one upload to the log (JSON lines): when (UTC, ISO 8601), who, the name sent, the name
+    saved (None when refused), the content's SHA-256 and what happened. Returns the entry."""
+    import json
+    from datetime import datetime, timezone
+
+    entry = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "who": who,
+        "sent": sent,
+        "saved": saved or "",
+        "sha256": sha256,
+        "outcome": outcome,
+    }
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return entry
+
+
+def recent_uploads(log: Path, n: int = 20) -> list[dict[str, str]]:
+    """The last `n` entries of the upload log, newest first; a damaged line is skipped."""
+    import json
+
+    if not log.exists():
+        return []
+    out = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines()[-n:]:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            out.append({k: str(v) for k, v in entry.items()})
+    return out[::-1]

@@ -41,3 +41,16 @@ class UploadError(RagError, ValueError):
 
 class NativeCrashError(ModelError):
     """The native llama.cpp library crashed in a test process (the message names CPU and fix)."""
+
+
+class AccessError(RagError, ValueError):
+    """Serving would be open to anyone, or a key, user, password or users file is not usable."""
+
+
+class FairUseError(RagError):
+    """A client asked more than its share of the one model: too many questions a minute, too many
+    queued, or its question waited too long. `code` names which; `retry_after` is in seconds."""
+
+    def __init__(self, message: str, *, code: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.code, self.retry_after = code, retry_after

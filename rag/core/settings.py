@@ -160,6 +160,37 @@ class Settings(BaseSettings):
     # Upload (chat UI).
     max_upload_bytes: int = 2_000_000
 
+    # Serving a team (README "Serving a team"): who may ask, who may add articles, and how much.
+    serve_api_keys: str = Field(
+        "",
+        description="Keys `rag serve` accepts as `Authorization: Bearer KEY`: comma-separated, or the path of a "
+        "file of keys, one a line (a value holding a `/` is a path: write ./keys.txt for a file here).",
+    )
+    users_file: Path = Field(
+        Path("users.json"), description="The chat's logins (salted scrypt hashes and roles), written by `rag users`."
+    )
+    upload_log: Path = Field(
+        Path("uploads.jsonl"), description="Every article added from the chat: who, when, file name, SHA-256."
+    )
+    rate_per_minute: int = Field(
+        20, ge=1, description="Questions a minute one API key, chat login or chat session may ask (issue 27)."
+    )
+    queued_per_client: int = Field(
+        4, ge=1, description="Questions one key, login or session may have waiting or being answered at once."
+    )
+    queue_wait_s: float = Field(
+        60.0,
+        gt=0,
+        description="A question that waited this long for the model is dropped with a message: 20 answers of "
+        "about 3 s ahead of it (README, Speed).",
+    )
+    max_request_bytes: int = Field(
+        1_000_000, ge=1000, description="`rag serve` refuses (413) a request body over this, before reading it."
+    )
+    cors_origins: str = Field(
+        "", description="Web origins (https://desk.example) allowed to call `rag serve` from a page; comma-separated."
+    )
+
     index_batch_chunks: int = Field(256, description="Chunks embedded and written per batch while indexing.")
 
     # Index lock: how long a question waits for a re-index to finish.

@@ -29,6 +29,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["llm_url"] = args.llm_url
     if getattr(args, "llm_serve", False):
         overrides["llm_serve"] = True
+    if getattr(args, "users_file", None):
+        overrides["users_file"] = Path(args.users_file).resolve()
     return Settings(**overrides)
 
 
@@ -112,7 +114,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from ui.app import launch
 
-    launch(_settings(args), host=args.host, port=args.port, share=False)
+    launch(_settings(args), host=args.host, port=args.port, share=False, no_auth=args.no_auth)
     return 0
 
 
@@ -120,7 +122,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rag.faces.serve import serve
     from rag.pipeline import Pipeline
 
-    serve(Pipeline(_settings(args)), host=args.host, port=args.port)
+    serve(
+        Pipeline(_settings(args)),
+        host=args.host,
+        port=args.port,
+        keys=args.api_key or (),
+        origins=args.cors_origin or (),
+        no_auth=args.no_auth,
+    )
+    return 0
+
+
+def read_password(prompt_for: str) -> str:
+    """A new password: typed twice at a terminal (not shown), else the first line of stdin."""
+    import getpass
+
+    from rag.core.errors import AccessError
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"Password for {prompt_for}: ")
+    if getpass.getpass("Again: ") != first:
+        raise AccessError("The two passwords differ: run the command again.")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from rag.core import access
+
+    path = _settings(args).resolve(_settings(args).users_file)
+    if args.action == "add":
+        access.check_name(args.name)
+        access.check_role(args.role)
+        user, new = access.add_user(path, args.name, read_password(args.name), args.role)
+        print(f"{'added' if new else 'updated (new password and role)'}: {user.name} ({user.role}) in {path}")
+    elif args.action == "remove":
+        access.remove_user(path, args.name)
+        print(f"removed: {args.name} from {path}")
+    else:
+        users = access.list_users(path)
+        for u in users:
+            print(f"{u.name}\t{u.role}\tadded {u.added}")
+        if not users:
+            print(f"no users in {path}: add one with `rag users add NAME --role reader|editor`", file=sys.stderr)
     return 0
 
 
@@ -356,14 +400,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("chat", help="start the Gradio chat")
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--users-file", help="the logins (default: users.json in the project; RAG_USERS_FILE)")
+    sp.add_argument("--no-auth", action="store_true", help="off loopback: serve without logins (and without uploads)")
     _common(sp)
     sp.set_defaults(func=cmd_chat)
 
     sp = sub.add_parser("serve", help="serve cited answers as an OpenAI-compatible /v1/chat/completions")
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--api-key", action="append", metavar="KEY", help="a key clients must send (repeatable)")
+    sp.add_argument("--cors-origin", action="append", metavar="ORIGIN", help="a web origin allowed (repeatable)")
+    sp.add_argument("--no-auth", action="store_true", help="off loopback: serve without keys")
     _common(sp)
     sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("users", help="the chat's logins: add NAME --role reader|editor, list, remove NAME")
+    sp.add_argument("action", choices=["add", "list", "remove"])
+    sp.add_argument("name", nargs="?", default="")
+    sp.add_argument("--role", choices=["reader", "editor"], default="reader")
+    sp.add_argument("--users-file", help="default: users.json in the project (RAG_USERS_FILE)")
+    sp.set_defaults(func=cmd_users)
 
     sp = sub.add_parser("models", help="assemble and verify the bundled models")
     sp.add_argument("--prepare", choices=["default", "fast", "all"], default="default")

@@ -27,6 +27,14 @@ the official `openai` packages for Python and for Node, `tests/faces/test_serve.
   OpenAI error event (`data: {"error": ...}`), which the official clients raise.
 - `GET /v1/models`, `GET /health`.
 
+Serving a team (`rag.faces.gate`, `rag.core.access`, `rag.core.limits`): with keys (`--api-key`,
+`RAG_SERVE_API_KEYS`) every path but `/health` needs `Authorization: Bearer KEY` (else 401
+`invalid_api_key`); browsers are served only from listed origins (`--cors-origin`; else 403); a
+body over `max_request_bytes` gets 413 before it is parsed; per key (or per address without keys)
+questions a minute and questions queued are limited (429 with `Retry-After`), and a question that
+waited `queue_wait_s` for the model is dropped (503 `queue_timeout`). Off loopback without a key it
+refuses to start unless `--no-auth` (logged as a warning).
+
 Bad requests get a 400 in OpenAI's error shape (`{"error": {"message", "type", "param", "code"}}`)
 whose message is a sentence naming the fix.
 """
@@ -34,7 +42,6 @@ whose message is a sentence naming the fix.
 import itertools
 import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -43,8 +50,11 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from rag.answering.citations import answer_text
-from rag.core.errors import RagError, UnknownSourceError
+from rag.core.access import KeyRing, parse_api_keys, require_protection
+from rag.core.errors import FairUseError, RagError, UnknownSourceError
+from rag.core.limits import FairUse, Ticket
 from rag.core.types import Answer
+from rag.faces.gate import Refusal, from_fair_use, guard, read_body, split_list
 from rag.pipeline import Done, Event, Pipeline, Stage, StatementReady
 
 MODEL = "cited-rag"
@@ -75,18 +85,12 @@ class ChatRequest(BaseModel):
     temperature: float | None = None
 
 
-class BadRequest(ValueError):
-    """A refused request, as OpenAI reports one: status, message (a sentence naming the fix),
-    type, the offending `param` (e.g. `messages[0].content[1]`) and a `code`."""
+class BadRequest(Refusal):
+    """A refused request, as OpenAI reports one: status (400 unless said), message (a sentence naming
+    the fix), type, the offending `param` (e.g. `messages[0].content[1]`) and a `code`."""
 
     def __init__(self, message: str, *, param: str | None = None, code: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.param, self.code, self.status = param, code, status
-        self.kind = "invalid_request_error"
-
-    def body(self) -> dict[str, Any]:
-        """`{"error": {"message", "type", "param", "code"}}`."""
-        return {"error": {"message": str(self), "type": self.kind, "param": self.param, "code": self.code}}
+        super().__init__(message, status=status, code=code, param=param)
 
 
 def from_rag_error(exc: RagError) -> BadRequest:
@@ -357,17 +361,25 @@ def stream_chunks(
     yield "data: [DONE]\n\n"
 
 
-def create_app(pipe: Pipeline) -> Any:
-    """The FastAPI app serving `pipe`; one question is answered at a time (one model)."""
+def _wait_for_model(fair: FairUse, ticket: Ticket) -> None:
+    """Block until the ticket holds the model; raises FairUseError once it waited too long."""
+    while not fair.acquire(ticket, slice_s=0.5):
+        pass
+
+
+def create_app(pipe: Pipeline, *, keys: tuple[str, ...] | list[str] = (), origins: tuple[str, ...] = ()) -> Any:
+    """The FastAPI app serving `pipe` behind the gate (`rag.faces.gate`): with `keys`, every path
+    but `/health` needs one; browsers may call it only from `origins`. One question is answered at
+    a time (one model), under the fair-use limits of `pipe.settings` (`rag.core.limits`)."""
     from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse, StreamingResponse
+    from fastapi.responses import StreamingResponse
     from starlette.concurrency import run_in_threadpool
 
+    s = pipe.settings
     app = FastAPI(title="cited-rag", version="1")
-    lock = threading.Lock()
-
-    def error(exc: BadRequest) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+    guard(app, keys=KeyRing(tuple(keys)), origins=tuple(origins), max_body=s.max_request_bytes)
+    fair = FairUse.from_settings(s)
+    app.state.fair = fair
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -381,42 +393,82 @@ def create_app(pipe: Pipeline) -> Any:
     @app.post("/v1/chat/completions", response_model=None)
     async def chat(request: Request) -> Any:
         try:
-            req, question, turns = parse_request(await request.body())
-        except BadRequest as exc:
-            return error(exc)
+            req, question, turns = parse_request(await read_body(request, s.max_request_bytes))
+            ticket = fair.enter(getattr(request.state, "client", "local"))
+        except Refusal as exc:
+            return exc.response()
+        except FairUseError as exc:
+            return from_fair_use(exc).response()
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if req.stream:
 
             def locked() -> Iterator[str]:
-                with lock:  # held from the first event to the last; a dropped stream is closed, freeing it
+                try:  # the model held from the first event to the last; a dropped stream is closed, freeing it
+                    _wait_for_model(fair, ticket)
                     yield from stream_chunks(pipe, req, cid, question, turns)
+                finally:
+                    fair.leave(ticket)
 
             chunks = locked()
             try:
                 first = await run_in_threadpool(next, chunks)
             except RagError as exc:
-                return error(from_rag_error(exc))
+                return _refusal(exc).response()
             return StreamingResponse(itertools.chain([first], chunks), media_type="text/event-stream")
 
         def answer() -> Answer:
-            with lock:
+            try:
+                _wait_for_model(fair, ticket)
                 return pipe.ask(
                     question, sources=req.sources, top=req.top, history=turns, since=req.since, until=req.until
                 )
+            finally:
+                fair.leave(ticket)
 
         try:
             a = await run_in_threadpool(answer)
         except RagError as exc:
-            return error(from_rag_error(exc))
+            return _refusal(exc).response()
         return completion(a, cid)
 
     return app
 
 
-def serve(pipe: Pipeline, *, host: str, port: int) -> None:
-    """Run the app with uvicorn until interrupted."""
+def _refusal(exc: RagError) -> Refusal:
+    """A pipeline error (400) or a fair-use one (429/503) as the reply."""
+    return from_fair_use(exc) if isinstance(exc, FairUseError) else from_rag_error(exc)
+
+
+def serve(
+    pipe: Pipeline,
+    *,
+    host: str,
+    port: int,
+    keys: tuple[str, ...] | list[str] = (),
+    origins: tuple[str, ...] | list[str] = (),
+    no_auth: bool = False,
+) -> None:
+    """Run the app with uvicorn until interrupted.
+
+    Keys are `keys` (`--api-key`) and those of `RAG_SERVE_API_KEYS`; origins, `origins`
+    (`--cors-origin`) and `RAG_CORS_ORIGINS`.
+
+    Raises:
+        AccessError: `host` is not loopback and there is no key and no `no_auth` (checked before
+            anything is loaded), or a key is unusable.
+    """
     import uvicorn
 
+    s = pipe.settings
+    all_keys = parse_api_keys(s.serve_api_keys, tuple(keys))
+    require_protection(
+        host,
+        protected=bool(all_keys),
+        no_auth=no_auth,
+        what=f"the API (rag serve, port {port})",
+        fix="give it keys with --api-key KEY (repeatable) or RAG_SERVE_API_KEYS",
+    )
     pipe.ensure_index()
     pipe.warm_up()  # before listening: /health answers once a question would not wait for loading
-    uvicorn.run(create_app(pipe), host=host, port=port, log_level="warning")
+    app = create_app(pipe, keys=all_keys, origins=split_list(s.cors_origins, tuple(origins)))
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -7,6 +7,7 @@ test-output/.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,3 +211,72 @@ def test_real_model_answers_in_the_browser(tmp_path: Path, browser) -> None:
         OUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUT / "chat-real-model.png"), full_page=True)
         page.close()
+
+
+def _login(browser, url: str, name: str, password: str):
+    """A fresh browser context (its own cookies) at the login page; returns the page after Login."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(url)
+    page.fill("input[data-testid=textbox]", name)
+    page.fill("input[type=password]", password)
+    page.get_by_role("button", name="Login").click()
+    return page
+
+
+def test_login_roles_and_a_logged_upload(tmp_path: Path, browser, robustness) -> None:
+    """Users from a users file: a wrong password is refused; a reader asks but sees no upload; an
+    editor's upload is indexed, answered from and shown in the upload log with name and hash."""
+    import hashlib
+
+    from rag.core.access import add_user
+
+    users = tmp_path / "users.json"
+    add_user(users, "ana", "editor-password", "editor")
+    add_user(users, "ben", "reader-password", "reader")
+    with chat_server(tmp_path, "--users", str(users)) as (url, _, root):
+        page = _login(browser, url, "ben", "not-his-password")
+        page.get_by_text("Incorrect", exact=False).first.wait_for(timeout=20_000)
+        assert page.locator("#question").count() == 0, "no chat without the right password"
+        page.context.close()
+
+        page = _login(browser, url, "ben", "reader-password")
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        assert "30 doctors" in _ask(page, "How many doctors remained inside according to SAMS?")
+        page.locator("#articles-panel").get_by_text("Articles", exact=True).first.click()
+        page.wait_for_selector("#upload-log", timeout=10_000)
+        assert "for editors" in page.inner_text("#upload-log")
+        assert not page.locator("#upload").is_visible() and not page.locator("#add-articles").is_visible()
+        page.context.close()
+
+        page = _login(browser, url, "ana", "editor-password")
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        page.locator("#articles-panel").get_by_text("Articles", exact=True).first.click()
+        page.wait_for_selector("#upload input[type=file]", state="attached", timeout=20_000)
+        new = tmp_path / "zarqa_water.txt"
+        new.write_text(
+            "Water plant repaired\n\nFourteen engineers repaired the Qasr al-Nil pumping station in Zarqa on Tuesday.\n"
+        )
+        page.set_input_files("#upload input[type=file]", str(new))
+        page.wait_for_timeout(1000)
+        page.click("#add-articles")
+        page.wait_for_function(
+            "() => document.querySelector('#upload-status textarea').value.includes('Added')", timeout=60_000
+        )
+        digest = hashlib.sha256(new.read_bytes()).hexdigest()
+        log_text = page.inner_text("#upload-log")
+        assert "ana" in log_text and "zarqa_water.txt" in log_text and digest[:12] in log_text
+        text = _ask(page, "Who repaired the Qasr al-Nil pumping station in Zarqa?")
+        assert "corpus/zarqa_water.txt" in text
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUT / "chat-editor-upload.png"), full_page=True)
+        page.context.close()
+    logged = [json.loads(line) for line in (root / "uploads.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["who"], e["saved"], e["sha256"], e["outcome"]) for e in logged] == [
+        ("ana", "zarqa_water.txt", digest, "added")
+    ]
+    robustness.add(
+        "Serving a team (chat, browser)",
+        "a wrong password; a reader; an editor's upload",
+        "refused at the login page; the reader asks and sees no upload; the editor's article is indexed, "
+        "cited, and logged (who, when, name, SHA-256) in the Articles panel and uploads.jsonl",
+    )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from rag.core.types import Answer, Citation, Statement
 from rag.faces.cli import format_answer
 
@@ -101,3 +103,66 @@ def test_bench_naive_summary_compares_only_questions_that_reached_the_model() ->
     got = _naive_summary(naive, selected)
     assert got["questions"] == 2 and got["prompt_tokens_p50"] == 1450 and got["first_token_p50_s"] == 9.0
     assert got["ratio_prompt_tokens"] == round(1450 / 510, 3) and got["ratio_first_token"] == round(9.0 / 2.5, 3)
+
+
+# --- serving a team (issue 27): the refusal off loopback, `rag users` --------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _rag(tmp_path, *args: str, stdin: str = "", env: dict[str, str] | None = None):
+    """`python -m rag.faces.cli ARGS` from this checkout, in a project root of its own (tmp_path)."""
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    clean.update({"PYTHONPATH": str(ROOT), "RAG_ROOT": str(tmp_path), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "rag.faces.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=clean,
+    )
+
+
+def test_serving_off_loopback_without_auth_refuses_to_start(tmp_path, robustness) -> None:
+    """Bound to 0.0.0.0 (every address of this machine) without keys or users: both exit before
+    loading anything or listening, naming the fix. No request is sent."""
+    from servers import free_port
+
+    serve = _rag(tmp_path, "serve", "--host", "0.0.0.0", "--port", str(free_port()))
+    assert serve.returncode == 2, serve.stderr
+    assert "--api-key" in serve.stderr and "--no-auth" in serve.stderr and "RAG_SERVE_API_KEYS" in serve.stderr
+    chat = _rag(tmp_path, "chat", "--host", "0.0.0.0", "--port", str(free_port()))
+    assert chat.returncode == 2, chat.stderr
+    assert "rag users add NAME --role editor" in chat.stderr and "--no-auth" in chat.stderr
+    assert not (tmp_path / "index").exists(), "refused before indexing"
+    short = _rag(tmp_path, "serve", "--host", "0.0.0.0", "--api-key", "short")
+    assert short.returncode == 2 and "secrets.token_urlsafe" in short.stderr
+    robustness.add(
+        "Serving a team (`rag serve`, `rag chat`)",
+        "`rag serve --host 0.0.0.0` without a key; `rag chat --host 0.0.0.0` without users",
+        f"exit 2 before loading or listening: “{serve.stderr.strip().removeprefix('error: ')}”",
+    )
+
+
+def test_rag_users_add_list_remove(tmp_path) -> None:
+    from rag.core.access import authenticate
+
+    added = _rag(tmp_path, "users", "add", "ana", "--role", "editor", stdin="correct horse\n")
+    assert added.returncode == 0 and "added: ana (editor)" in added.stdout, added.stderr
+    assert _rag(tmp_path, "users", "add", "ben", stdin="battery staple\n").returncode == 0
+    listed = _rag(tmp_path, "users", "list")
+    assert [line.split("\t")[:2] for line in listed.stdout.splitlines()] == [["ana", "editor"], ["ben", "reader"]]
+    assert authenticate(tmp_path / "users.json", "ana", "correct horse") is not None
+    assert "correct horse" not in (tmp_path / "users.json").read_text(encoding="utf-8")
+    short = _rag(tmp_path, "users", "add", "cy", stdin="short\n")
+    assert short.returncode == 2 and "use at least 8" in short.stderr
+    assert _rag(tmp_path, "users", "remove", "ben").returncode == 0
+    gone = _rag(tmp_path, "users", "remove", "ben")
+    assert gone.returncode == 2 and "rag users list" in gone.stderr
+    assert _rag(tmp_path, "users", "list").stdout.splitlines()[0].startswith("ana\teditor")

@@ -7,11 +7,13 @@ article whose sentences hold emoji, answered by the scripted generator and the f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -55,24 +57,33 @@ def _reply(messages):
     return json.dumps({"statements": sts})
 
 
-@pytest.fixture
-def served(settings):
+@contextlib.contextmanager
+def running(app) -> Iterator[str]:
+    """The app under uvicorn on 127.0.0.1 and a free port, in a thread; yields its URL."""
     import uvicorn
 
-    (settings.corpus_dir / "harbour_festival.txt").write_text(FESTIVAL, encoding="utf-8")
-    pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator(_reply))
-    pipe.index()
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(pipe), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", settings
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(settings):
+    (settings.corpus_dir / "harbour_festival.txt").write_text(FESTIVAL, encoding="utf-8")
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator(_reply))
+    pipe.index()
+    with running(create_app(pipe)) as base:
+        yield base, settings
 
 
 def test_openai_client_gets_the_answer_with_citation_annotations(served) -> None:
@@ -414,3 +425,196 @@ def test_an_error_while_writing_arrives_as_an_openai_error_event(served, robustn
         "the model fails after a streamed reply started",
         f"an OpenAI error event, raised by the client: “{err.value.message}”",
     )
+
+
+# --- serving a team: keys, fair use, the web surface (issue 27) ------------------------------
+
+TEAM = "Serving a team (`rag serve`)"
+KEY, OTHER_KEY = "desk-" + "k" * 27, "app-" + "q" * 28
+DESK = "http://desk.example"
+HOLD = "How many doctors still remain in eastern Aleppo?"  # the scripted model waits for the test's go on this question
+
+
+class Held:
+    """A scripted model that, on HOLD, says it started and waits (30 s at most) for `go`."""
+
+    def __init__(self) -> None:
+        self.started, self.go = threading.Event(), threading.Event()
+
+    def __call__(self, messages):
+        if HOLD in messages[-1]["content"]:
+            self.started.set()
+            assert self.go.wait(30), "the test never let the held answer go"
+        return _reply(messages)
+
+
+@pytest.fixture
+def team(settings):
+    """`rag serve` with two keys and small limits: 3 questions a minute a key, 1 queued a key, a
+    question waits 0.3 s for the model at most, bodies up to 4000 bytes, one listed web origin."""
+    s = settings.model_copy(
+        update={"rate_per_minute": 3, "queued_per_client": 1, "queue_wait_s": 0.3, "max_request_bytes": 4000}
+    )
+    held = Held()
+    pipe = Pipeline(s, embedder=FakeEmbedder(), generator=ScriptedGenerator(held))
+    pipe.index()
+    with running(create_app(pipe, keys=[KEY, OTHER_KEY], origins=(DESK,))) as base:
+        yield base, held
+
+
+def _ask(base: str, key: str, question: str = "How many doctors remain in eastern Aleppo?", **kw):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{base}/v1", api_key=key, max_retries=0)
+    return client.chat.completions.create(model="cited-rag", messages=[{"role": "user", "content": question}], **kw)
+
+
+def test_keys_are_required_except_for_health(team, caplog, robustness) -> None:
+    import openai
+    from openai import OpenAI
+
+    base, _ = team
+    assert httpx.get(f"{base}/health").status_code == 200, "/health stays open"
+    client = OpenAI(base_url=f"{base}/v1", api_key=KEY, max_retries=0)
+    with caplog.at_level("DEBUG"):
+        with pytest.raises(openai.AuthenticationError) as none:
+            client.models.list(extra_headers={"Authorization": openai.Omit()})
+        with pytest.raises(openai.AuthenticationError) as wrong:
+            _ask(base, KEY[:-1] + "x")
+        answer = _ask(base, KEY)
+    for err, says in ((none, "No API key was sent"), (wrong, "not one this server accepts")):
+        assert err.value.status_code == 401 and err.value.code == "invalid_api_key"
+        assert err.value.body["type"] == "invalid_request_error" and set(err.value.body) == {
+            "message", "type", "param", "code"
+        }  # fmt: skip
+        assert says in err.value.message and "--api-key" in err.value.message
+        assert err.value.response.headers["www-authenticate"] == "Bearer"
+    assert KEY[:-1] not in wrong.value.message, "the key sent is not repeated"
+    assert "30 doctors" in answer.choices[0].message.content
+    assert [m.id for m in client.models.list()] == ["cited-rag"]
+    r = httpx.get(f"{base}/v1/models", headers={"Authorization": f"Basic {KEY}"})
+    assert r.status_code == 401, "only a Bearer key counts"
+    assert KEY not in caplog.text and KEY[:-1] not in caplog.text, "keys are never logged"
+    robustness.add(
+        TEAM,
+        "no key, a wrong key, a Basic header (official `openai` client)",
+        "401 `invalid_api_key` in OpenAI's shape; the key never repeated nor logged; /health open",
+    )
+    robustness.add(TEAM, "the right key", "answered with citations")
+
+
+def test_a_bounded_loop_reaches_the_rate_limit_per_key(team, robustness) -> None:
+    import openai
+
+    base, _ = team
+    answered, refused = 0, None
+    for _ in range(10):  # the limit is 3 a minute; the loop stops at the first refusal
+        try:
+            _ask(base, KEY)
+        except openai.RateLimitError as exc:
+            refused = exc
+            break
+        answered += 1
+    assert answered == 3 and refused is not None
+    assert refused.code == "rate_limit_exceeded" and refused.body["type"] == "requests"
+    retry = int(refused.response.headers["retry-after"])
+    assert 1 <= retry <= 60 and f"ask again in {retry} s" in refused.message
+    assert "30 doctors" in _ask(base, OTHER_KEY).choices[0].message.content, "another key has its own minute"
+    r = httpx.post(
+        f"{base}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {KEY}"},
+        json={"messages": [{"role": "user", "content": "q"}], "stream": True},
+    )
+    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limit_exceeded", "streamed too"
+    robustness.add(
+        TEAM,
+        "a 4th question in a minute from one key (limit 3)",
+        f"429 `rate_limit_exceeded`, Retry-After {retry} s; another key still answered",
+    )
+
+
+def test_a_full_queue_is_refused_and_a_long_wait_dropped(team, robustness) -> None:
+    """A key's question holds the model (the scripted model waits for the test): the same key's
+    next question is refused at once (1 queued a key), another key's waits 0.3 s and is dropped
+    with 503; then the held answer is let go and arrives."""
+    import openai
+
+    base, held = team
+    result: dict[str, object] = {}
+    thread = threading.Thread(target=lambda: result.update(a=_ask(base, KEY, HOLD)), daemon=True)
+    thread.start()
+    assert held.started.wait(30), "the held question reached the model"
+    with pytest.raises(openai.RateLimitError) as queued:
+        _ask(base, KEY)
+    with pytest.raises(openai.InternalServerError) as dropped:
+        _ask(base, OTHER_KEY, stream=True)
+    held.go.set()
+    thread.join(30)
+    assert "30 doctors" in result["a"].choices[0].message.content
+    assert queued.value.code == "too_many_queued" and "RAG_QUEUED_PER_CLIENT" in queued.value.message
+    assert dropped.value.status_code == 503 and dropped.value.code == "queue_timeout"
+    assert dropped.value.response.headers["retry-after"] == "5" and "RAG_QUEUE_WAIT_S" in dropped.value.message
+    assert "30 doctors" in _ask(base, OTHER_KEY).choices[0].message.content, "the model is free again"
+    robustness.add(
+        TEAM,
+        "a 2nd question from a key while its 1st is answered (1 queued a key)",
+        f"429 `too_many_queued`: “{queued.value.message}”",
+    )
+    robustness.add(
+        TEAM,
+        "a question that waited over RAG_QUEUE_WAIT_S (0.3 s) for the model",
+        f"503 `queue_timeout`, Retry-After 5: “{dropped.value.message}”",
+    )
+
+
+def test_large_bodies_are_refused_before_they_are_read(team, robustness) -> None:
+    base, _ = team
+    auth = {"Authorization": f"Bearer {KEY}", "content-type": "application/json"}
+    big = b"{" + b" " * 5000  # not JSON either: a 413, not a 400, shows it was never parsed
+    r = httpx.post(f"{base}/v1/chat/completions", content=big, headers=auth)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large"
+    assert "4000-byte limit" in r.json()["error"]["message"]
+
+    def chunks():
+        for _ in range(10):
+            yield b" " * 1000
+
+    r = httpx.post(f"{base}/v1/chat/completions", content=chunks(), headers=auth)
+    assert "content-length" not in r.request.headers and r.status_code == 413
+    r = httpx.post(f"{base}/v1/chat/completions", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 401, "no key: refused before the size is even looked at"
+    robustness.add(
+        TEAM, "a 5001-byte body, declared and chunked (limit 4000)", "413 `request_too_large` before parsing"
+    )
+
+
+def test_browsers_reach_it_only_from_listed_origins(team, robustness) -> None:
+    base, _ = team
+    url = f"{base}/v1/chat/completions"
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    r = httpx.options(url, headers={"Origin": DESK, **preflight})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == DESK
+    r = httpx.get(f"{base}/v1/models", headers={"Origin": DESK, "Authorization": f"Bearer {KEY}"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == DESK
+    for origin in ("http://evil.example", "null"):
+        r = httpx.options(url, headers={"Origin": origin, **preflight})
+        assert r.status_code in (400, 403) and "access-control-allow-origin" not in r.headers
+        r = httpx.post(
+            url,
+            headers={"Origin": origin, "Authorization": f"Bearer {KEY}", "content-type": "text/plain"},
+            content=json.dumps({"messages": [{"role": "user", "content": "q"}]}),
+        )
+        assert r.status_code == 403 and r.json()["error"]["code"] == "origin_not_allowed"
+        assert "--cors-origin" in r.json()["error"]["message"] and "access-control-allow-origin" not in r.headers
+    robustness.add(
+        TEAM,
+        "a web page at an unlisted origin (preflight and a simple text/plain POST)",
+        "403 `origin_not_allowed`, no CORS header; the listed origin gets its preflight and answers",
+    )
+
+
+def test_without_listed_origins_no_page_may_call_it(served) -> None:
+    base, _ = served
+    r = httpx.get(f"{base}/health", headers={"Origin": "http://127.0.0.1:9999"})
+    assert r.status_code == 403 and "access-control-allow-origin" not in r.headers
+    assert httpx.get(f"{base}/health").status_code == 200, "clients that are not browsers send no Origin"
