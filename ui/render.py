@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote
 
+from rag.answering.assemble import capped_note
 from rag.core.days import show_date
 from rag.core.types import Answer, Citation, Passage, Statement
 
@@ -134,6 +135,8 @@ def answer_html(a: Answer) -> str:
     body = " ".join(statement_html(st, numbers) for st in a.statements)
     if a.as_of:
         body = f'<span class="as-of">As of {esc(show_date(a.as_of))}:</span> {body}'
+    if a.capped is not None:
+        body = f'{body} <span class="capped">({esc(capped_note(a.capped))})</span>'
     return (
         f'<div class="answer">{rewritten}<p>{body}</p>{sources_html(numbers)}'
         f"{rejected_html(a.rejected_statements)}</div>"

@@ -142,7 +142,23 @@ def abstain(
     return _answer(draft, text, (), rejected, notes=(why, *draft.notes), related=tuple(related))
 
 
-def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: bool, answered: bool = True) -> Answer:
+def capped_note(cap: int) -> str:
+    """What an answer says when the model wrote as many statements as one answer holds (the reply
+    schema's `maxItems`, `RAG_MAX_STATEMENTS`): a list it shows may be partial."""
+    return (
+        f"The answer stops at {cap} statements, the most one answer holds (RAG_MAX_STATEMENTS={cap}): "
+        "the articles may list more."
+    )
+
+
+def assemble(
+    draft: Draft,
+    checked: Sequence[Checked],
+    *,
+    remove_unverified: bool,
+    answered: bool = True,
+    capped_at: int | None = None,
+) -> Answer:
     """Answer with the kept statements, or abstain when none is supported, relevant, or an answer.
 
     Args:
@@ -153,6 +169,8 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
             many", ...); when none does, the supported statements are shown as related, not as
             the answer ("How many MSF doctors were killed?" is not answered by the hospitals'
             death toll).
+        capped_at: the statement cap when the model's reply reached it (`hit_cap`); the answer
+            then says that the list may be partial (`capped_note`).
     """
     kept = [c for c in checked if not removed(c.statement, remove_unverified=remove_unverified)]
     rejected = [c.statement for c in checked if removed(c.statement, remove_unverified=remove_unverified)]
@@ -175,4 +193,7 @@ def assemble(draft: Draft, checked: Sequence[Checked], *, remove_unverified: boo
         text = f"As of {show_date(date)}: {text}"
     elif about_now(question):
         notes = (UNDATED_NOTE, *notes)
-    return _answer(draft, text, statements, rejected, as_of=date, notes=notes)
+    if capped_at is not None:
+        text = f"{text} ({capped_note(capped_at)})"
+        notes = (capped_note(capped_at), *notes)
+    return _answer(draft, text, statements, rejected, as_of=date, notes=notes, capped=capped_at)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from rag.answering.assemble import Draft, Reveal, about_now, abstain, assemble, removed
 from rag.answering.checking import RELATED_LIMIT, StatementChecker, quoted
-from rag.answering.citations import SourceTexts, StatementStream, output_schema, parse_output, resolve
+from rag.answering.citations import SourceTexts, StatementStream, hit_cap, output_schema, parse_output, resolve
 from rag.answering.premise import check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
@@ -179,4 +179,5 @@ def generate(
         [check(st) for st in final.statements], keep=lambda st: not removed(st, remove_unverified=remove)
     )
     draft = q.draft(found, gen.name, prompt_tokens=usage.prompt_tokens, notes=final.dropped)
-    yield Done(assemble(draft, checked, remove_unverified=remove, answered=answered))
+    cap = s.max_statements if hit_cap(parser.text, s.answer_style, s.max_statements) else None
+    yield Done(assemble(draft, checked, remove_unverified=remove, answered=answered, capped_at=cap))
