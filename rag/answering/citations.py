@@ -298,7 +298,13 @@ def resolve(raw: Sequence[RawStatement], lines: Sequence[SourceLine], texts: Sou
                 seen_spans.add(span)
                 citations.append(
                     Citation(
-                        chunk.source, sent.start, sent.end, sent.text, chunk.title, chunk.date, chunk.url,
+                        chunk.source,
+                        sent.start,
+                        sent.end,
+                        sent.text,
+                        chunk.title,
+                        chunk.date,
+                        chunk.url,
                         encoding=texts.encoding(chunk.source),
                     )
                 )

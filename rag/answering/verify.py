@@ -28,7 +28,7 @@ from rag.answering.relations import quotes_of, relation_check
 from rag.core.errors import ModelError
 from rag.core.types import Citation, Statement
 from rag.index.embeddings import Embedder
-from rag.index.lexical import QUESTION_FRAME, frames_question, tokenize
+from rag.index.lexical import frames_question, tokenize
 from rag.reading.layout import word_count
 
 _SCALE = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}

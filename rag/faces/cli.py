@@ -73,7 +73,9 @@ def explain_files(paths: list[Path], *, max_bytes: int, as_json: bool = False) -
             continue
         doc, items = make_document(str(path), res.text, encoding=res.encoding), explain(res.text)
         if as_json:
-            rows = [{"start": x.start, "end": x.end, "reason": x.reason, "text": res.text[x.start : x.end]} for x in items]
+            rows = [
+                {"start": x.start, "end": x.end, "reason": x.reason, "text": res.text[x.start : x.end]} for x in items
+            ]
             row = {"file": str(path), "encoding": res.encoding, "sentences": len(doc.sentences), "kept_out": rows}
             out.append(json.dumps(row, ensure_ascii=False))
             continue

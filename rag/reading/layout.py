@@ -38,10 +38,13 @@ _CREDIT_TAIL = re.compile(
     re.IGNORECASE,
 )
 _SHARE_WORDS = frozenset(
-    "share this article story page on via facebook twitter x email e-mail whatsapp messenger linkedin pinterest "
-    "reddit print copy link tweet follow us save".split()
+    re.findall(
+        r"\S+",
+        "share this article story page on via facebook twitter x email e-mail whatsapp messenger linkedin "
+        "pinterest reddit print copy link tweet follow us save",
+    )
 )
-_SHARE_ANY = frozenset("share facebook twitter whatsapp email e-mail linkedin pinterest tweet".split())
+_SHARE_ANY = frozenset(re.findall(r"\S+", "share facebook twitter whatsapp email e-mail linkedin pinterest tweet"))
 _BULLET = re.compile(r"^(?:[-–—•*·▪‣◦●○■□►➢✓✔]|\(?\d{1,2}[.)]|\(?[a-z][)])\s+\S")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 TERMINAL = tuple(".!?\"”’')]…。！？．｡」』）")
@@ -57,6 +60,7 @@ TITLE = "the title"
 TITLE_AGAIN = "the title printed again"
 CAPTION = "a photo caption (printed twice, with its credit)"
 SHARE_BAR = "a share bar"
+LIST_MARKER = "a list item's bullet or number (the item is indexed)"
 HEADING = "a section heading (a few capitalised words, no sentence end, no figure)"
 
 
@@ -109,6 +113,13 @@ def is_list_item(line: str) -> bool:
     return _BULLET.match(line) is not None
 
 
+def _past_marker(text: str, s: int, e: int) -> tuple[int, int]:
+    """A list item's span without its bullet or number ("• Budget vote…" -> "Budget vote…"): the
+    item is the sentence, the marker is layout."""
+    m = _BULLET.match(text[s:e])
+    return (s + m.end() - 1, e) if m else (s, e)  # the pattern ends at the item's first character
+
+
 def is_heading(line: str) -> bool:
     """A section heading: a few words that start capitalised, without a sentence end or a figure.
 
@@ -130,7 +141,12 @@ def is_share_bar(line: str) -> bool:
 def is_caption_pair(line: str, other: str) -> bool:
     """`other` is `line` with a photo credit appended (or the other way round): a caption printed twice."""
     short, long = sorted((norm(line), norm(other)), key=len)
-    return len(short) > 30 and long != short and long.startswith(short) and bool(_CREDIT_TAIL.match(long[len(short) :].lstrip()))
+    return (
+        len(short) > 30
+        and long != short
+        and long.startswith(short)
+        and bool(_CREDIT_TAIL.match(long[len(short) :].lstrip()))
+    )
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], int]:
@@ -259,7 +275,10 @@ def parse_article(text: str) -> Parsed:
         if i in drop:
             scan.out(s, e, drop[i])
         else:
-            spans.append((s, e))
+            item = _past_marker(text, s, e)
+            if item[0] > s:
+                scan.out(s, item[0], LIST_MARKER)
+            spans.append(item)
     if title is None and "url" in meta:
         title = _title_from_url(meta["url"])
     date = meta.get("date") or date_in_text(text, spans)

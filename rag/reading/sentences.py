@@ -127,6 +127,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         cut = m.end()
         if text[m.start()] in ".!?" and not _starts(text, cut, end):
             continue
+        if text[cut - 1] in "」』" and text[cut : cut + 1] in ("と", "っ"):  # 「…。」と述べた: a quotation goes on
+            continue
         if text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(text, m.start() + 1):
             continue
         _add(out, text, cursor, cut)
