@@ -192,7 +192,7 @@ class _Scan:
         if (m := _URL_LINE.match(line)) is not None:
             meta.setdefault("url", m.group(1))
             return self.out(s, e, URL_LINE)
-        if not self.candidates and "date" not in meta and (day := date_line(line)) is not None:
+        if len(self.candidates) <= 1 and "date" not in meta and (day := date_line(line)) is not None:  # after a title
             meta["date"] = day
             return self.out(s, e, DATE_LINE)
         if _NUMBER_LINE.match(line):

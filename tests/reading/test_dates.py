@@ -76,7 +76,10 @@ def test_only_the_first_sentence_of_the_lead_is_read() -> None:
 
 
 def test_a_line_that_is_only_a_date_is_the_date_line() -> None:
-    assert _date("Headline here\n\nPublished: 3 October 2016 10:15 BST\n\nThe fun run took place.\n") == "2016-10-03"
+    text = "Headline here\n\nPublished: 3 October 2016 10:15 BST\n\nThe fun run took place.\n"
+    parsed = parse_article(text)
+    assert parsed.date == "2016-10-03" and [text[s:e] for s, e in parsed.spans] == ["The fun run took place."]
+    assert [(x.start, x.end, x.reason) for x in parsed.left_out][1] == (15, 50, "the date line")
     assert _date("Headline here\n\nMonday, Oct. 3, 2016\n\nThe fun run took place.\n") == "2016-10-03"
     # A line that says more than a date is copy, not a date line.
     assert _date("Headline here\n\nRegister before 3 October 2016\n\nThe fun run took place.\n") is None
