@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote
 
+from rag.answering.assemble import capped_note
 from rag.core.days import show_date
 from rag.core.types import Answer, Citation, DirectAnswer, Passage, Statement
 
@@ -159,6 +160,8 @@ def answer_html(a: Answer) -> str:
         body = f"<p>{' '.join(statement_html(st, numbers) for st in a.statements)}</p>"
     if a.as_of:
         body = f'<p class="as-of">As of {esc(show_date(a.as_of))}:</p>{body}'
+    if a.capped is not None:
+        body = f'{body}<p class="capped">({esc(capped_note(a.capped))})</p>'
     return (
         f'<div class="answer">{rewritten}{direct_html(a.direct, numbers)}{body}'
         f"{sources_html(numbers, a.direct)}{rejected_html(a.rejected_statements)}</div>"

@@ -145,6 +145,15 @@ def abstain(
     return _answer(draft, text, (), rejected, notes=(why, *draft.notes), related=tuple(related))
 
 
+def capped_note(cap: int) -> str:
+    """What an answer says when the model wrote as many statements as one answer holds (the reply
+    schema's `maxItems`, `RAG_MAX_STATEMENTS`): a list it shows may be partial."""
+    return (
+        f"The answer stops at {cap} statements, the most one answer holds (RAG_MAX_STATEMENTS={cap}): "
+        "the articles may list more."
+    )
+
+
 def assemble(
     draft: Draft,
     checked: Sequence[Checked],
@@ -152,6 +161,7 @@ def assemble(
     remove_unverified: bool,
     answered: bool = True,
     short: str | None = None,
+    capped_at: int | None = None,
 ) -> Answer:
     """Answer with the kept statements, or abstain when none is supported, relevant, or an answer.
 
@@ -165,6 +175,8 @@ def assemble(
             death toll).
         short: the model's short answer: shown as the answer's first line ("30 doctors [1]")
             when the first statement's cited sentence holds it (`direct_answer`).
+        capped_at: the statement cap when the model's reply reached it (`hit_cap`); the answer
+            then says that the list may be partial (`capped_note`).
     """
     kept = [c for c in checked if not removed(c.statement, remove_unverified=remove_unverified)]
     rejected = [c.statement for c in checked if removed(c.statement, remove_unverified=remove_unverified)]
@@ -190,4 +202,7 @@ def assemble(
         text = f"As of {show_date(date)}: {text}"
     elif about_now(question):
         notes = (UNDATED_NOTE, *notes)
-    return _answer(draft, text, statements, rejected, as_of=date, notes=notes, direct=direct)
+    if capped_at is not None:
+        text = f"{text} ({capped_note(capped_at)})"
+        notes = (capped_note(capped_at), *notes)
+    return _answer(draft, text, statements, rejected, as_of=date, notes=notes, capped=capped_at, direct=direct)

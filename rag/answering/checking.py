@@ -243,7 +243,8 @@ class StatementChecker:
         if sentence.start <= at < sentence.end:
             return line.text, None  # the sentence names its speaker itself
         s, e = sentence_at(text, at)
-        named = Citation(chunk.source, s, e, text[s:e], chunk.title, chunk.date, chunk.url, True, 1.0)
+        enc = self.texts.encoding(chunk.source)
+        named = Citation(chunk.source, s, e, text[s:e], chunk.title, chunk.date, chunk.url, True, 1.0, enc)
         return attributed(line.text, speaker), named
 
     def verify(self, st: Statement) -> Statement:

@@ -120,6 +120,17 @@ def parse_output(raw: str, style: AnswerStyle = "written", lines: Sequence[Sourc
     return [s for s in (_parse_obj(o) for o in iter_complete_objects(raw)) if s is not None]
 
 
+def hit_cap(raw: str, style: AnswerStyle, max_statements: int) -> bool:
+    """Whether the model's complete reply holds as many statements (or quotes) as the schema's
+    `maxItems` allows: the answer may be a partial list. A reply that does not parse did not."""
+    try:
+        reply = json.loads(raw)
+    except ValueError:
+        return False
+    items = reply.get("quotes" if style == "quoted" else "statements") if isinstance(reply, dict) else None
+    return isinstance(items, list) and len(items) >= max_statements
+
+
 def _parse_obj(obj: str) -> RawStatement | None:
     try:
         return RawStatement.model_validate_json(obj)
@@ -221,10 +232,17 @@ class SourceTexts:
         self.hashes = hashes
         self.max_bytes = max_bytes
         self._cache: dict[str, str | None] = {}
+        self._encodings: dict[str, str] = {}
+
+    def encoding(self, source: str) -> str:
+        """How `get` decoded the file ("utf-8", "utf-8-sig", "utf-16", "cp1252"...): read it back so."""
+        self.get(source)
+        return self._encodings.get(source, "utf-8")
 
     def get(self, source: str) -> str | None:
         if source not in self._cache:
             res = read_text(resolve_source(source, self.root), max_bytes=self.max_bytes)
+            self._encodings[source] = res.encoding or "utf-8"
             text = res.text
             if text is not None and source in self.hashes and content_hash(text) != self.hashes[source]:
                 log.warning("%s changed since it was indexed: run `rag index` to refresh it", source)
@@ -284,7 +302,16 @@ def resolve(raw: Sequence[RawStatement], lines: Sequence[SourceLine], texts: Sou
                     continue
                 seen_spans.add(span)
                 citations.append(
-                    Citation(chunk.source, sent.start, sent.end, sent.text, chunk.title, chunk.date, chunk.url)
+                    Citation(
+                        chunk.source,
+                        sent.start,
+                        sent.end,
+                        sent.text,
+                        chunk.title,
+                        chunk.date,
+                        chunk.url,
+                        encoding=texts.encoding(chunk.source),
+                    )
                 )
         if not citations:
             dropped.append(f"no valid citation: {text!r} cited {st.sources}")

@@ -33,7 +33,7 @@ from typing import Literal
 
 from rag.answering.relations import normalize
 from rag.answering.verify import ALIASES, name_in, names_in, numbers_in
-from rag.index.lexical import QUESTION_FRAME, tokenize
+from rag.index.lexical import QUESTION_FRAME, tokenize, unspaced
 from rag.reading.sentences import split_sentences
 
 # Words a question may use that its answer need not repeat: question words, verbs of saying and
@@ -135,10 +135,13 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
     have_numbers = numbers_in(" ".join(texts))
     missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have_numbers and not 1900 <= n <= 2100]
     name_words = set(tokenize(" ".join(names)))
-    words = [  # what the question is about, besides its names and figures
+    # What the question is about, besides its names and figures. Bigrams of an unspaced script
+    # (Chinese, Japanese) are not judged: the list of words a question may use freely is English,
+    # and a bigram across two words ("几点", "どこ") is in no article.
+    words = [
         w
         for w in dict.fromkeys(tokenize(question))
-        if w not in _FREE and w not in _MONTHS and w not in name_words and not w[0].isdigit()
+        if w not in _FREE and w not in _MONTHS and w not in name_words and not w[0].isdigit() and not unspaced(w)
     ]
     have_words = set(tokenize(" ".join(texts)))
     forms = {w: {w, *_lemma_stems(_surface(question, w))} for w in words}

@@ -28,7 +28,8 @@ from rag.answering.relations import quotes_of, relation_check
 from rag.core.errors import ModelError
 from rag.core.types import Citation, Statement
 from rag.index.embeddings import Embedder
-from rag.index.lexical import QUESTION_FRAME, tokenize
+from rag.index.lexical import frames_question, tokenize
+from rag.reading.layout import word_count
 
 _SCALE = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:(?:,|\s|\u00a0|\u202f)\d{3})+(?![\d])|\d+(?:\.\d+)?")
@@ -240,12 +241,17 @@ _DANGLING = frozenset(
 
 
 def fragment(statement: str) -> str | None:
-    """Why the statement is a broken piece rather than a sentence ("and reiterated...", "...said he was")."""
-    words = statement.rstrip(" .!?”\"'’").split()
-    if len(words) < 3:
+    """Why the statement is a broken piece rather than a sentence ("and reiterated...", "...said he was").
+
+    Two words with a figure state a fact ("Attendance: 900."); words of unspaced scripts are
+    counted as `rag.reading.layout.word_count` counts them, and a letter of a script without case
+    starts a sentence.
+    """
+    words = statement.rstrip(" .!?”\"'’。！？").split()
+    if word_count(" ".join(words)) < 3 and not (len(words) == 2 and any(ch.isdigit() for ch in words[1])):
         return "not a sentence: too short to state anything"
-    first = statement.lstrip("“\"‘'(")[:1]
-    if not (first.isupper() or first.isdigit()):
+    first = statement.lstrip("“\"‘'(「『（")[:1]
+    if not (first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())):
         return "not a sentence: it starts mid-sentence"
     if words[-1].casefold() in _DANGLING:
         return "not a sentence: it stops mid-sentence"
@@ -421,7 +427,7 @@ def addresses_question(question: str, statement: str, cited: str, embedder: Embe
     statement that is true but about something else (asked for the population of Damascus, a
     truce around Damascus) scores low.
     """
-    q = [t for t in tokenize(question) if t not in QUESTION_FRAME]
+    q = [t for t in tokenize(question) if not frames_question(t)]
     have = set(tokenize(statement + " " + cited))
     coverage = sum(t in have for t in q) / len(q) if q else 1.0
     vecs = embedder.embed([question, statement])

@@ -75,7 +75,8 @@ class Passage:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """A passage that supports a statement: `quote == raw_text[start:end]` always."""
+    """A passage that supports a statement: `quote == raw_text[start:end]` always, the file read
+    with `encoding`."""
 
     source: str
     start: int
@@ -86,6 +87,9 @@ class Citation:
     url: str | None
     verified: bool | None = None
     support: float | None = None
+    # How the file was decoded: `open(source, encoding=encoding).read()[start:end] == quote` (a
+    # UTF-8 file with a byte-order mark reads as "utf-8-sig"; with "utf-8" its offsets shift by one).
+    encoding: str = "utf-8"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,6 +161,7 @@ class Answer:
     related: tuple[Statement, ...] = ()  # with an abstention: what the articles do say, not an answer
     direct: DirectAnswer | None = None  # the short answer line, when its cited sentence holds it
     form: str = "fact"  # fact, yes_no, list, summary, timeline, comparison (`rag.answering.forms`)
+    capped: int | None = None  # the statement cap, when the model reached it: the list may be partial
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -188,4 +193,5 @@ class Answer:
             "notes": list(self.notes),
             "direct_answer": self.direct.to_dict() if self.direct else None,
             "form": self.form,
+            "capped": self.capped,
         }

@@ -54,12 +54,55 @@ def _progress_bar(desc: str, enabled: bool) -> Any:
     return update
 
 
+def explain_files(paths: list[Path], *, max_bytes: int, as_json: bool = False) -> list[str]:
+    """`rag index --explain`: for each article file, what reading keeps out of the index and why
+    (`rag.reading.ingest.explain`), by offsets into the file as read; nothing is indexed.
+
+    Raises:
+        EmptyCorpusError: a path that does not exist, with the fix.
+    """
+    from rag.core.errors import EmptyCorpusError
+    from rag.reading.ingest import discover, explain, make_document, read_text
+
+    out = []
+    for p in paths:
+        if not p.exists():
+            raise EmptyCorpusError(f"{p} does not exist: give a file or folder of .txt/.md articles to explain.")
+    for path in discover(paths):
+        res = read_text(path, max_bytes=max_bytes)
+        if res.text is None:
+            out.append(json.dumps({"file": str(path), "skipped": res.warning}) if as_json else str(res.warning))
+            continue
+        doc, items = make_document(str(path), res.text, encoding=res.encoding), explain(res.text)
+        if as_json:
+            rows = [
+                {"start": x.start, "end": x.end, "reason": x.reason, "text": res.text[x.start : x.end]} for x in items
+            ]
+            row = {"file": str(path), "encoding": res.encoding, "sentences": len(doc.sentences), "kept_out": rows}
+            out.append(json.dumps(row, ensure_ascii=False))
+            continue
+        head = f"{path} ({res.encoding}): {len(doc.sentences)} sentences indexed"
+        out.append(f"{head}; {len(items)} kept out:" if items else f"{head}; nothing kept out")
+        out.extend(f"  {x.start}-{x.end}  {x.reason}: “{_clip(res.text[x.start : x.end])}”" for x in items)
+        if not doc.sentences:
+            out.append("  (no sentence left: `rag index` skips this file)")
+    return out
+
+
+def _clip(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from rag.pipeline import Pipeline
 
     settings = _settings(args)
-    pipe = Pipeline(settings)
     paths = [Path(p) for p in args.paths] or [settings.corpus_path]
+    if args.explain:
+        print("\n".join(explain_files(paths, max_bytes=settings.max_file_bytes, as_json=args.json)))
+        return 0
+    pipe = Pipeline(settings)
     report = pipe.index(paths, rebuild=args.rebuild, progress=_progress_bar("indexing", sys.stderr.isatty()))
     if args.json:
         d = report.to_dict()
@@ -100,9 +143,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     pipe = Pipeline(settings)
-    if not pipe.has_index():
-        print(f"No index yet: indexing {settings.corpus_path} first…", file=sys.stderr)
-        pipe.ensure_index(progress=_progress_bar("indexing", sys.stderr.isatty()))
+    # `ensure_index` says "No index yet: indexing …" (a warning, printed once).
+    pipe.ensure_index(progress=_progress_bar("indexing", sys.stderr.isatty()))
     answer = pipe.ask(args.question, sources=args.source or None, top=args.top, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -384,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", nargs="*", help="files or folders of .txt/.md articles")
     sp.add_argument("--rebuild", action="store_true", help="throw the index away and build it again")
     sp.add_argument("--json", action="store_true", help="print a JSON summary")
+    sp.add_argument(
+        "--explain", action="store_true", help="index nothing: list what reading keeps out of each file, and why"
+    )
     _common(sp)
     sp.set_defaults(func=cmd_index)
 

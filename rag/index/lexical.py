@@ -1,7 +1,10 @@
 """Lexical retrieval with BM25 (the `bm25s` library) over the indexed chunks.
 
 Names, numbers and dates need exact matching that embeddings blur, so numbers are normalised
-("250,000" -> "250000") and words are stemmed before indexing.
+("250,000" -> "250000") and words are stemmed before indexing. Scripts written without spaces
+between words (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar) are indexed as overlapping
+character bigrams ("東京都庁" -> 東京 京都 都庁), the standard CJK analysis of Lucene's
+`CJKBigramFilter`: no dictionary to bundle, and a literal question finds its sentence.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ from pathlib import Path
 from typing import Any
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Han (with the compatibility and extension blocks), hiragana, katakana (and half-width), Thai,
+# Lao, Myanmar, Khmer: letters of scripts that put no space between words.
+_UNSPACED = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+    "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\U00020000-\U0002ffff]+"
+)
 STOPWORDS = frozenset(
     [
         "a",
@@ -164,18 +173,42 @@ def _stemmer() -> Any:
         return None
 
 
+def unspaced(token: str) -> bool:
+    """Whether a token is a bigram (or lone character) of an unspaced script, not a word."""
+    return _UNSPACED.fullmatch(token) is not None
+
+
+def bigrams(run: str) -> list[str]:
+    """A run of an unspaced script as overlapping character bigrams; one character stands alone."""
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _word_tokens(word: str, stem: Any) -> Iterator[str]:
+    """The tokens of one word: a stemmed word, or the bigrams of its unspaced-script runs."""
+    at = 0
+    for m in _UNSPACED.finditer(word):
+        if m.start() > at:
+            yield from _word_tokens(word[at : m.start()], stem)
+        yield from bigrams(m.group(0))
+        at = m.end()
+    if at == 0:
+        if word not in STOPWORDS and len(word) > 1:
+            yield stem.stemWord(word) if stem is not None else word
+    elif at < len(word):
+        yield from _word_tokens(word[at:], stem)
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed word tokens without stopwords; numbers without separators."""
-    out = []
+    """Lower-cased, stemmed word tokens without stopwords; numbers without separators; character
+    bigrams for scripts written without spaces (see the module docstring)."""
+    out: list[str] = []
+    stem = _stemmer()
     for m in _WORD.finditer(text.casefold()):
         tok = m.group(0).replace("’", "'")
         if tok[0].isdigit():
             out.append(tok.replace(",", ""))
-        elif tok not in STOPWORDS and len(tok) > 1:
-            out.append(tok)
-    stem = _stemmer()
-    if stem is not None:
-        out = [t if t[0].isdigit() else stem.stemWord(t) for t in out]
+        else:
+            out.extend(_word_tokens(tok, stem))
     return out
 
 
@@ -184,9 +217,19 @@ def tokenize(text: str) -> list[str]:
 QUESTION_FRAME = frozenset(
     tokenize(
         "many much why which what who whom whose when where how does did do answer answers citation citations "
-        "cite source sources system instruction instructions ignore previous reply tell please"
+        "cite source sources system instruction instructions ignore previous reply tell please "
+        # Chinese and Japanese question words, as the bigrams `tokenize` makes of them.
+        "什么 多少 哪里 哪儿 几点 几个 为什么 怎么 何时 时候 是否 何人 何処 何時"
     )
 )
+_KANA_ONLY = re.compile("[\u3040-\u309f]+")
+
+
+def frames_question(token: str) -> bool:
+    """A token that frames a question rather than says what it is about: a `QUESTION_FRAME` word,
+    or a bigram of hiragana alone (particles and endings: "です", "どこ", "はど"), which Japanese
+    writes around its content words in kanji and katakana."""
+    return token in QUESTION_FRAME or _KANA_ONLY.fullmatch(token) is not None
 
 
 def _bm25s() -> Any:

@@ -14,6 +14,7 @@ from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quo
 from rag.answering.citations import (
     SourceTexts,
     StatementStream,
+    hit_cap,
     output_schema,
     parse_output,
     resolve,
@@ -213,4 +214,5 @@ def generate(
     )
     draft = q.draft(found, gen.name, prompt_tokens=usage.prompt_tokens, notes=final.dropped)
     short = short_answer(parser.text, s.answer_style)
-    yield Done(assemble(draft, checked, remove_unverified=remove, answered=answered, short=short))
+    cap = s.max_statements if hit_cap(parser.text, s.answer_style, s.max_statements) else None
+    yield Done(assemble(draft, checked, remove_unverified=remove, answered=answered, short=short, capped_at=cap))

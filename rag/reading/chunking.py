@@ -72,5 +72,7 @@ def _make_chunk(doc: Document, ordinal: int, sents: list[Sentence]) -> Chunk:
 def signature(target_tokens: int, max_tokens: int, overlap: int) -> str:
     """Identifies the chunking (and parsing) rules; a change re-indexes everything."""
     # v2: dates read from the lead; v3: day numbers; v4: sentences over 600 characters are cut,
-    # paragraphs that instruct an AI model are left out (their rules' digest: a change re-indexes)
-    return f"v4:{target_tokens}:{max_tokens}:{overlap}:{RULES_DIGEST}"
+    # paragraphs that instruct an AI model are left out (their rules' digest: a change re-indexes);
+    # v5: repeated lines of copy, list items and short lines with a figure are kept, sentences end
+    # at 。！？, unspaced scripts are indexed as character bigrams (issue 26)
+    return f"v5:{target_tokens}:{max_tokens}:{overlap}:{RULES_DIGEST}"

@@ -2,8 +2,9 @@
 
 Offsets always index the raw file text as `open(path, encoding=...).read()` returns it
 (universal newlines), so a citation can be checked against the file on disk. Noise lines
-(URLs, bare numbers, repeated titles and captions, photo credits, section headings) are kept
-out of the sentences, and so out of chunks and prompts, but the raw text is never altered.
+(URLs, bare numbers, the title printed again, captions and photo credits, share bars, section
+headings: `rag.reading.layout`) are kept out of the sentences, and so out of chunks and prompts,
+but the raw text is never altered; `explain` lists them with their reasons.
 """
 
 from __future__ import annotations
@@ -11,28 +12,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.core.types import Document, Sentence
-from rag.reading.dates import date_in_text
-from rag.reading.sentences import split_sentences, strip_span
+from rag.reading.instructions import looks_like_instruction  # the filter, its rules and figures
+from rag.reading.layout import LeftOut
+from rag.reading.layout import Parsed as Parsed  # read here by callers of `parse_article`
+from rag.reading.layout import parse_article as parse_article
+from rag.reading.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md")
-
-_DATE_PREFIX = re.compile(r"^[ \t\u00a0]*date[ \t]+(\d{4}-\d{2}-\d{2})[ \t\u00a0]*", re.IGNORECASE)
-_URL_LINE = re.compile(r"^\s*<?(https?://\S+?)>?\s*$")
-_NUMBER_LINE = re.compile(r"^[\s\d.,:/%-]+$")
-_CREDIT_LINE = re.compile(
-    r"^\s*(?:(?:AFP|AP|Reuters|Getty Images|EPA|Xinhua|Anadolu)(?:\s+(?:Photo|Images|/.*))?|Photo:.*)\s*$",
-    re.IGNORECASE,
-)
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
-_TERMINAL = tuple(".!?\"”’')]…")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,134 +100,13 @@ def read_text(path: Path, *, max_bytes: int) -> ReadResult:
             _normalise_newlines(text),
             enc,
             f"{path}: not valid UTF-8, decoded as {enc}; offsets index that decoded text. "
-            "Convert the file to UTF-8 (e.g. `iconv -f {enc} -t utf-8`) for exact citations.",
+            f"Convert the file to UTF-8 (e.g. `iconv -f {enc} -t utf-8`) for exact citations.",
         )
     return ReadResult(None, "", f"{path}: skipped, cannot be decoded as text")  # pragma: no cover
 
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _lines(text: str) -> Iterator[tuple[int, int]]:
-    pos = 0
-    for line in text.split("\n"):
-        yield pos, pos + len(line)
-        pos += len(line) + 1
-
-
-def _norm(s: str) -> str:
-    return " ".join(s.replace("\u00a0", " ").split()).casefold()
-
-
-def _title_from_url(url: str) -> str | None:
-    slug = url.rstrip("/").rsplit("/", 1)[-1]
-    slug = re.sub(r"\.(s?html?|php|aspx?)$", "", slug)
-    words = [w for w in re.split(r"[-_]+", slug) if w and not w.isdigit()]
-    if words and words[0].lower() in {"report", "news", "story", "article"}:
-        words = words[1:]
-    if len(words) < 3:
-        return None
-    small = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
-    return " ".join(w if (i and w in small) else w[:1].upper() + w[1:] for i, w in enumerate(words))
-
-
-def _is_heading(line: str) -> bool:
-    words = line.split()
-    return 0 < len(words) <= 8 and not line.rstrip(" \u00a0").endswith(_TERMINAL)
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    title: str | None
-    date: str | None
-    url: str | None
-    spans: tuple[tuple[int, int], ...]  # content paragraphs, offsets into the raw text
-
-
-def parse_article(text: str) -> Parsed:
-    """Find metadata and the noise-free paragraphs of a news article, by offsets."""
-    lines = [(s, e) for s, e in _lines(text)]
-    title: str | None = None
-    date: str | None = None
-    url: str | None = None
-    body_from = 0
-
-    fm = _FRONT_MATTER.match(text)
-    if fm:
-        for raw in fm.group(1).split("\n"):
-            key, _, value = raw.partition(":")
-            value = value.strip().strip("\"'")
-            if key.strip().lower() == "title" and value:
-                title = value
-            elif key.strip().lower() == "date" and value:
-                date = value[:10]
-            elif key.strip().lower() in ("url", "source_url", "link") and value:
-                url = value
-        body_from = fm.end()
-
-    candidates: list[tuple[int, int]] = []
-    seen: dict[str, int] = {}
-    for s, e in lines:
-        if s < body_from:
-            continue
-        s, e = strip_span(text, s, e)
-        if e <= s:
-            continue
-        line = text[s:e]
-        m = _DATE_PREFIX.match(line)
-        if m and not candidates and date is None:
-            date = m.group(1)
-            s, e = strip_span(text, s + m.end(), e)
-            if e <= s:
-                continue
-            line = text[s:e]
-        m = _URL_LINE.match(line)
-        if m:
-            url = url or m.group(1)
-            continue
-        if _NUMBER_LINE.match(line) or _CREDIT_LINE.match(line):
-            continue
-        if line.startswith("#"):  # markdown heading: a title if first, otherwise a section heading
-            if title is None and not candidates:
-                title = line.lstrip("#").strip()
-            continue
-        key = _norm(line)
-        seen[key] = seen.get(key, 0) + 1
-        candidates.append((s, e))
-
-    # Lines that appear more than once (a title printed three times, a caption printed twice) are
-    # page furniture, not copy. So is a line that is the start of the next one (a caption
-    # repeated with a photo credit appended).
-    keys = [_norm(text[s:e]) for s, e in candidates]
-    drop: set[int] = set()
-    for i, key in enumerate(keys):
-        if seen[key] > 1 and len(key) > 3:
-            drop.add(i)
-        if i + 1 < len(keys) and len(key) > 30:
-            nxt = keys[i + 1]
-            if nxt != key and (nxt.startswith(key) or key.startswith(nxt)):
-                drop.update((i, i + 1))
-
-    first = candidates[0] if candidates else None
-    if title is None and first is not None:
-        first_line = text[first[0] : first[1]]
-        if seen[keys[0]] > 1 or (len(first_line) <= 100 and not first_line.endswith(_TERMINAL)):
-            title = first_line.strip()
-            drop.add(0)
-    spans = []
-    for i, (s, e) in enumerate(candidates):
-        if i in drop or _is_heading(text[s:e]):
-            continue
-        spans.append((s, e))
-    if title is None and url:
-        title = _title_from_url(url)
-    if date is None:
-        date = date_in_text(text, spans)
-    return Parsed(title=title, date=date, url=url, spans=tuple(spans))
-
-
-from rag.reading.instructions import looks_like_instruction  # noqa: E402  (the filter, its rules and figures)
 
 
 def _paragraphs(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[list[Sentence], bool]]:
@@ -260,6 +132,17 @@ def sentences_of(text: str, spans: Iterable[tuple[int, int]]) -> tuple[tuple[Sen
 def withheld_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every sentence of an article's text that indexing withholds."""
     return [(x.start, x.end) for sents, held in _paragraphs(text, parse_article(text).spans) if held for x in sents]
+
+
+WITHHELD = "a paragraph with a sentence that reads as an instruction to an AI model (see `looks_like_instruction`)"
+
+
+def explain(text: str) -> list[LeftOut]:
+    """Everything of an article's text kept out of its indexed sentences, in text order, with the
+    reason: the lines `parse_article` keeps out, and the sentences indexing withholds."""
+    parsed = parse_article(text)
+    held = [LeftOut(x.start, x.end, WITHHELD) for sents, hold in _paragraphs(text, parsed.spans) if hold for x in sents]
+    return sorted([*parsed.left_out, *held], key=lambda x: x.start)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -2,8 +2,11 @@
 
 A regex splitter, not a model: news copy is regular enough, and offsets must be exact.
 A boundary is end punctuation (optionally followed by closing quotes/brackets), whitespace,
-then something that can start a sentence. Abbreviations and initials ("U.S.", "Oct.", "J.")
-are not boundaries.
+then something that can start a sentence: a digit, or a letter that is not lower-case (a capital
+in any cased script, a letter of a script without case). Abbreviations and initials ("U.S.",
+"Oct.", "J.") are not boundaries. In Chinese and Japanese, which put no space between
+sentences, the ideographic full stop and the full-width marks (`。！？．｡`, with closing
+brackets such as `」`) end a sentence wherever they stand.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ import re
 
 from rag.core.types import Sentence
 
-_BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(
+    r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[^\W_])"  # then a word character: `_starts` checks its case
+    r"|[。！？．｡]+[」』）〕】\"”’')\]]*(?=\s*\S)"  # unspaced scripts: no space needed after the mark
+    r"|[؟।॥]+(?=\s+\S)",  # Arabic question mark, Devanagari danda
+)
+_OPENERS = "\"“‘'([「『（"
 _ABBREVIATIONS = frozenset(
     [
         "mr",
@@ -102,6 +110,14 @@ def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
         out.append(Sentence(s, e, text[s:e]))
 
 
+def _starts(text: str, at: int, end: int) -> bool:
+    """Whether what follows a Latin end mark at `at` can start a sentence: a digit, or a letter
+    that is not lower-case (so "e.g. the" and "approx. five" go on)."""
+    while at < end and (text[at] in _SPACE or text[at] in _OPENERS):
+        at += 1
+    return at < end and (text[at].isdigit() or (text[at].isalpha() and not text[at].islower()))
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
     """Split `text[start:end]` into sentences whose offsets index `text` itself."""
     end = len(text) if end is None else end
@@ -109,6 +125,10 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     cursor = start
     for m in _BOUNDARY.finditer(text, start, end):
         cut = m.end()
+        if text[m.start()] in ".!?" and not _starts(text, cut, end):
+            continue
+        if text[cut - 1] in "」』" and text[cut : cut + 1] in ("と", "っ"):  # 「…。」と述べた: a quotation goes on
+            continue
         if text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(text, m.start() + 1):
             continue
         _add(out, text, cursor, cut)

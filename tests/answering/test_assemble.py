@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answering.assemble import ABSTAIN_TEXT, Draft, Reveal, abstain, as_of, assemble
+from rag.answering.assemble import ABSTAIN_TEXT, Draft, Reveal, abstain, as_of, assemble, capped_note
 from rag.answering.checking import Checked
 from rag.core.types import Citation, Statement
 
@@ -80,3 +80,13 @@ def test_reveal_holds_statements_until_one_is_relevant() -> None:
     late = Statement("Late.", (C_NEW,), verified=True)
     assert list(r.offer(Checked(late, False))) == [late]  # once something is shown, the rest follow
     assert r.shown == [GOOD, ALSO, late]
+
+
+def test_an_answer_at_the_statement_cap_says_the_list_may_be_partial() -> None:
+    a = assemble(DRAFT, [Checked(GOOD, True), Checked(ALSO, True)], remove_unverified=True, capped_at=2)
+    note = "The answer stops at 2 statements, the most one answer holds (RAG_MAX_STATEMENTS=2): the articles may list more."
+    assert capped_note(2) == note
+    assert a.text == f"Only 30 doctors remain. [1] The M10 hospital was hit. [2] ({note})"
+    assert a.capped == 2 and a.notes == (note, "dropped id 9") and a.to_dict()["capped"] == 2
+    plain = assemble(DRAFT, [Checked(GOOD, True)], remove_unverified=True)
+    assert plain.capped is None and "RAG_MAX_STATEMENTS" not in plain.text

@@ -8,6 +8,7 @@ from rag.answering.citations import (
     StatementStream,
     answer_text,
     clean_statement_text,
+    hit_cap,
     output_schema,
     parse_output,
     resolve,
@@ -128,3 +129,25 @@ def test_quoted_stream_yields_each_id_as_soon_as_it_is_written(tmp_path) -> None
     got = [[s.sources for s in st.feed(piece)] for piece in pieces]
     assert got == [[], [], [], [], [[2], [12]], [[1]]]  # the answer's sentence first; a "[" in the answer is no id
     assert st.feed("") == []
+
+
+def test_a_reply_at_the_schema_s_max_items_hit_the_cap() -> None:
+    four = json.dumps({"statements": [{"sources": [i], "text": f"S{i}."} for i in range(1, 5)]})
+    assert hit_cap(four, "written", 4) and not hit_cap(four, "written", 5)
+    assert hit_cap(json.dumps({"answer": "x", "quotes": [1, 2, 3]}), "quoted", 3)
+    assert not hit_cap(four[:-5], "written", 4)  # cut off by max_tokens: not the item cap
+    assert output_schema(4)["properties"]["statements"]["maxItems"] == 4  # type: ignore[index]
+
+
+def test_a_citation_carries_the_encoding_its_offsets_read_back_with(tmp_path) -> None:
+    # With a byte-order mark the file reads as "utf-8-sig"; read as "utf-8" the text starts with
+    # U+FEFF and every offset is one character off.
+    (tmp_path / "bom.txt").write_bytes(RAW.encode("utf-8-sig"))
+    s1 = Sentence(7, 29, "Thirty doctors remain.")
+    chunk = Chunk("d:0", "d", "bom.txt", 0, s1.text, 7, 29, (s1,), "Title")
+    texts = SourceTexts(tmp_path, {"bom.txt": content_hash(RAW)}, max_bytes=10**6)
+    res = resolve([RawStatement(sources=[1], text=s1.text)], [SourceLine(1, s1.text, ((chunk, s1),))], texts)
+    (c,) = res.statements[0].citations
+    assert c.encoding == "utf-8-sig" and c.to_dict()["encoding"] == "utf-8-sig"
+    assert open(tmp_path / "bom.txt", encoding=c.encoding).read()[c.start : c.end] == c.quote
+    assert open(tmp_path / "bom.txt", encoding="utf-8").read()[c.start : c.end] != c.quote

@@ -190,3 +190,14 @@ def test_a_copied_sentence_with_one_name_put_for_another_is_rejected() -> None:
     moscow = "The foreign ministry in Moscow said on Facebook that Sergei Lavrov spoke to his American counterpart."
     russia = "Russia said Foreign Minister Sergei Lavrov spoke to his American counterpart."
     assert copy_check(russia, [moscow, russia]) is None  # it copies the other cited sentence
+
+
+def test_short_factual_lines_and_unspaced_scripts_are_statements() -> None:
+    # Two words with a figure state a fact; two words without one, or one with, do not.
+    assert fragment("Attendance: 900.") is None
+    assert fragment("Final score: 2-1.") is None
+    assert fragment("Attendance rose.") == "not a sentence: too short to state anything"
+    assert fragment("900.") == "not a sentence: too short to state anything"
+    # One whitespace "word" of 25 Han characters is a sentence; a letter without case starts one.
+    assert fragment("馆长李华表示，图书馆每天上午八点开门，晚上九点闭馆。") is None
+    assert fragment("会場は港公園で、午後七時半に始まります。") is None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from rag.core.types import Answer, Citation, Statement
@@ -166,3 +167,50 @@ def test_rag_users_add_list_remove(tmp_path) -> None:
     gone = _rag(tmp_path, "users", "remove", "ben")
     assert gone.returncode == 2 and "rag users list" in gone.stderr
     assert _rag(tmp_path, "users", "list").stdout.splitlines()[0].startswith("ana\teditor")
+
+
+def test_explain_lists_what_reading_keeps_out_and_why(tmp_path, capsys) -> None:
+    from rag.faces.cli import main
+
+    f = tmp_path / "budget.txt"
+    f.write_text(
+        "Town budget\n\nTown budget\n\n• Budget vote scheduled for May 4\n\nShare this article | Facebook | Twitter\n",
+        encoding="utf-8",
+    )
+    assert main(["index", "--explain", str(f)]) == 0
+    # "Town budget" is 11 characters; the second starts after "\n\n" at 13; the bullet line (2 + 31
+    # characters) runs 26-59, so the share bar starts at 61 and is 39 characters long.
+    assert capsys.readouterr().out.splitlines() == [
+        f"{f} (utf-8): 1 sentences indexed; 4 kept out:",
+        "  0-11  the title: “Town budget”",
+        "  13-24  the title printed again: “Town budget”",
+        "  26-28  a list item's bullet or number (the item is indexed): “•”",
+        "  61-100  a share bar: “Share this article | Facebook | Twitter”",
+    ]
+    assert main(["index", "--explain", "--json", str(f)]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["sentences"] == 1 and [x["reason"] for x in row["kept_out"]][1] == "the title printed again"
+    assert main(["index", "--explain", str(tmp_path / "missing.txt")]) == 2
+    assert "does not exist: give a file or folder" in capsys.readouterr().err
+    assert not (tmp_path / "index").exists()
+
+
+def test_ask_without_an_index_says_no_index_yet_once(tmp_path, corpus, monkeypatch, capsys, caplog, robustness) -> None:
+    from fakes import FakeEmbedder, ScriptedGenerator
+
+    import rag.pipeline
+    from rag.faces.cli import main
+
+    real = rag.pipeline.Pipeline
+    monkeypatch.setattr(
+        rag.pipeline, "Pipeline", lambda s: real(s, embedder=FakeEmbedder(), generator=ScriptedGenerator("{}"))
+    )
+    for key, value in {"ROOT": tmp_path, "CORPUS_DIR": corpus, "INDEX_DIR": tmp_path / "index"}.items():
+        monkeypatch.setenv(f"RAG_{key}", str(value))
+    assert main(["ask", "How many doctors remain in eastern Aleppo?"]) == 0
+    err = capsys.readouterr().err
+    shown = err.count("No index yet") + sum("No index yet" in r.getMessage() for r in caplog.records)
+    assert shown == 1 and (tmp_path / "index").exists()
+    robustness.add(
+        "Reading articles (issue 26)", "`rag ask` before any index exists", "“No index yet: indexing …” shown once"
+    )

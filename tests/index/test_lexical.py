@@ -49,3 +49,35 @@ def test_bm25s_does_not_print_debug_lines_to_users() -> None:
         root.removeHandler(handler)
         root.setLevel(level)
     assert [r.getMessage() for r in records if r.name.startswith("bm25s")] == []
+
+
+def test_unspaced_scripts_are_character_bigrams() -> None:
+    # 图书馆每天上午八点开门 -> 图书 书馆 馆每 每天 天上 上午 午八 八点 点开 开门; a lone 月 stays one token;
+    # a Latin word inside the run is a word of its own, and numbers stay numbers.
+    assert tokenize("图书馆每天上午八点开门") == [
+        "图书",
+        "书馆",
+        "馆每",
+        "每天",
+        "天上",
+        "上午",
+        "午八",
+        "八点",
+        "点开",
+        "开门",
+    ]
+    assert tokenize("3月3日") == ["3", "月", "3", "日"]
+    assert tokenize("abc東京doctors") == ["abc", "東京", "doctor"]
+
+
+def test_bm25_finds_a_chinese_and_a_japanese_sentence_by_a_literal_question() -> None:
+    idx = BM25Index(
+        ["zh", "ja", "en"],
+        [
+            "馆长李华表示，图书馆每天上午八点开门，晚上九点闭馆。",
+            "会場は港公園で、午後七時半に始まります。",
+            "The library opens at 8am.",
+        ],
+    )
+    assert idx.search("图书馆每天几点开门？", k=3)[0][0] == "zh"
+    assert idx.search("花火大会の会場はどこですか？", k=3)[0][0] == "ja"

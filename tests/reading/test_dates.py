@@ -57,3 +57,29 @@ def test_show_date_and_as_of_prefer_a_full_date() -> None:
 
     assert as_of("Is M10 still open?", [st("--10-05"), st("2016-10-02")]) == "2016-10-02"
     assert as_of("Is M10 still open?", [st("--10-01"), st(None)]) == "--10-01"
+
+
+def test_a_deadline_is_not_the_article_s_date() -> None:
+    # In the body, and even in the lead's first sentence after "before"/"until", a date is a
+    # deadline, not the day of the news (issue 26: "before May 1" became "May 1, year not stated").
+    body = (
+        "Headline here\n\nThe council opened registration for the fun run.\n\nRegister before May 1 at the town hall."
+    )
+    assert _date(body) is None
+    assert _date("Headline here\n\nRegistration is open until May 1 for the fun run.\n\nMore copy.") is None
+    assert _date("Headline here\n\nThe fun run took place on April 12 despite rain.\n\nMore copy.") == "--04-12"
+
+
+def test_only_the_first_sentence_of_the_lead_is_read() -> None:
+    text = "Headline here\n\nThe fun run took place despite rain. It was first held on April 12, 1998.\n"
+    assert _date(text) is None
+
+
+def test_a_line_that_is_only_a_date_is_the_date_line() -> None:
+    text = "Headline here\n\nPublished: 3 October 2016 10:15 BST\n\nThe fun run took place.\n"
+    parsed = parse_article(text)
+    assert parsed.date == "2016-10-03" and [text[s:e] for s, e in parsed.spans] == ["The fun run took place."]
+    assert [(x.start, x.end, x.reason) for x in parsed.left_out][1] == (15, 50, "the date line")
+    assert _date("Headline here\n\nMonday, Oct. 3, 2016\n\nThe fun run took place.\n") == "2016-10-03"
+    # A line that says more than a date is copy, not a date line.
+    assert _date("Headline here\n\nRegister before 3 October 2016\n\nThe fun run took place.\n") is None
