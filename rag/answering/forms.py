@@ -126,10 +126,15 @@ def compose(
         a `label` (the date; the side or the source). [] when no sentence addresses the topic.
     """
     about = topic(question)
-    chosen = _choose(about, scored_candidates(about, passages, embedder), texts, embedder, rules, form)
-    statements = [st for st in (_quote(c, texts) for c in chosen) if st is not None]
+    cands = scored_candidates(about, passages, embedder)
+    statements = [st for st in (_quote(c, texts) for c in _choose(about, cands, texts, embedder, rules, form)) if st]
     if form == "timeline":
-        return _timeline(statements)
+        # No sentence with a date: the main points in the articles' own order, unlabelled, rather
+        # than dates the articles do not give.
+        dated = _timeline(statements)
+        if dated:
+            return dated
+        return [st for st in (_quote(c, texts) for c in _choose(about, cands, texts, embedder, rules, "summary")) if st]
     if form == "comparison":
         return _comparison(about, statements)
     return statements

@@ -109,3 +109,9 @@ def test_a_comparison_groups_statements_by_the_questions_sides(tmp_path: Path) -
     for st in out:
         if st.label in ("Port Authority", "Ana Ruiz"):
             assert st.label.split()[-1] in st.text
+
+
+def test_a_timeline_without_dates_gives_the_main_points_unlabelled(tmp_path: Path) -> None:
+    out = _compose(tmp_path, "timeline", "Give me a timeline of the heavy rain expected on Sunday evening.")
+    assert [st.text for st in out] == ["Heavy rain is expected across the north coast on Sunday evening."]
+    assert [st.label for st in out] == [None]
