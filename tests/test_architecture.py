@@ -66,6 +66,9 @@ def test_tests_mirror_the_tree() -> None:
         if wing != "system" and name not in WHOLE and not source.exists():
             strays.append(name)
     assert strays == []
+    # pytest imports test files by their name: two of one name in different folders break collection
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
     assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == ["test_architecture.py", "test_prompts.py"]
     assert not (ROOT / "tests" / "ui").exists() and not (ROOT / "tests" / "prompts").exists()
 

@@ -15,7 +15,7 @@ from rag.core.limits import FairUse
 from rag.core.settings import Settings
 from rag.pipeline import Pipeline
 from ui import handlers
-from ui.access import ChatAccess, decide, open_locally
+from ui.logins import ChatAccess, decide, open_locally
 
 CSS = """
 #source-panel .article-text { white-space: pre-wrap; max-height: 70vh; overflow-y: auto; line-height: 1.5; }
@@ -215,7 +215,7 @@ def launch(
     no_auth: bool = False,
 ) -> Any:
     """Index the corpus if needed, load the model and the embedder once, and serve the chat, with
-    a login when the users file has users (`ui.access`).
+    a login when the users file has users (`ui.logins`).
 
     Raises:
         AccessError: `host` is not loopback, there are no users and not `no_auth` (checked before

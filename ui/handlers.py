@@ -18,7 +18,7 @@ from rag.core.types import Statement
 from rag.pipeline import Done, Pipeline, Stage, StatementReady, Writing
 from rag.reading.ingest import resolve_source
 from ui import render
-from ui.access import ChatAccess, open_locally
+from ui.logins import ChatAccess, open_locally
 from ui.uploads import recent_uploads, record_upload, save_upload, sha256_of
 
 log = logging.getLogger(__name__)

@@ -18,11 +18,12 @@ from rag.answering.citations import RawStatement, SourceTexts, resolve
 from rag.answering.premise import asked_for, bears, names_missing, subject_names
 from rag.answering.prompting import SourceLine
 from rag.answering.verify import Evidence, Judge, Verifier, addresses_question, contexts, lexical_support
+from rag.answering.voice import quote_speaker, voiced
 from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
 from rag.reading.ingest import withheld_spans
 from rag.reading.sentences import sentence_at
-from rag.reading.speakers import attributed, speaker_at
+from rag.reading.speakers import attributed
 
 # Share of the question's words a prompt sentence must hold to be quoted as the answer when the
 # model's statements miss the asked-for item (measured on the eval: see `answer_first`).
@@ -117,6 +118,8 @@ class StatementChecker:
             v = self.verify(st) if self.verify_on else st
             if v.verified is False:
                 v = repair(v, self)
+            if v.verified is not False:
+                v = voiced(v, self.texts)  # whose words: a quotation shown with its speaker
             relevant = self._relevance(v) >= self.relevance_threshold or self._states_item(v)
             if not relevant and v.verified is not False:
                 relevant = self.answers(v) is True  # the words differ: the model is asked
@@ -232,19 +235,13 @@ class StatementChecker:
         """The quoted sentence with its speaker named, from the article's own attribution, and the
         sentence that names the speaker when it is another one (cited too); the sentence as it is
         when it names its speaker itself; None if untold."""
-        if not line.locations:
+        st = quote_of(line, self.texts)
+        found = quote_speaker(self.texts, st.citations[0]) if st is not None else None
+        if found is None:
             return None
-        chunk, sentence = line.locations[0]
-        text = self.texts.get(chunk.source)
-        found = speaker_at(text, sentence.start, sentence.end) if text else None
-        if text is None or found is None:
-            return None
-        speaker, at = found
-        if sentence.start <= at < sentence.end:
+        speaker, named = found
+        if named is None:
             return line.text, None  # the sentence names its speaker itself
-        s, e = sentence_at(text, at)
-        enc = self.texts.encoding(chunk.source)
-        named = Citation(chunk.source, s, e, text[s:e], chunk.title, chunk.date, chunk.url, True, 1.0, enc)
         return attributed(line.text, speaker), named
 
     def verify(self, st: Statement) -> Statement:

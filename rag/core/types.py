@@ -107,11 +107,18 @@ class Statement:
     # What code composed to place it, from the cited article's text: a timeline's date, a
     # comparison's side or source ("Euronext", "According to Mr Forgeard"); never the model's.
     label: str | None = None
+    # Whose words (`rag.answering.voice`): "reporting" (the article's), "quote" (a source's, named
+    # in `speaker` when the article names them); None when not read (the model's own wording).
+    voice: str | None = None
+    speaker: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"text": self.text, "citations": [c.to_dict() for c in self.citations]}
         if self.label:
             d["label"] = self.label
+        if self.voice:
+            d["voice"] = self.voice
+            d["speaker"] = self.speaker
         if self.verified is not None:
             d["verified"] = self.verified
             d["support"] = self.support

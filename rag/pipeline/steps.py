@@ -24,6 +24,7 @@ from rag.answering.forms import Composition, Form, compose
 from rag.answering.premise import check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
+from rag.answering.voice import voiced
 from rag.core.errors import IndexMissingError
 from rag.core.settings import Settings
 from rag.core.types import Answer
@@ -133,7 +134,9 @@ def compose_broad(
     None when no sentence addresses the question's topic (the model is asked instead)."""
     t = time.perf_counter()
     rules = Composition(limit=settings.broad_statements, relevance=settings.relevance_threshold)
-    statements = compose(q.form, q.searched, found.passages, texts, embedder=embedder, rules=rules)
+    statements = [
+        voiced(st, texts) for st in compose(q.form, q.searched, found.passages, texts, embedder=embedder, rules=rules)
+    ]
     q.timings["compose_s"] = time.perf_counter() - t
     if not statements:
         return None

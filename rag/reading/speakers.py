@@ -53,7 +53,11 @@ _BODIES = frozenset(
 # "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from|of|near|to|into|on|for|by|with|across|around)\s+(?:the\s+)?$", re.I)
 _QUOTE_MARKS = '“”"‘’'
-_NOT_SPEAKERS = frozenset(["The", "A", "An", "It", "He", "She", "They", "We", "I", "This", "That", "But", "And"])
+_NOT_SPEAKERS = frozenset(
+    ["The", "A", "An", "It", "He", "She", "They", "We", "I", "You", "This", "That", "But", "And", "Who"]
+    # pronouns of no one in particular: '"Nobody told us …"' names no speaker
+    + ["Nobody", "Somebody", "Someone", "Everyone", "Everybody", "Anyone", "Anybody", "No", "Nothing", "Everything"]
+)
 _MIN_WORDS = 5  # shorter quoted lines are headings ("‘Close to collapse’"), not speech
 SPEAKER_REACH = 400  # characters before a quoted sentence searched for its speaker
 
@@ -173,7 +177,12 @@ def _closing(rest: str, *, still_open: bool) -> re.Match[str] | None:
 
 def attributed(sentence: str, speaker: str) -> str:
     """The quoted sentence as said by `speaker`: 'Osama Abo Ezz said: “The CT scanner is out of order.”'."""
+    return f"{speaker} said: “{quoted_words(sentence)}”"
+
+
+def quoted_words(sentence: str) -> str:
+    """The words a quoted sentence quotes, without its quotation marks and its "he said"."""
     core = _PRONOUN_SAID.sub("", sentence).strip().strip(_QUOTE_MARKS).strip().rstrip(",")
     if core[-1:] not in (".", "!", "?", "…"):
         core += "."
-    return f"{speaker} said: “{core}”"
+    return core

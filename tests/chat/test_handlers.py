@@ -13,7 +13,7 @@ from fakes import source_ids
 from rag.core.access import add_user
 from rag.core.limits import FairUse
 from ui import handlers
-from ui.access import decide, open_locally
+from ui.logins import decide, open_locally
 
 QUESTION = "How many doctors remain in eastern Aleppo?"
 ZARQA = "Water plant repaired\n\nFourteen engineers repaired the Qasr al-Nil pumping station in Zarqa on Tuesday.\n"

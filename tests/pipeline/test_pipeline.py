@@ -693,3 +693,18 @@ def test_an_article_s_instructions_are_never_shown_even_when_the_model_cites_the
         "the model's reply states and cites an article's withheld orders (fake model)",
         f"shown: “{a.text[:90]}”; the orders in no prompt, no statement, no citation",
     )
+
+
+def test_a_quoted_sentence_is_shown_with_its_speaker_and_the_sentence_that_names_them(make_pipeline, settings) -> None:
+    def reply(messages):
+        return json.dumps({"answer": "empty", "quotes": source_ids(messages, "blood bank refrigerators")})
+
+    pipe, _ = make_pipeline(reply, answer_style="quoted")
+    pipe.index()
+    a = pipe.ask("What state were the blood bank refrigerators in?")
+    st = a.statements[0]
+    assert st.text == "Osama Abo Ezz said: “The blood bank refrigerators are completely empty.”"
+    assert (st.voice, st.speaker) == ("quote", "Osama Abo Ezz")
+    assert len(st.citations) == 2 and "said Osama Abo Ezz" in st.citations[0].quote
+    assert a.to_dict()["statements"][0]["speaker"] == "Osama Abo Ezz"
+    _check_contract(a, settings.root)

@@ -1,4 +1,4 @@
-"""Who may use the chat and add articles (ui/access.py): the table of its docstring, case by case."""
+"""Who may use the chat and add articles (ui/logins.py): the table of its docstring, case by case."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from rag.core.access import add_user
 from rag.core.errors import AccessError
 from rag.core.settings import Settings
-from ui.access import LOCAL, decide
+from ui.logins import LOCAL, decide
 
 
 def _settings(tmp_path: Path, *users: tuple[str, str]) -> Settings:

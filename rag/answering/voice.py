@@ -1,0 +1,62 @@
+"""Whose words a shown sentence is: the article's reporting, or a named source's quotation.
+
+A quoted sentence shown alone reads as the article's own statement ("It shows he has no case to
+answer." is a lawyer's words). So every statement that quotes an article's sentence as it stands
+is given a `voice`: "quote" when the sentence is a quotation (it opens with a quotation mark, ends
+"…,” he said", or stands inside a quotation opened earlier in its paragraph) or reports what a
+named source said ("Mr Hain said the bill …", "according to SAMS"), else "reporting". A quotation
+whose speaker the article names elsewhere is shown as "<speaker> said: “…”", the speaker taken
+from the article's own attribution (`rag.reading.speakers`) and the sentence that names them
+cited too; one whose speaker cannot be told is shown as "The article quotes: “…”", never as the
+article's voice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rag.answering.citations import SourceTexts
+from rag.core.types import Citation, Statement
+from rag.reading.sentences import sentence_at
+from rag.reading.speakers import attributed, inside_quotation, is_quotation, named_speaker, quoted_words, speaker_at
+
+UNNAMED = "The article quotes"
+
+
+def quote_speaker(texts: SourceTexts, c: Citation) -> tuple[str, Citation | None] | None:
+    """Who speaks the quoted sentence `c` cites, and the citation of the sentence that names them
+    when it is another one (None when the sentence names them itself); None when untold."""
+    text = texts.get(c.source)
+    found = speaker_at(text, c.start, c.end) if text else None
+    if text is None or found is None:
+        return None
+    speaker, at = found
+    if c.start <= at < c.end:
+        return speaker, None
+    s, e = sentence_at(text, at)
+    return speaker, replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0)
+
+
+def voiced(st: Statement, texts: SourceTexts) -> Statement:
+    """The statement with its voice and speaker; a quotation shown with its speaker (see above).
+
+    Only a statement that quotes one sentence as it stands is read; any other (the model's own
+    wording, a statement already attributed) is returned as it is.
+    """
+    if st.voice is not None or len(st.citations) != 1 or st.text != st.citations[0].quote:
+        return st
+    c = st.citations[0]
+    text = texts.get(c.source)
+    if text is None:
+        return st
+    if not (is_quotation(c.quote) or inside_quotation(text, c.start)):
+        speaker = named_speaker(c.quote)
+        return replace(st, voice="quote" if speaker else "reporting", speaker=speaker)
+    found = quote_speaker(texts, c)
+    if found is None:
+        return replace(st, text=f"{UNNAMED}: “{quoted_words(c.quote)}”", voice="quote")
+    speaker, named = found
+    if named is None:
+        return replace(st, voice="quote", speaker=speaker)
+    cites = tuple(sorted((c, named), key=lambda x: x.start))
+    return replace(st, text=attributed(c.quote, speaker), citations=cites, voice="quote", speaker=speaker)
