@@ -34,6 +34,7 @@ from rag.index.retrieval import containment
 from rag.reading.speakers import is_quotation, named_speaker, speaker_at
 
 Form = Literal["fact", "yes_no", "list", "summary", "timeline", "comparison"]
+FORMS: tuple[Form, ...] = ("fact", "yes_no", "list", "summary", "timeline", "comparison")
 BROAD: tuple[Form, ...] = ("summary", "timeline", "comparison")
 
 _TIMELINE = re.compile(

@@ -26,6 +26,11 @@ KINDS = (
     "alias",
     "paraphrase",
     "broad",
+    # The answer forms (issue 24): each case names the facts a good answer of its form covers.
+    "summary",
+    "timeline",
+    "comparison",
+    "list",
 )
 CI_KINDS = KINDS[:8]  # the kinds `rag eval --ci` covers
 CASES_FILE = Path(__file__).resolve().parent.parent.parent / "tests" / "eval" / "cases.jsonl"
@@ -44,6 +49,7 @@ class Case:
     history: tuple[tuple[str, str], ...] = ()
     ci: bool = False
     held_out: bool = False  # never read while a rule was written; reported apart
+    ordered: bool = False  # a timeline's facts must appear in the answer in this order (`fact_order`)
 
 
 def load_cases(path: Path = CASES_FILE) -> list[Case]:
@@ -74,6 +80,7 @@ def load_cases(path: Path = CASES_FILE) -> list[Case]:
                 tuple((h[0], h[1]) for h in d.get("history", [])),
                 bool(d.get("ci", False)),
                 bool(d.get("held_out", False)),
+                bool(d.get("ordered", False)),
             )
         )
     return out

@@ -29,6 +29,7 @@ from rag.reading.ingest import resolve_source
 
 METRICS = (
     "answer_correctness",
+    "fact_order",
     "citation_recall",
     "citation_precision",
     "support_rate",
@@ -144,12 +145,28 @@ def agreement(a: Sequence[bool], b: Sequence[bool]) -> dict[str, float]:
     return {"agreement": po, "kappa": kappa, "n": n}
 
 
+def fact_order(case: Case, a: Answer) -> float:
+    """For a case whose facts are in order (a timeline): 1.0 when the facts the answer holds appear
+    in that order (each at its first place in the answer's text), else 0.0; NaN for other cases
+    or fewer than two facts found."""
+    if not case.ordered or a.abstained:
+        return NAN
+    text = a.text.casefold().replace("’", "'")
+    places = []
+    for fact in case.answer_facts:
+        found = [i for alt in fact if (i := text.find(alt.casefold().replace("’", "'"))) >= 0]
+        if found:
+            places.append(min(found))
+    return NAN if len(places) < 2 else float(places == sorted(places))
+
+
 def score_case(case: Case, a: Answer, supports: SupportFn, root: Path) -> Scores:
     cites = [(c.source, c.start, c.end) for st in a.statements for c in st.citations]
     retrieved = [(p.chunk.source, p.chunk.start, p.chunk.end) for p in a.passages]
     retrieved += [(d.source, d.start, d.end) for p in a.passages for d in p.duplicates]
     return {
         "answer_correctness": answer_correctness(case, a),
+        "fact_order": fact_order(case, a),
         "citation_recall": citation_recall(a, supports),
         "citation_precision": citation_precision(a, supports),
         "support_rate": support_rate(a),
@@ -162,17 +179,18 @@ def score_case(case: Case, a: Answer, supports: SupportFn, root: Path) -> Scores
     }
 
 
-def aggregate(rows: Sequence[tuple[str, Scores]]) -> tuple[Scores, dict[str, Scores]]:
-    """Mean of every metric over (kind, scores) rows: overall, and per kind with its case count."""
+def aggregate(rows: Sequence[tuple[str, Scores]], groups: Sequence[str] = KINDS) -> tuple[Scores, dict[str, Scores]]:
+    """Mean of every metric over (group, scores) rows: overall, and per group (a case's kind, or an
+    answer's form) with its case count, in the order of `groups`."""
     keys = [*METRICS, *TIMES]
     overall = {k: mean([s[k] for _, s in rows]) for k in keys}
-    per_kind = {
-        kind: {k: mean([s[k] for kd, s in rows if kd == kind]) for k in keys}
-        | {"cases": float(sum(kd == kind for kd, _ in rows))}
-        for kind in KINDS
-        if any(kd == kind for kd, _ in rows)
+    per_group = {
+        group: {k: mean([s[k] for g, s in rows if g == group]) for k in keys}
+        | {"cases": float(sum(g == group for g, _ in rows))}
+        for group in groups
+        if any(g == group for g, _ in rows)
     }
-    return overall, per_kind
+    return overall, per_group
 
 
 def failed_thresholds(overall: Scores, minimums: dict[str, float]) -> list[str]:

@@ -47,6 +47,11 @@ def markdown(report: Report) -> str:
     lines += ["", "## Per kind", "", "| kind | cases | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
     for kind, m in report.per_kind.items():
         lines.append(f"| {kind} | {m['cases']:.0f} | " + " | ".join(_f(m[c]) for c in cols) + " |")
+    if report.per_form:
+        lines += ["", "## Per answer form (as the pipeline chose it)", ""]
+        lines += ["| form | cases | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
+        for form, m in report.per_form.items():
+            lines.append(f"| {form} | {m['cases']:.0f} | " + " | ".join(_f(m[c]) for c in cols) + " |")
     lines += ["", "## Worst 10 cases", ""]
     worst = sorted(report.rows, key=lambda r: _badness(r.scores))[:10]
     for r in worst:

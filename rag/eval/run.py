@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rag.answering.forms import FORMS
 from rag.core.types import Answer, Citation
 from rag.eval.cases import Case
 from rag.eval.metrics import (
@@ -57,6 +58,7 @@ class Report:
     gates: dict[str, dict[str, Any]] | None = None  # per gate: fired, wrong (`metrics.gate_table`)
     held_out: Scores | None = None  # overall over the held-out cases only
     corpus: str = ""  # what was indexed
+    per_form: dict[str, Scores] | None = None  # means per answer form (`rag.answering.forms`)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: NaN ('nothing to judge') becomes null."""
@@ -78,6 +80,7 @@ class Report:
             judge_agreement=d.get("judge_agreement"),
             verifier_on_labels=d.get("verifier_on_labels"),
             hand_labels=d.get("hand_labels"),
+            per_form={k: _nans(v) for k, v in d["per_form"].items()} if d.get("per_form") else None,
             gates=d.get("gates"),
             held_out=_nans(d["held_out"]) if d.get("held_out") else None,
             corpus=d.get("corpus", ""),
@@ -144,6 +147,7 @@ def run_cases(
     if progress:
         progress(len(cases), len(cases), "")
     overall, per_kind = aggregate([(r.kind, r.scores) for r in rows])
+    _, per_form = aggregate([(str(r.answer.get("form", "fact")), r.scores) for r in rows], FORMS)
     overall.update(abstention(results))
     held = [(r, c_a) for r, c_a in zip(rows, results, strict=True) if c_a[0].held_out]
     held_out = None
@@ -164,6 +168,7 @@ def run_cases(
         gates=gates,
         held_out=held_out,
         corpus=str(pipe.settings.corpus_path),
+        per_form=per_form,
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -167,7 +168,10 @@ def test_case_file_is_valid() -> None:
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids))
     kinds = Counter(c.kind for c in cases)
-    assert set(kinds) | {"yes_no", "alias", "paraphrase", "broad"} == set(KINDS)  # those four: bbc.jsonl
+    # those four: bbc.jsonl; the answer forms: forms_seeds.jsonl and forms_bbc.jsonl
+    assert set(kinds) | {"yes_no", "alias", "paraphrase", "broad", "summary", "timeline", "comparison", "list"} == set(
+        KINDS
+    )
     assert kinds["unanswerable"] >= 12 and kinds["adversarial"] >= 6
     assert {c.kind for c in cases if c.ci} == set(CI_KINDS)
     for kind, least in {
@@ -275,3 +279,22 @@ def test_support_is_asked_once_per_statement_and_spans() -> None:
     assert ask("Only 30 doctors remain.", [C30]) is True
     assert ask("Only 30 doctors remain.", [CX]) is False  # other spans: asked again
     assert calls == ["Only 30 doctors remain.", "Only 30 doctors remain."]
+
+
+def test_fact_order_reads_where_each_fact_first_stands() -> None:
+    from rag.eval.metrics import fact_order
+
+    case = Case(
+        "t",
+        "Give me a timeline of the bridge.",
+        "timeline",
+        (("2003",), ("June 2004", "2004")),
+        (),
+        False,
+        ordered=True,
+    )
+    right = Answer("q", "2003 — approved [1] June 2004 — work began [2]", (), False)
+    wrong = Answer("q", "June 2004 — work began [1] 2003 — approved [2]", (), False)
+    assert fact_order(case, right) == 1.0 and fact_order(case, wrong) == 0.0
+    assert math.isnan(fact_order(case, Answer("q", "2003 only", (), False)))  # one fact found: no order to judge
+    assert math.isnan(fact_order(replace(case, ordered=False), right))
