@@ -210,6 +210,14 @@ def test_real_model_answers_in_the_browser(tmp_path: Path, browser) -> None:
         page.wait_for_timeout(600)  # let the passage scroll into view
         OUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUT / "chat-real-model.png"), full_page=True)
+        # The direct answer in bold above its evidence, its words marked in the quote.
+        assert answer.locator("p.direct strong").count() == 1
+        assert "30" in answer.locator(".sources mark.answer-words").first.inner_text()
+        # A summary: a list of the articles' own sentences, several articles, composed without the model.
+        _ask(page, "Summarize what happened to the hospitals in Aleppo.")
+        summary = page.locator("#chat .answer").last
+        assert summary.locator("ul.form-summary li").count() >= 3
+        page.screenshot(path=str(OUT / "chat-real-summary.png"), full_page=True)
         page.close()
 
 
