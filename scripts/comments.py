@@ -65,7 +65,9 @@ def _corpus(root: Path, labelled: set[str]) -> list[dict[str, Any]]:
         doc = make_document(source, res.text, encoding=res.encoding)
         n = sum(s.comment for s in doc.sentences)
         if n:
-            out.append({"source": source, "comment_sentences": n, "of": len(doc.sentences), "labelled": source in labelled})
+            out.append(
+                {"source": source, "comment_sentences": n, "of": len(doc.sentences), "labelled": source in labelled}
+            )
     return out
 
 
@@ -83,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     recall = sum(r["comment_found"] for r in rows) / comments if comments else float("nan")
     taken = sum(r["article_taken"] for r in rows) / article if article else float("nan")
     report: dict[str, Any] = {
-        "command": "PYTHONPATH=$PWD .venv/bin/python scripts/comments.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "PYTHONPATH=$PWD .venv/bin/python scripts/comments.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "files": len(rows),
         "files_with_comments": sum(1 for lab in labels if lab["comments_from"] is not None),
         "comment_sentences": comments,

@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-
 from rag.core.types import Sentence
 from rag.reading.layout import is_list_item, parse_article
 
