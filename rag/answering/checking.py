@@ -18,7 +18,7 @@ from rag.answering.citations import RawStatement, SourceTexts, resolve
 from rag.answering.premise import asked_for, bears, names_missing, subject_names
 from rag.answering.prompting import SourceLine
 from rag.answering.verify import Evidence, Judge, Verifier, addresses_question, contexts, lexical_support
-from rag.answering.voice import quote_speaker, voiced
+from rag.answering.voice import COMMENT, cites_comment, quote_speaker, voiced
 from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
 from rag.reading.ingest import withheld_spans
@@ -90,6 +90,8 @@ class StatementChecker:
         states one, and its evidence names what the question is about.
         """
         st = checked.statement
+        if st.voice == COMMENT:
+            return False  # a reader's words never answer (`rag.reading.comments`)
         if not (checked.relevant and bears(st.text, self.asked, self.question)):
             return False
         # "Who said <words>?": the statement must hold those words, not just any name.
@@ -226,8 +228,8 @@ class StatementChecker:
         """A prompt sentence quoted as `text` (its words, or its words with their speaker), citing
         the sentence and, when the speaker is named in another, that one too."""
         st = quote_of(line, self.texts)
-        if st is None:
-            return None
+        if st is None or any(cites_comment(self.texts, c) for c in st.citations):
+            return None  # a reader's comment is never quoted as the answer
         cites = st.citations if named is None else tuple(sorted({*st.citations, named}, key=lambda c: c.start))
         return Checked(replace(st, text=text, citations=cites), True)
 
@@ -247,6 +249,18 @@ class StatementChecker:
     def verify(self, st: Statement) -> Statement:
         """The statement verified against its citations and the text around them."""
         return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))
+
+
+def readers_last(
+    ordered: Sequence[Checked], answered: bool, *, keep: Callable[[Statement], bool], asked: str | None
+) -> tuple[list[Checked], bool]:
+    """`StatementChecker.answer_first`'s statements with readers' comments after the article's, and
+    whether one states what the question asks for: never a reader's comment, so an answer made
+    only of comments, or led by one, is not one (its statements are shown as related)."""
+    out = sorted(ordered, key=lambda c: c.statement.voice == COMMENT)  # stable: the order kept otherwise
+    first = next((c for c in out if keep(c.statement)), None)
+    reader_leads = bool(ordered) and asked is not None and ordered[0].statement.voice == COMMENT
+    return out, answered and first is not None and first.statement.voice != COMMENT and not reader_leads
 
 
 def speaker_first(

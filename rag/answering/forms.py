@@ -13,7 +13,7 @@ its exact offsets, so each is supported by construction. What connects them is c
 from the sentence's own text, never invented: a timeline's date (written in the sentence, else
 the article's date), a comparison's side (the name of the question the sentence names) or source
 (the speaker the sentence names). A quotation is used only when the sentence names its speaker
-itself, so no one's words are shown as the article's.
+itself, and a sentence of readers' comments never, so no one's words are shown as the article's.
 """
 
 from __future__ import annotations
@@ -161,6 +161,8 @@ def _choose(
         if any(containment(c.shingles, o.shingles) >= rules.alike for o in chosen):
             continue
         if form == "timeline" and _when(c.text) is None and not chunk.date:
+            continue
+        if sentence.comment:  # a reader's words (`rag.reading.comments`) are not the article's points
             continue
         if is_quotation(c.text) and not _names_own_speaker(texts, chunk.source, sentence.start, sentence.end):
             continue

@@ -8,7 +8,9 @@ named source said ("Mr Hain said the bill …", "according to SAMS"), else "repo
 whose speaker the article names elsewhere is shown as "<speaker> said: “…”", the speaker taken
 from the article's own attribution (`rag.reading.speakers`) and the sentence that names them
 cited too; one whose speaker cannot be told is shown as "The article quotes: “…”", never as the
-article's voice.
+article's voice. A sentence of the readers' comments printed after an article
+(`rag.reading.comments`) has the voice "comment" and is shown only as "A reader wrote: “…”"; a
+statement that cites both the article and its comments keeps only the article's citations.
 """
 
 from __future__ import annotations
@@ -17,10 +19,31 @@ from dataclasses import replace
 
 from rag.answering.citations import SourceTexts
 from rag.core.types import Citation, Statement
+from rag.reading.comments import is_comment
 from rag.reading.sentences import sentence_at
 from rag.reading.speakers import attributed, inside_quotation, is_quotation, named_speaker, quoted_words, speaker_at
 
 UNNAMED = "The article quotes"
+READER = "A reader wrote"
+COMMENT = "comment"  # the voice of a sentence of readers' comments
+
+
+def cites_comment(texts: SourceTexts, c: Citation) -> bool:
+    """Whether the citation quotes a sentence of the readers' comments after its article."""
+    text = texts.get(c.source)
+    return text is not None and is_comment(text, c.start)
+
+
+def _reader(st: Statement, texts: SourceTexts) -> Statement | None:
+    """A statement citing readers' comments: "A reader wrote: “…”" when it cites only them, the
+    statement without them when it cites the article too; None when it cites none."""
+    comments = [cites_comment(texts, c) for c in st.citations]
+    if not any(comments):
+        return None
+    if not all(comments):
+        return replace(st, citations=tuple(c for c, x in zip(st.citations, comments, strict=True) if not x))
+    words = " ".join(quoted_words(c.quote) for c in st.citations)
+    return replace(st, text=f"{READER}: “{words}”", voice=COMMENT, speaker=None)
 
 
 def quote_speaker(texts: SourceTexts, c: Citation) -> tuple[str, Citation | None] | None:
@@ -40,10 +63,18 @@ def quote_speaker(texts: SourceTexts, c: Citation) -> tuple[str, Citation | None
 def voiced(st: Statement, texts: SourceTexts) -> Statement:
     """The statement with its voice and speaker; a quotation shown with its speaker (see above).
 
-    Only a statement that quotes one sentence as it stands is read; any other (the model's own
-    wording, a statement already attributed) is returned as it is.
+    A statement citing only readers' comments is shown as "A reader wrote: “<their words>”" (the
+    model's wording of them is not shown); one citing the article too loses the comments'
+    citations. Otherwise only a statement that quotes one sentence as it stands is read; any other
+    (the model's own wording, a statement already attributed) is returned as it is.
     """
-    if st.voice is not None or len(st.citations) != 1 or st.text != st.citations[0].quote:
+    if st.voice is not None:
+        return st
+    reader = _reader(st, texts)
+    if reader is not None and reader.voice == COMMENT:
+        return reader
+    st = reader or st
+    if len(st.citations) != 1 or st.text != st.citations[0].quote:
         return st
     c = st.citations[0]
     text = texts.get(c.source)

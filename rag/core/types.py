@@ -18,6 +18,7 @@ class Sentence:
     start: int
     end: int
     text: str
+    comment: bool = False  # in the readers' comments printed after the article (`rag.reading.comments`)
 
 
 @dataclass(frozen=True, slots=True)

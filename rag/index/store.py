@@ -61,7 +61,9 @@ def _chunk_metadata(c: Chunk) -> dict[str, Any]:
         "date": c.date or "",
         "day": day_number(c.date),  # YYYYMMDD, 0 when undated: for date-range filters
         "url": c.url or "",
-        "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+        # [start, end], or [start, end, 1] for a sentence of readers' comments (`Sentence.comment`)
+        "sentences": json.dumps([[s.start, s.end, 1] if s.comment else [s.start, s.end] for s in c.sentences]),
+        "comments": any(s.comment for s in c.sentences),
     }
 
 
@@ -87,8 +89,8 @@ def _chunk_from(cid: str, text: str, md: dict[str, Any]) -> Chunk:
     # from its length without storing it twice.
     sents = []
     pos = 0
-    for s, e in json.loads(md["sentences"]):
-        sents.append(Sentence(s, e, text[pos : pos + (e - s)]))
+    for s, e, *comment in json.loads(md["sentences"]):
+        sents.append(Sentence(s, e, text[pos : pos + (e - s)], comment=bool(comment)))
         pos += e - s + 1
     return Chunk(
         id=cid,

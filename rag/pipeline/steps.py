@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag.answering.assemble import Draft, Reveal, about_now, abstain, assemble, removed
-from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quoted
+from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quoted, readers_last
 from rag.answering.citations import (
     SourceTexts,
     StatementStream,
@@ -27,7 +27,7 @@ from rag.answering.verify import Judge, Verifier
 from rag.answering.voice import voiced
 from rag.core.errors import IndexMissingError
 from rag.core.settings import Settings
-from rag.core.types import Answer
+from rag.core.types import Answer, Statement
 from rag.index.embeddings import Embedder
 from rag.index.retrieval import Retrieval
 from rag.index.store import Manifest, index_lock
@@ -212,8 +212,12 @@ def generate(
     q.timings["first_token_s"] = (t2 - q.t0) + usage.first_token_s
     # Parse the whole reply once more: the authoritative result, in order.
     final = resolve(parse_output(parser.text, s.answer_style, prompt.lines), prompt.lines, texts)
-    checked, answered = check.answer_first(
-        [check(st) for st in final.statements], keep=lambda st: not removed(st, remove_unverified=remove)
+
+    def keep(st: Statement) -> bool:
+        return not removed(st, remove_unverified=remove)
+
+    checked, answered = readers_last(
+        *check.answer_first([check(st) for st in final.statements], keep=keep), keep=keep, asked=check.asked
     )
     draft = q.draft(found, gen.name, prompt_tokens=usage.prompt_tokens, notes=final.dropped)
     short = short_answer(parser.text, s.answer_style)

@@ -74,5 +74,6 @@ def signature(target_tokens: int, max_tokens: int, overlap: int) -> str:
     # v2: dates read from the lead; v3: day numbers; v4: sentences over 600 characters are cut,
     # paragraphs that instruct an AI model are left out (their rules' digest: a change re-indexes);
     # v5: repeated lines of copy, list items and short lines with a figure are kept, sentences end
-    # at 。！？, unspaced scripts are indexed as character bigrams (issue 26)
-    return f"v5:{target_tokens}:{max_tokens}:{overlap}:{RULES_DIGEST}"
+    # at 。！？, unspaced scripts are indexed as character bigrams (issue 26); v6: sentences of
+    # readers' comments are tagged (`rag.reading.comments`, issue 28)
+    return f"v6:{target_tokens}:{max_tokens}:{overlap}:{RULES_DIGEST}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.core.types import Document, Sentence
+from rag.reading.comments import comments_from, tag_comments
 from rag.reading.instructions import looks_like_instruction  # the filter, its rules and figures
 from rag.reading.layout import LeftOut
 from rag.reading.layout import Parsed as Parsed  # read here by callers of `parse_article`
@@ -160,6 +161,7 @@ def make_document(source: str, text: str, *, encoding: str = "utf-8") -> Documen
     """Build a Document from decoded text; `source` is the path as indexed."""
     parsed = parse_article(text)
     sentences, withheld = sentences_of(text, parsed.spans)
+    sentences = tag_comments(sentences, comments_from(text, parsed.spans))  # readers' comments: kept, tagged
     digest = content_hash(text)
     title = parsed.title
     if not title:

@@ -62,3 +62,44 @@ def test_a_statement_in_the_models_own_words_is_not_read(tmp_path: Path) -> None
     st, texts = _st(tmp_path, "The council voted to fund a second ferry.")
     written = Statement("The council will fund a second ferry.", st.citations, True, 1.0)
     assert voiced(written, texts) == written
+
+
+# Written for these tests: a short report, then readers' comments printed after it.
+REPORTED = (
+    "Ferry fares to rise\n\n"
+    "Fares on the island ferry will rise by 4% in April, the operator said on Monday.\n\n"
+    'Operator spokeswoman Ana Ruiz said: "Fuel costs have doubled since last year."\n\n'
+    "I take this ferry every week and the service has not improved at all.\n\n"
+    "Why should islanders pay more for a boat that is late half the time?\n\n"
+    "My family moved here for the quiet, but the crossings are a joke!\n"
+)
+
+
+def _cite(sentence: str) -> Citation:
+    start = REPORTED.index(sentence)
+    return Citation("fares.txt", start, start + len(sentence), sentence, "Ferry fares to rise", None, None, True, 1.0)
+
+
+def test_a_readers_comment_is_shown_only_as_a_reader_wrote(tmp_path: Path) -> None:
+    (tmp_path / "fares.txt").write_text(REPORTED, encoding="utf-8")
+    texts = SourceTexts(tmp_path, {}, max_bytes=10_000)
+    words = "I take this ferry every week and the service has not improved at all."
+    out = voiced(Statement(words, (_cite(words),), True, 1.0), texts)
+    assert out.text == f"A reader wrote: “{words}”"
+    assert (out.voice, out.speaker, out.citations) == ("comment", None, (_cite(words),))
+    # the model's own wording of a comment is not shown: the reader's words are
+    out = voiced(Statement("The service has not improved.", (_cite(words),), True, 1.0), texts)
+    assert (out.text, out.voice) == (f"A reader wrote: “{words}”", "comment")
+    # the article's sentence is still the article's
+    fact = "Fares on the island ferry will rise by 4% in April, the operator said on Monday."
+    assert voiced(Statement(fact, (_cite(fact),), True, 1.0), texts).voice == "reporting"
+
+
+def test_a_statement_citing_the_article_and_a_comment_keeps_only_the_article(tmp_path: Path) -> None:
+    (tmp_path / "fares.txt").write_text(REPORTED, encoding="utf-8")
+    texts = SourceTexts(tmp_path, {}, max_bytes=10_000)
+    fact = "Fares on the island ferry will rise by 4% in April, the operator said on Monday."
+    comment = "Why should islanders pay more for a boat that is late half the time?"
+    out = voiced(Statement("Fares will rise by 4% in April.", (_cite(fact), _cite(comment)), True, 1.0), texts)
+    assert out.citations == (_cite(fact),)
+    assert out.voice is None and out.text == "Fares will rise by 4% in April."

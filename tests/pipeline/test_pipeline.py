@@ -708,3 +708,40 @@ def test_a_quoted_sentence_is_shown_with_its_speaker_and_the_sentence_that_names
     assert len(st.citations) == 2 and "said Osama Abo Ezz" in st.citations[0].quote
     assert a.to_dict()["statements"][0]["speaker"] == "Osama Abo Ezz"
     _check_contract(a, settings.root)
+
+
+# Written for this test: a report on a ferry's fares, then readers' comments printed after it.
+FARES = (
+    "Island ferry fares to rise\n\n"
+    "Fares on the island ferry will rise by 4% in April, the operator said on Monday.\n\n"
+    'Operator spokeswoman Ana Ruiz said: "Fuel costs for the ferry have doubled since last year."\n\n'
+    "The council said it would review the ferry subsidy in May.\n\n"
+    "I take this ferry every week and the fares are far too high already.\n\n"
+    "Why should islanders pay more ferry fares for a boat that is late half the time?\n\n"
+    "My family moved to the island for the quiet, but the ferry crossings are a joke!\n"
+)
+
+
+def test_a_readers_comment_never_leads_an_answer_and_is_shown_as_a_readers(make_pipeline, corpus) -> None:
+    (corpus / "fares.txt").write_text(FARES, encoding="utf-8")
+    comment = "I take this ferry every week and the fares are far too high already."
+    fact = "Fares on the island ferry will rise by 4% in April, the operator said on Monday."
+    # The model puts the reader's words first; the article's reporting leads instead.
+    pipe, _ = make_pipeline(_reply(("far too high", comment), ("rise by 4%", fact)))
+    pipe.index()
+    events = list(pipe.stream("What is happening to the island ferry fares?"))
+    shown = [e.statement for e in events if isinstance(e, StatementReady)]
+    a = next(e for e in events if isinstance(e, Done)).answer
+    assert not a.abstained
+    assert [(s.text, s.voice) for s in a.statements] == [
+        (fact, "reporting"),
+        (f"A reader wrote: “{comment}”", "comment"),
+    ]
+    assert shown and shown[0].text == fact  # while streaming too, the comment is held until the article leads
+    _check_contract(a, pipe.settings.root)
+    # Only the reader's words: no answer, the comment shown as related, as a reader's.
+    pipe2, _ = make_pipeline(_reply(("far too high", comment)))
+    pipe2.index()
+    b = pipe2.ask("What is happening to the island ferry fares?")
+    assert b.abstained and not b.statements
+    assert b.related and all(s.voice == "comment" for s in b.related) and "A reader wrote" not in b.text
