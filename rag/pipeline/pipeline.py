@@ -225,7 +225,7 @@ class Pipeline:
         yield Stage("retrieving")
         found, manifest = search(self.components, q.searched, top=k, sources=sources, days=days)
         q.mark("retrieve_s")
-        events = self._answer_found(q, found, manifest, model)
+        events = _after_retrieval(self, q, found, manifest, model)
         if days is None:
             yield from events
             return
@@ -235,26 +235,29 @@ class Pipeline:
         for event in events:
             yield Done(with_scope(event.answer, scope)) if isinstance(event, Done) else event
 
-    def _answer_found(self, q: Question, found: Retrieval, manifest: Manifest, model: str | None) -> Iterator[Event]:
-        """The steps after retrieval: abstain, refuse a false premise, compose a broad answer, or generate."""
-        s = self.settings
-        gen = self.generator(model)
-        if not relevant(found, settings=s):
-            yield Done(abstain(q.draft(found, gen.name), "retrieval found nothing relevant"))
+
+def _after_retrieval(
+    pipe: Pipeline, q: Question, found: Retrieval, manifest: Manifest, model: str | None
+) -> Iterator[Event]:
+    """The steps after retrieval: abstain, refuse a false premise, compose a broad answer, or generate."""
+    s = pipe.settings
+    gen = pipe.generator(model)
+    if not relevant(found, settings=s):
+        yield Done(abstain(q.draft(found, gen.name), "retrieval found nothing relevant"))
+        return
+    prompt = make_prompt(q, found, settings=s, embedder=pipe.embedder)
+    texts = source_texts(manifest, settings=s)
+    refusal = premise_refusal(q, found, prompt, texts, model=gen.name)
+    if refusal is not None:
+        yield Done(refusal)
+        return
+    if q.form in BROAD:
+        composed = compose_broad(q, found, texts, settings=s, embedder=pipe.embedder, model=gen.name)
+        if composed is not None:
+            yield from composed
             return
-        prompt = make_prompt(q, found, settings=s, embedder=self.embedder)
-        texts = source_texts(manifest, settings=s)
-        refusal = premise_refusal(q, found, prompt, texts, model=gen.name)
-        if refusal is not None:
-            yield Done(refusal)
-            return
-        if q.form in BROAD:
-            composed = compose_broad(q, found, texts, settings=s, embedder=self.embedder, model=gen.name)
-            if composed is not None:
-                yield from composed
-                return
-        yield Stage("generating")
-        verifier, answer_judge = self.verifier(model), self.components.answer_judge(model)
-        yield from generate(
-            q, found, prompt, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
-        )
+    yield Stage("generating")
+    verifier, answer_judge = pipe.verifier(model), pipe.components.answer_judge(model)
+    yield from generate(
+        q, found, prompt, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
+    )
