@@ -275,7 +275,11 @@ def _bench(sub: Any, commands: Mapping[str, Command]) -> None:
     sp.add_argument(
         "--answers", type=int, default=5, metavar="N", help="with --scale: planted questions answered (default: 5)"
     )
-    sp.add_argument("--resume", metavar="DIR", help="with --scale N: finish the run of size N left in DIR (default: none, a new run)")
+    sp.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="with --scale N: finish the run of size N left in DIR (default: none, a new run)",
+    )
     sp.add_argument(
         "--variant",
         action="append",
