@@ -24,6 +24,7 @@ from rag.answering.forms import Composition, Form, compose
 from rag.answering.premise import check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
+from rag.core.days import DayRange
 from rag.core.errors import IndexMissingError
 from rag.core.settings import Settings
 from rag.core.types import Answer
@@ -64,7 +65,7 @@ def search(
     *,
     top: int,
     sources: Sequence[str] | None,
-    days: tuple[int | None, int | None] | None = None,
+    days: DayRange | None = None,
 ) -> tuple[Retrieval, Manifest]:
     """The passages for a standalone question and the manifest they were found with, under the
     index's shared lock.
