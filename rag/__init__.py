@@ -46,6 +46,9 @@ def answer(
     model: str | None = None,
     top: int | None = None,
     history: Sequence[tuple[str, str]] = (),
+    since: str | None = None,
+    until: str | None = None,
+    include_undated: bool = False,
 ) -> Answer:
     """Answer `question` from the indexed articles, citing file and passage for every statement.
 
@@ -58,6 +61,9 @@ def answer(
         model: 'default', 'fast' or a GGUF path.
         top: passages to draw from (1-20).
         history: earlier (question, answer) turns, for follow-up questions.
+        since, until: only articles dated in this range (YYYY-MM-DD, either may be left out).
+        include_undated: with a range, search articles without a full date too; otherwise they
+            are left out, and the answer's `date_filter` and `notes` say how many.
 
     Returns:
         The `Answer`; `to_dict()` gives the JSON contract.
@@ -67,4 +73,13 @@ def answer(
     """
     pipe = get_pipeline(settings)
     pipe.ensure_index()
-    return pipe.ask(question, sources=sources, model=model, top=top, history=history)
+    return pipe.ask(
+        question,
+        sources=sources,
+        model=model,
+        top=top,
+        history=history,
+        since=since,
+        until=until,
+        include_undated=include_undated,
+    )

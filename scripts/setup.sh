@@ -29,3 +29,10 @@ fi
 # Load the default model and write a few tokens in a child process; exits non-zero with the
 # CPU features and the setting to change if the native library crashes on this machine.
 .venv/bin/rag doctor --quick
+cat <<'NEXT'
+
+Ready. Try next (README, "Quick start"):
+  .venv/bin/rag index --corpus ~/my-articles        # your folder of .txt/.md articles (default: seeds/)
+  .venv/bin/rag ask --corpus ~/my-articles "Your question?"
+  .venv/bin/rag chat --corpus ~/my-articles         # the chat on http://127.0.0.1:7860
+NEXT

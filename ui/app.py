@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.core.limits import FairUse
+from rag.core.requestlog import ready_line
 from rag.core.settings import Settings
 from rag.pipeline import Pipeline
 from ui import handlers
@@ -70,6 +71,7 @@ class Widgets:
     filt: Any
     since: Any
     until: Any
+    undated: Any
     files: Any
     add: Any
     upload_status: Any
@@ -95,6 +97,7 @@ def _articles_panel(pipe: Pipeline, access: ChatAccess) -> tuple[Any, ...]:
         with gr.Row():
             since = gr.Textbox(label="Dated from (YYYY-MM-DD)", elem_id="date-since", max_lines=1)
             until = gr.Textbox(label="Dated until (YYYY-MM-DD)", elem_id="date-until", max_lines=1)
+            undated = gr.Checkbox(label="Include undated", value=False, elem_id="date-undated")
         shown = access.uploads == "everyone"
         files = gr.File(
             file_count="multiple",
@@ -106,7 +109,7 @@ def _articles_panel(pipe: Pipeline, access: ChatAccess) -> tuple[Any, ...]:
         add = gr.Button("Add to corpus", elem_id="add-articles", size="sm", visible=shown)
         upload_status = gr.Textbox(label="Upload", interactive=False, elem_id="upload-status", lines=2, visible=shown)
         upload_log = gr.HTML(handlers.uploads_panel(pipe, access, None), elem_id="upload-log")
-    return filt, since, until, files, add, upload_status, upload_log
+    return filt, since, until, undated, files, add, upload_status, upload_log
 
 
 def _layout(pipe: Pipeline, access: ChatAccess) -> Widgets:
@@ -133,7 +136,7 @@ def _layout(pipe: Pipeline, access: ChatAccess) -> Widgets:
                 )
                 send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
             clear = gr.Button("New chat", elem_id="new-chat", size="sm")
-            filt, since, until, files, add, upload_status, upload_log = _articles_panel(pipe, access)
+            filt, since, until, undated, files, add, upload_status, upload_log = _articles_panel(pipe, access)
             with gr.Accordion("Advanced", open=False, elem_id="advanced-panel"):
                 s = pipe.settings
                 model = gr.Radio(
@@ -145,8 +148,8 @@ def _layout(pipe: Pipeline, access: ChatAccess) -> Widgets:
     cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
     cite_open = gr.Button("open citation", elem_id="cite-open")
     return Widgets(
-        chatbot, turns, box, send, clear, filt, since, until, files, add, upload_status, upload_log, model, top,
-        panel, cite_request, cite_open,
+        chatbot, turns, box, send, clear, filt, since, until, undated, files, add, upload_status, upload_log, model,
+        top, panel, cite_request, cite_open,
     )  # fmt: skip
 
 
@@ -162,10 +165,11 @@ def _wire(app: Any, pipe: Pipeline, w: Widgets, access: ChatAccess, fair: FairUs
     import gradio as gr
 
     def respond(message: str, chat: Any, turns: Any, model: str, top: int, chosen: list[str], since: str = "",
-                until: str = "", request: Any = None) -> Any:  # fmt: skip
+                until: str = "", undated: bool = False, request: Any = None) -> Any:  # fmt: skip
         yield from handlers.respond(
-            pipe, message, chat, turns, model, top, chosen, since, until, client=client_of(request), fair=fair
-        )
+            pipe, message, chat, turns, model, top, chosen, since, until, bool(undated), client=client_of(request),
+            fair=fair,
+        )  # fmt: skip
 
     def open_citation(key: str) -> str:
         return handlers.open_citation(pipe, key)
@@ -182,7 +186,7 @@ def _wire(app: Any, pipe: Pipeline, w: Widgets, access: ChatAccess, fair: FairUs
     for fn in (respond, upload, on_load):  # Gradio hands a gr.Request to a parameter annotated so
         fn.__annotations__["request"] = gr.Request
 
-    inputs = [w.box, w.chatbot, w.turns, w.model, w.top, w.filt, w.since, w.until]
+    inputs = [w.box, w.chatbot, w.turns, w.model, w.top, w.filt, w.since, w.until, w.undated]
     for trigger in (w.box.submit, w.send.click):
         trigger(respond, inputs, [w.chatbot, w.turns, w.box], concurrency_limit=QUESTIONS_AT_ONCE, concurrency_id="ask")
     w.cite_open.click(open_citation, w.cite_request, w.panel, js=CITE_JS, queue=False).then(None, js=SCROLL_JS)
@@ -233,16 +237,20 @@ def launch(
     os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "2")
     app = build_app(pipe, access)
     app.queue(default_concurrency_limit=1)
-    print(f"Chat on http://{host}:{port}" + (f" (login: users in {access.users_file})" if access.login else ""))
     app.launch(
         server_name=host,
         server_port=port,
         share=share,
         css=CSS,
         js=JS,
-        prevent_thread_lock=not block,
-        quiet=not block,
+        prevent_thread_lock=True,
+        quiet=True,
         auth=access.check_login if access.login else None,
         auth_message="Log in with the name and password an administrator gave you (`rag users add`).",
     )
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    extra = f"login: users in {access.users_file}" if access.login else "no login"
+    print(ready_line("rag chat", url, f"{extra}; one line per question follows"), flush=True)
+    if block:
+        app.block_thread()
     return app

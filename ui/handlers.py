@@ -7,6 +7,7 @@ uploads to `Pipeline.index`, and `ui.render` turns results into HTML.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from rag.core.days import show_date
 from rag.core.errors import FairUseError, RagError, UploadError
 from rag.core.limits import FairUse
+from rag.core.requestlog import log_request
 from rag.core.types import Statement
 from rag.pipeline import Done, Pipeline, Stage, StatementReady, Writing
 from rag.reading.ingest import resolve_source
@@ -63,6 +65,7 @@ def respond(
     chosen: list[str],
     since: str = "",
     until: str = "",
+    undated: bool = False,
     *,
     client: str = "local",
     fair: FairUse | None = None,
@@ -76,10 +79,13 @@ def respond(
     asked = {"role": "user", "content": message or ""}
     chat = [*(chat or []), asked, _assistant(render.streaming_html([], "retrieving"))]
     fair = fair or FairUse(per_minute=10**9, queued=10**9, wait_s=float("inf"))
+    t0, outcome = time.monotonic(), ["stopped"]  # "stopped": the page closed before the answer was shown
+    question = message if pipe.settings.log_questions else None
     try:
         ticket = fair.enter(client)
     except FairUseError as exc:
         chat[-1] = _assistant(render.error_html(str(exc)))
+        log_request("chat question", "refused", time.monotonic() - t0, question=question)
         yield chat, turns, message
         return
     try:
@@ -88,19 +94,24 @@ def respond(
             chat[-1] = _assistant(render.streaming_html([], "waiting"))
             yield chat, turns, ""
         chat[-1] = _assistant(render.streaming_html([], "retrieving"))
-        yield from _answer(pipe, message, chat, turns, model, top, chosen, since, until)
+        yield from _answer(pipe, message, chat, turns, model, top, chosen, (since, until, undated), outcome)
     except FairUseError as exc:
+        outcome[0] = "refused"
         chat[-1] = _assistant(render.error_html(str(exc)))
         yield chat, turns, message
     finally:
         fair.leave(ticket)
+        log_request("chat question", outcome[0], time.monotonic() - t0, question=question)
 
 
 def _answer(
-    pipe: Pipeline, message: str, chat: Chat, turns: Turns, model: str, top: int, chosen: list[str], since: str,
-    until: str,
+    pipe: Pipeline, message: str, chat: Chat, turns: Turns, model: str, top: int, chosen: list[str],
+    dates: tuple[str, str, bool], outcome: list[str],
 ) -> Iterator[tuple[Chat, Turns, str]]:  # fmt: skip
-    """The answer streamed into the chat's last message (the model is held)."""
+    """The answer streamed into the chat's last message (the model is held); `dates` is the range
+    typed in the Articles panel and its "Include undated" box; `outcome[0]` becomes what the
+    request's log line says: answered, abstained or error."""
+    since, until, undated = dates
     statements: list[Statement] = []
     try:
         events = pipe.stream(
@@ -111,6 +122,7 @@ def _answer(
             history=turns,
             since=(since or "").strip() or None,
             until=(until or "").strip() or None,
+            include_undated=bool(undated),
         )
         for event in events:
             if isinstance(event, Stage):
@@ -121,13 +133,16 @@ def _answer(
                 statements.append(event.statement)
                 chat[-1] = _assistant(render.streaming_html(statements, "generating"))
             elif isinstance(event, Done):
+                outcome[0] = "abstained" if event.answer.abstained else "answered"
                 chat[-1] = _assistant(render.answer_html(event.answer))
                 turns = [*turns, (event.answer.standalone_question or event.answer.question, event.answer.text)]
             yield chat, turns, ""
     except RagError as exc:
+        outcome[0] = "error"
         chat[-1] = _assistant(render.error_html(str(exc)))
         yield chat, turns, message
     except Exception as exc:  # noqa: BLE001 - the app keeps running whatever happens
+        outcome[0] = "error"
         log.exception("answering failed")
         chat[-1] = _assistant(render.error_html(f"Something went wrong: {exc}"))
         yield chat, turns, message

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote
 
-from rag.answering.assemble import capped_note
+from rag.answering.assemble import capped_note, scope_sentence
 from rag.core.days import show_date
 from rag.core.types import Answer, Citation, DirectAnswer, Passage, Statement
 
@@ -162,6 +162,8 @@ def answer_html(a: Answer) -> str:
         body = f'<p class="as-of">As of {esc(show_date(a.as_of))}:</p>{body}'
     if a.capped is not None:
         body = f'{body}<p class="capped">({esc(capped_note(a.capped))})</p>'
+    if a.date_filter is not None:  # what the date range left out (an abstention says it in its text)
+        body = f'{body}<p class="date-filter">({esc(scope_sentence(a.date_filter))})</p>'
     return (
         f'<div class="answer">{rewritten}{direct_html(a.direct, numbers)}{body}'
         f"{sources_html(numbers, a.direct)}{rejected_html(a.rejected_statements)}</div>"

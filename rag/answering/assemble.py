@@ -11,15 +11,15 @@ Pure functions and one small object, so the decisions are unit-tested without an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.answering.checking import Checked
 from rag.answering.citations import answer_text
 from rag.answering.direct import cited_number, direct_answer
-from rag.core.days import show_date
-from rag.core.types import Answer, Passage, Statement
+from rag.core.days import DayRange, day_number, show_date
+from rag.core.types import Answer, DateScope, Passage, Statement
 
 ABSTAIN_TEXT = "The indexed articles do not answer this question."
 # Words that ask about the present. Not "remain": "How many doctors remain?" is asked of the
@@ -206,3 +206,59 @@ def assemble(
         text = f"{text} ({capped_note(capped_at)})"
         notes = (capped_note(capped_at), *notes)
     return _answer(draft, text, statements, rejected, as_of=date, notes=notes, capped=capped_at, direct=direct)
+
+
+# How a user includes undated articles, in each face's words (CLI, API and `rag serve`, chat).
+INCLUDE_UNDATED = "--include-undated (`include_undated` in Python and `rag serve`, “Include undated” in the chat)"
+
+
+def date_scope(dates: Iterable[str | None], days: DayRange, *, since: str | None, until: str | None) -> DateScope:
+    """Count what the date filter lets through and leaves out of the articles with these stored
+    dates (one per indexed article in scope)."""
+    searched = undated = outside = 0
+    for date in dates:
+        if days.admits(date):
+            searched += 1
+        elif day_number(date) == 0:
+            undated += 1
+        else:
+            outside += 1
+    return DateScope(since, until, days.undated, searched, undated, outside)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def scope_sentence(scope: DateScope) -> str:
+    """What a date filter left out, in a sentence: "Searched 11 articles dated from 2005-01-01;
+    left out 854 undated articles (include them with --include-undated …) and 3 dated outside
+    that range."."""
+    head = f"Searched {_plural(scope.searched, 'article')} {_describe(scope)}"
+    head += " or undated" if scope.include_undated else ""
+    gone = []
+    if scope.undated_left_out:
+        gone.append(f"{_plural(scope.undated_left_out, 'undated article')} (include them with {INCLUDE_UNDATED})")
+    if scope.outside_left_out:
+        gone.append(f"{scope.outside_left_out:,} dated outside that range")
+    return head + (f"; left out {' and '.join(gone)}." if gone else ".")
+
+
+def _describe(scope: DateScope) -> str:
+    if scope.since and scope.until:
+        return f"dated {scope.since} to {scope.until}"
+    return f"dated from {scope.since}" if scope.since else f"dated until {scope.until}"
+
+
+def with_scope(answer: Answer, scope: DateScope) -> Answer:
+    """The answer with what its date filter left out: in `notes` and `date_filter` always, and in
+    the text of an abstention, which then says the filter emptied it rather than that the articles
+    do not answer."""
+    sentence = scope_sentence(scope)
+    text = answer.text
+    if answer.abstained and scope.searched == 0:
+        text = f"No indexed article is {_describe(scope)}" + (" or undated" if scope.include_undated else "")
+        text += f", so nothing was searched. {sentence}"
+    elif answer.abstained and (scope.undated_left_out or scope.outside_left_out):
+        text = f"{text} {sentence}"
+    return replace(answer, text=text, notes=(*answer.notes, sentence), date_filter=scope)

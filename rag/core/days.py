@@ -7,6 +7,7 @@ Dates read from article text are `rag.reading.dates`; this module only formats a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _SHORT = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
 
@@ -41,3 +42,31 @@ def parse_day(value: str | None, *, name: str) -> int | None:
     if not m or not valid_day(int(m.group(2)), int(m.group(3))):
         raise ValueError(f"{name} must be a date written YYYY-MM-DD (e.g. 2016-10-01), not {value!r}.")
     return int(value.strip().replace("-", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class DayRange:
+    """A `--since`/`--until` filter: YYYYMMDD bounds (either may be None) and whether articles
+    without a full date (none, or `--MM-DD`) are searched too (`--include-undated`)."""
+
+    since: int | None
+    until: int | None
+    undated: bool = False
+
+    def admits(self, date: str | None) -> bool:
+        """Whether an article with this stored date is searched."""
+        day = day_number(date)
+        if day == 0:
+            return self.undated
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+    def describe(self) -> str:
+        """The range as a reader sees it: "dated from 2005-01-01", "dated 2005-01-01 to 2005-03-31"."""
+        low, high = (_iso(d) for d in (self.since, self.until))
+        if low and high:
+            return f"dated {low} to {high}"
+        return f"dated from {low}" if low else f"dated until {high}"
+
+
+def _iso(day: int | None) -> str:
+    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}" if day else ""

@@ -191,6 +191,12 @@ class Settings(BaseSettings):
         "", description="Web origins (https://desk.example) allowed to call `rag serve` from a page; comma-separated."
     )
 
+    log_questions: bool = Field(
+        False,
+        description="`rag serve` and `rag chat` write each question's text in their one line per request "
+        "(otherwise only when, what, status and seconds).",
+    )
+
     index_batch_chunks: int = Field(256, description="Chunks embedded and written per batch while indexing.")
 
     # Index lock: how long a question waits for a re-index to finish.

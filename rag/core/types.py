@@ -151,6 +151,29 @@ class DirectAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class DateScope:
+    """What a `--since`/`--until` filter searched and left out, counted in indexed articles (of
+    the chosen sources, when some are chosen)."""
+
+    since: str | None  # YYYY-MM-DD as asked
+    until: str | None
+    include_undated: bool  # articles without a full date searched too (`--include-undated`)
+    searched: int  # articles the filter let through
+    undated_left_out: int  # articles without a full date, left out (0 when included)
+    outside_left_out: int  # dated articles outside the range
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "until": self.until,
+            "include_undated": self.include_undated,
+            "searched": self.searched,
+            "undated_left_out": self.undated_left_out,
+            "outside_left_out": self.outside_left_out,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """The result of `answer()`; `to_dict()` is the JSON contract."""
 
@@ -170,6 +193,7 @@ class Answer:
     direct: DirectAnswer | None = None  # the short answer line, when its cited sentence holds it
     form: str = "fact"  # fact, yes_no, list, summary, timeline, comparison (`rag.answering.forms`)
     capped: int | None = None  # the statement cap, when the model reached it: the list may be partial
+    date_filter: DateScope | None = None  # with --since/--until: what was searched and left out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,4 +226,5 @@ class Answer:
             "direct_answer": self.direct.to_dict() if self.direct else None,
             "form": self.form,
             "capped": self.capped,
+            "date_filter": self.date_filter.to_dict() if self.date_filter else None,
         }

@@ -1,4 +1,5 @@
-"""`rag` command line: index, ask, chat, models, bench."""
+"""`rag` command line: index, ask, chat, serve, users, models, doctor, bench, eval, calibrate (options in
+`rag.faces.options`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if getattr(args, "model", None):
         overrides["llm_model"] = args.model
+    if getattr(args, "corpus", None) and getattr(args, "command", "") != "eval":
+        overrides["corpus_dir"] = Path(args.corpus).expanduser().resolve()
     if getattr(args, "index_dir", None):
         overrides["index_dir"] = Path(args.index_dir).resolve()
     if getattr(args, "chroma_url", None):
@@ -31,7 +34,23 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["llm_serve"] = True
     if getattr(args, "users_file", None):
         overrides["users_file"] = Path(args.users_file).resolve()
+    if getattr(args, "log_questions", False):
+        overrides["log_questions"] = True
     return Settings(**overrides)
+
+
+def bars_wanted(args: argparse.Namespace) -> bool:
+    """Progress bars only for a person watching: stderr a terminal, and never with `--json`."""
+    return sys.stderr.isatty() and not getattr(args, "json", False)
+
+
+def _quiet_libraries() -> None:
+    """No library draws a progress bar (transformers' "Loading weights", huggingface_hub's): both
+    read these variables when first imported, which the commands do lazily, after this."""
+    import os
+
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    os.environ["TQDM_DISABLE"] = "1"
 
 
 def _progress_bar(desc: str, enabled: bool) -> Any:
@@ -103,7 +122,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         print("\n".join(explain_files(paths, max_bytes=settings.max_file_bytes, as_json=args.json)))
         return 0
     pipe = Pipeline(settings)
-    report = pipe.index(paths, rebuild=args.rebuild, progress=_progress_bar("indexing", sys.stderr.isatty()))
+    report = pipe.index(paths, rebuild=args.rebuild, progress=_progress_bar("indexing", bars_wanted(args)))
     if args.json:
         d = report.to_dict()
         d.pop("warnings")
@@ -117,25 +136,34 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def format_answer(a: Any) -> str:
-    """Plain-text rendering: the answer with [n] markers, then each numbered passage."""
+    """Plain-text rendering of the same answer `--json` prints: the answer with [n] markers and
+    each numbered quote; for an abstention, the related sentences it quotes ("Related, not an
+    answer"), as under `related`; then what a date filter left out."""
+    from rag.answering.assemble import scope_sentence
+
+    lines = [a.text]
+    if a.abstained and a.related:
+        lines += ["", "Related, not an answer:", *_quoted(a.related)]
+    elif not a.abstained:
+        lines += ["", *_quoted(a.statements)]
+    if a.date_filter is not None and not a.abstained:  # an abstention says it in its text
+        lines += ["", scope_sentence(a.date_filter)]
+    return "\n".join(lines)
+
+
+def _quoted(statements: Any) -> list[str]:
+    """Each citation of these statements, numbered as the [n] markers of their text."""
     from rag.answering.citations import answer_text
 
-    if a.abstained:
-        lines = [a.text]
-        if a.passages:
-            lines.append("\nClosest passages found:")
-            for p in a.passages[:3]:
-                lines.append(f"  - {p.chunk.source} [{p.chunk.start}:{p.chunk.end}] {p.chunk.text[:160]}…")
-        return "\n".join(lines)
-    _, numbers = answer_text(a.statements)  # the same numbering as the [n] markers in a.text
-    lines = [a.text, ""]
-    quotes = {(c.source, c.start, c.end): c for st in a.statements for c in st.citations}
+    _, numbers = answer_text(statements)
+    quotes = {(c.source, c.start, c.end): c for st in statements for c in st.citations}
+    lines = []
     for key, n in numbers.items():
         c = quotes[key]
         meta = ", ".join(x for x in (c.title, show_date(c.date) if c.date else None) if x)
         lines.append(f"[{n}] {c.source}:{c.start}-{c.end} ({meta})")
         lines.append(f"    “{c.quote}”")
-    return "\n".join(lines)
+    return lines
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -144,8 +172,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     pipe = Pipeline(settings)
     # `ensure_index` says "No index yet: indexing …" (a warning, printed once).
-    pipe.ensure_index(progress=_progress_bar("indexing", sys.stderr.isatty()))
-    answer = pipe.ask(args.question, sources=args.source or None, top=args.top, since=args.since, until=args.until)
+    pipe.ensure_index(progress=_progress_bar("indexing", bars_wanted(args)))
+    answer = pipe.ask(
+        args.question,
+        sources=args.source or None,
+        top=args.top,
+        since=args.since,
+        until=args.until,
+        include_undated=args.include_undated,
+    )
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -156,7 +191,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from ui.app import launch
 
-    launch(_settings(args), host=args.host, port=args.port, share=False, no_auth=args.no_auth)
+    launch(_settings(args), host=args.host, port=args.port, share=False, no_auth=args.no_auth)  # prints when ready
     return 0
 
 
@@ -322,7 +357,7 @@ def _eval_pipeline(args: argparse.Namespace) -> Pipeline:
         print(f"indexing a copy of {args.corpus} in {settings.root}", file=sys.stderr)
     pipe = Pipeline(settings)
     if args.corpus:
-        pipe.index(progress=_progress_bar("index", sys.stderr.isatty()) if not args.quiet else None)
+        pipe.index(progress=_progress_bar("index", bars_wanted(args)) if not args.quiet else None)
     else:
         pipe.ensure_index()
     return pipe
@@ -378,7 +413,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         cases,
         judges.verifier_support(pipe),
         second=second,
-        progress=_progress_bar("eval", sys.stderr.isatty()) if not args.quiet else None,
+        progress=_progress_bar("eval", bars_wanted(args)) if not args.quiet else None,
     )
     if not args.no_labels:
         from rag.answering.calibrate import held_out_accuracy
@@ -404,158 +439,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _common(sp: argparse.ArgumentParser) -> None:
-    """The options every command takes: where the index and the models are."""
-    sp.add_argument("--index-dir", help="index folder (default: index/ in the project)")
-    sp.add_argument("--model", help="'default' (1.5B), 'fast' (0.5B) or a path to a GGUF file")
-    sp.add_argument("--chroma-url", help="a Chroma server, http://HOST:PORT (default: the embedded index)")
-    sp.add_argument("--llm-url", help="an OpenAI-compatible model server, http://HOST:PORT/v1")
-    sp.add_argument(
-        "--llm-serve",
-        action="store_true",
-        help="run the model in a process of its own, started again if it dies (RAG_LLM_SERVE=1)",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rag", description="Cited answers from your news articles, offline.")
-    p.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
-    sub = p.add_subparsers(dest="command", required=True)
+    """The `rag` parser (`rag.faces.options`), each command bound to its function here."""
+    from rag.faces.options import build_parser as build
 
-    sp = sub.add_parser("index", help="index article files (default: seeds/)")
-    sp.add_argument("paths", nargs="*", help="files or folders of .txt/.md articles")
-    sp.add_argument("--rebuild", action="store_true", help="throw the index away and build it again")
-    sp.add_argument("--json", action="store_true", help="print a JSON summary")
-    sp.add_argument(
-        "--explain", action="store_true", help="index nothing: list what reading keeps out of each file, and why"
-    )
-    _common(sp)
-    sp.set_defaults(func=cmd_index)
-
-    sp = sub.add_parser("ask", help="answer a question with citations")
-    sp.add_argument("question")
-    sp.add_argument("--json", action="store_true", help="print the Answer as JSON")
-    sp.add_argument("--source", action="append", help="only use this indexed file (repeatable)")
-    sp.add_argument("--top", type=int, help="number of passages to use")
-    sp.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
-    sp.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
-    _common(sp)
-    sp.set_defaults(func=cmd_ask)
-
-    sp = sub.add_parser("chat", help="start the Gradio chat")
-    sp.add_argument("--host", default="127.0.0.1")
-    sp.add_argument("--port", type=int, default=7860)
-    sp.add_argument("--users-file", help="the logins (default: users.json in the project; RAG_USERS_FILE)")
-    sp.add_argument("--no-auth", action="store_true", help="off loopback: serve without logins (and without uploads)")
-    _common(sp)
-    sp.set_defaults(func=cmd_chat)
-
-    sp = sub.add_parser("serve", help="serve cited answers as an OpenAI-compatible /v1/chat/completions")
-    sp.add_argument("--host", default="127.0.0.1")
-    sp.add_argument("--port", type=int, default=8000)
-    sp.add_argument("--api-key", action="append", metavar="KEY", help="a key clients must send (repeatable)")
-    sp.add_argument("--cors-origin", action="append", metavar="ORIGIN", help="a web origin allowed (repeatable)")
-    sp.add_argument("--no-auth", action="store_true", help="off loopback: serve without keys")
-    _common(sp)
-    sp.set_defaults(func=cmd_serve)
-
-    sp = sub.add_parser("users", help="the chat's logins: add NAME --role reader|editor, list, remove NAME")
-    sp.add_argument("action", choices=["add", "list", "remove"])
-    sp.add_argument("name", nargs="?", default="")
-    sp.add_argument("--role", choices=["reader", "editor"], default="reader")
-    sp.add_argument("--users-file", help="default: users.json in the project (RAG_USERS_FILE)")
-    sp.set_defaults(func=cmd_users)
-
-    sp = sub.add_parser("models", help="assemble and verify the bundled models")
-    sp.add_argument("--prepare", choices=["default", "fast", "all"], default="default")
-    _common(sp)
-    sp.set_defaults(func=cmd_models)
-
-    _add_tools(sub)
-    _add_eval(sub)
-    return p
-
-
-def _add_tools(sub: Any) -> None:
-    """`rag doctor` and `rag bench`."""
-    sp = sub.add_parser("doctor", help="check that llama.cpp runs here; CPU features, buffers, speed")
-    sp.add_argument("--quick", action="store_true", help="a shorter generation (used by scripts/setup.sh)")
-    sp.add_argument("--json", action="store_true", help="print the facts as JSON")
-    sp.add_argument(
-        "--compare-site",
-        action="append",
-        metavar="DIR",
-        help="also time the build in DIR (repeatable)",
-    )
-    sp.add_argument("--rounds", type=int, help="speed comparison: rounds of every variant (default 3)")
-    sp.add_argument("--out", help="write the comparison JSON here")
-    _common(sp)
-    sp.set_defaults(func=cmd_doctor)
-
-    sp = sub.add_parser("bench", help="print latency figures on the bundled corpus")
-    sp.add_argument("--questions", help="file with one question per line")
-    sp.add_argument("--repeat", type=int, default=1)
-    sp.add_argument("--no-naive", action="store_true", help="skip the naive top-5-chunks baseline")
-    sp.add_argument(
-        "--compare-tree",
-        metavar="DIR",
-        help="time an older checkout (git worktree) against this one, alternating, --repeat rounds",
-    )
-    sp.add_argument(
-        "--scale",
-        metavar="N,N,...",
-        help="the synthetic archive at these sizes in articles (about 5 chunks each), e.g. 200,2000,20000",
-    )
-    sp.add_argument("--answers", type=int, default=5, help="with --scale: planted questions answered by the model")
-    sp.add_argument("--resume", metavar="DIR", help="with --scale N: finish the run of size N left in DIR")
-    sp.add_argument(
-        "--variant",
-        action="append",
-        metavar="NAME:SETTING=VALUE,...",
-        help="time these settings against the current ones in one run, alternating (repeatable), "
-        "e.g. off:llama_extra_buffers=off",
-    )
-    sp.add_argument("--out", help="with --variant, --compare-tree or --scale: write the JSON here")
-    _common(sp)
-    sp.set_defaults(func=cmd_bench)
-
-
-def _add_eval(sub: Any) -> None:
-    """`rag eval` and `rag calibrate`."""
-    sp = sub.add_parser("eval", help="run the citation-faithfulness suite")
-    sp.add_argument("--cases", default=str(Path(__file__).resolve().parents[2] / "tests" / "eval" / "cases.jsonl"))
-    sp.add_argument(
-        "--corpus",
-        metavar="DIR",
-        help="index a copy of this folder of articles (in its own work folder) and ask the cases over it",
-    )
-    sp.add_argument("--work", metavar="DIR", help="with --corpus: the folder of its copy and index (default: cache)")
-    sp.add_argument("--labels", metavar="FILE", help="hand labels (default: tests/eval/answer_labels.jsonl)")
-    sp.add_argument("--kinds", nargs="*", help="only these kinds")
-    sp.add_argument("--limit", type=int)
-    sp.add_argument("--ci", action="store_true", help="the fixed CI subset, with the default thresholds")
-    sp.add_argument("--out", default="eval-out", help="folder for report.json, report.md, metrics.png")
-    sp.add_argument("--min", action="append", metavar="METRIC=VALUE", help="fail (exit 1) under this value")
-    sp.add_argument("--judge2", help="second judge: 'llm' (the local model alone) or an OpenAI-compatible URL")
-    sp.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two report.json files")
-    sp.add_argument("--hand-labels", metavar="REPORT", help="score a report.json's statements by the hand labels")
-    sp.add_argument(
-        "--verify-labels", action="store_true", help="the verifier's verdicts on the hand-labelled statements"
-    )
-    sp.add_argument("--no-labels", action="store_true", help="skip the verifier's accuracy on the labelled set")
-    sp.add_argument("--quiet", action="store_true")
-    _common(sp)
-    sp.set_defaults(func=cmd_eval)
-
-    sp = sub.add_parser("calibrate", help="fit and report the verifier on tests/eval/support_labels.jsonl")
-    sp.add_argument("--no-judge", action="store_true", help="leave the model judge out")
-    sp.add_argument("--write", action="store_true", help="store the fitted thresholds for the verifier")
-    _common(sp)
-    sp.set_defaults(func=cmd_calibrate)
+    commands = {
+        "index": cmd_index,
+        "ask": cmd_ask,
+        "chat": cmd_chat,
+        "serve": cmd_serve,
+        "users": cmd_users,
+        "models": cmd_models,
+        "doctor": cmd_doctor,
+        "bench": cmd_bench,
+        "eval": cmd_eval,
+        "calibrate": cmd_calibrate,
+    }
+    return build(commands)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not bars_wanted(args):
+        _quiet_libraries()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return int(args.func(args))

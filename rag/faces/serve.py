@@ -11,7 +11,8 @@ the official `openai` packages for Python and for Node, `tests/faces/test_serve.
   parts (images, audio, files) are refused with a 400 naming what is read. `n` must be 1 (the
   answer is deterministic); `stream_options.include_usage` adds OpenAI's final usage chunk
   (`choices: []`). Extra request fields: `sources` (indexed file names to answer from), `top`
-  (passages), `since`/`until` (YYYY-MM-DD: only articles dated in that range).
+  (passages), `since`/`until` (YYYY-MM-DD: only articles dated in that range) and `include_undated`
+  (search articles without a date too; otherwise `cited_rag.date_filter` counts those left out).
 - The reply's message carries the answer text with `[n]` markers and, for every citation of every
   statement, an annotation in the shape of OpenAI's `url_citation`: `start_index`/`end_index`,
   the statement's span in the message text in Python code points (Unicode characters), and
@@ -42,6 +43,7 @@ whose message is a sentence naming the fix.
 import itertools
 import json
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -53,8 +55,9 @@ from rag.answering.citations import answer_text
 from rag.core.access import KeyRing, parse_api_keys, require_protection
 from rag.core.errors import FairUseError, RagError, UnknownSourceError
 from rag.core.limits import FairUse, Ticket
+from rag.core.requestlog import log_request, ready_line
 from rag.core.types import Answer
-from rag.faces.gate import Refusal, from_fair_use, guard, read_body, split_list
+from rag.faces.gate import Receive, Refusal, Scope, Send, from_fair_use, guard, read_body, split_list
 from rag.pipeline import Done, Event, Pipeline, Stage, StatementReady
 
 MODEL = "cited-rag"
@@ -81,6 +84,7 @@ class ChatRequest(BaseModel):
     top: int | None = None
     since: str | None = None
     until: str | None = None
+    include_undated: bool = False
     max_tokens: int | None = Field(None, description="accepted for compatibility; answers are bounded by settings")
     temperature: float | None = None
 
@@ -228,6 +232,18 @@ def parse_request(body: bytes) -> tuple[ChatRequest, str, list[tuple[str, str]]]
     return req, question, turns
 
 
+def _question_options(req: ChatRequest, turns: list[tuple[str, str]]) -> dict[str, Any]:
+    """The pipeline's keyword arguments a request asks for (the same for streaming and not)."""
+    return {
+        "sources": req.sources,
+        "top": req.top,
+        "history": turns,
+        "since": req.since,
+        "until": req.until,
+        "include_undated": req.include_undated,
+    }
+
+
 def utf16_index(text: str, index: int) -> int:
     """A code-point index into `text` as a UTF-16 code-unit index (JavaScript's string index)."""
     return index + sum(ord(ch) > 0xFFFF for ch in text[:index])
@@ -335,7 +351,7 @@ def stream_chunks(
     The pipeline is read up to generation before the first event is yielded, so `next()` on this
     iterator raises the request's RagError (a 400) instead of starting a reply.
     """
-    events = pipe.stream(question, sources=req.sources, top=req.top, history=turns, since=req.since, until=req.until)
+    events = pipe.stream(question, **_question_options(req, turns))
     head = opening(events)
     out = Chunks(cid, include_usage=bool(req.stream_options and req.stream_options.include_usage))
     yield out.delta({"role": "assistant", "content": ""})
@@ -367,6 +383,31 @@ def _wait_for_model(fair: FairUse, ticket: Ticket) -> None:
         pass
 
 
+class RequestLog:
+    """ASGI middleware, outermost: one line per request (`rag.core.requestlog`) when its last byte
+    is sent (a streamed answer is timed to its end), with the question only if `questions`."""
+
+    def __init__(self, app: Any, *, questions: bool) -> None:
+        self.app, self.questions = app, questions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0, status = time.monotonic(), [500]
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                question = scope.get("state", {}).get("question") if self.questions else None
+                what = f"{scope.get('method', '')} {scope.get('path', '')}"
+                log_request(what, status[0], time.monotonic() - t0, question=question)
+
+        await self.app(scope, receive, sending)
+
+
 def create_app(pipe: Pipeline, *, keys: tuple[str, ...] | list[str] = (), origins: tuple[str, ...] = ()) -> Any:
     """The FastAPI app serving `pipe` behind the gate (`rag.faces.gate`): with `keys`, every path
     but `/health` needs one; browsers may call it only from `origins`. One question is answered at
@@ -378,6 +419,7 @@ def create_app(pipe: Pipeline, *, keys: tuple[str, ...] | list[str] = (), origin
     s = pipe.settings
     app = FastAPI(title="cited-rag", version="1")
     guard(app, keys=KeyRing(tuple(keys)), origins=tuple(origins), max_body=s.max_request_bytes)
+    app.add_middleware(RequestLog, questions=s.log_questions)  # added last: outermost, sees every refusal
     fair = FairUse.from_settings(s)
     app.state.fair = fair
 
@@ -394,6 +436,7 @@ def create_app(pipe: Pipeline, *, keys: tuple[str, ...] | list[str] = (), origin
     async def chat(request: Request) -> Any:
         try:
             req, question, turns = parse_request(await read_body(request, s.max_request_bytes))
+            request.state.question = question  # for the request's log line, with --log-questions only
             ticket = fair.enter(getattr(request.state, "client", "local"))
         except Refusal as exc:
             return exc.response()
@@ -419,9 +462,7 @@ def create_app(pipe: Pipeline, *, keys: tuple[str, ...] | list[str] = (), origin
         def answer() -> Answer:
             try:
                 _wait_for_model(fair, ticket)
-                return pipe.ask(
-                    question, sources=req.sources, top=req.top, history=turns, since=req.since, until=req.until
-                )
+                return pipe.ask(question, **_question_options(req, turns))
             finally:
                 fair.leave(ticket)
 
@@ -471,4 +512,17 @@ def serve(
     pipe.ensure_index()
     pipe.warm_up()  # before listening: /health answers once a question would not wait for loading
     app = create_app(pipe, keys=all_keys, origins=split_list(s.cors_origins, tuple(origins)))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    announce = threading.Thread(target=_announce_when_up, args=(server, host, port, bool(all_keys)), daemon=True)
+    announce.start()
+    server.run()
+
+
+def _announce_when_up(server: Any, host: str, port: int, keyed: bool) -> None:
+    """Print the URL once uvicorn listens (a client can connect from then on)."""
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if server.started:
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/v1"
+        extra = "clients send an API key" if keyed else "no key needed"
+        print(ready_line("rag serve", url, f"model {MODEL!r}; {extra}; one line per request follows"), flush=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rag.core.days import day_number
+from rag.core.days import DayRange, day_number
 from rag.core.types import Passage
 from rag.index.embeddings import Embedder
 from rag.index.lexical import BM25Index, LexicalIndex
@@ -73,13 +73,10 @@ class Retrieval:
     vocabulary: frozenset[str] = frozenset()  # every (stemmed) word of the index, for the premise check
 
 
-def in_days(date: str | None, days: tuple[int | None, int | None] | None) -> bool:
-    """Whether an article's date lies in the range (an undated article lies in no range)."""
-    if days is None or days == (None, None):
-        return True
-    day = day_number(date)
-    since, until = days
-    return day > 0 and (since is None or day >= since) and (until is None or day <= until)
+def in_days(date: str | None, days: DayRange | None) -> bool:
+    """Whether an article's date lies in the range (an undated article lies in none, unless the
+    range includes undated articles)."""
+    return days is None or days.admits(date)
 
 
 def _delta(ids: Sequence[str], documents: Mapping[str, DocEntry]) -> tuple[list[str], int] | None:
@@ -176,7 +173,7 @@ class Retriever:
         rrf_k: int = 60,
         duplicate_threshold: float = 0.6,
         sources: Sequence[str] | None = None,
-        days: tuple[int | None, int | None] | None = None,
+        days: DayRange | None = None,
         prefer_recent: bool = False,
     ) -> Retrieval:
         """The `top` best passages for `question`.

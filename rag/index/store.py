@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.core.days import day_number
+from rag.core.days import DayRange, day_number
 from rag.core.errors import IndexBusyError, IndexCorruptError, IndexMissingError
 from rag.core.types import Chunk, Sentence
 
@@ -43,7 +43,7 @@ class VectorStore(Protocol):
         k: int,
         *,
         sources: Sequence[str] | None = None,
-        days: tuple[int | None, int | None] | None = None,
+        days: DayRange | None = None,
     ) -> list[tuple[Chunk, float]]: ...
     def all_chunks(self) -> list[Chunk]: ...
     def get(self, ids: Sequence[str]) -> list[Chunk]: ...
@@ -82,6 +82,22 @@ def _chunks_of(res: Any) -> list[Chunk]:
     return [
         _chunk_from(cid, doc, md) for cid, doc, md in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
     ]
+
+
+def _all_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    """Chroma's `where` for all of these clauses (its `$and` wants two or more)."""
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _day_clause(days: DayRange) -> dict[str, Any]:
+    """Chroma's `where` for a date range over the chunks' `day` (YYYYMMDD, 0 = no full date)."""
+    bounds: list[dict[str, Any]] = [{"day": {"$gt": 0}}]  # an undated article is not "before" anything
+    if days.since is not None:
+        bounds.append({"day": {"$gte": days.since}})
+    if days.until is not None:
+        bounds.append({"day": {"$lte": days.until}})
+    dated = _all_of(bounds)
+    return {"$or": [dated, {"day": 0}]} if days.undated else dated
 
 
 def _chunk_from(cid: str, text: str, md: dict[str, Any]) -> Chunk:
@@ -214,25 +230,21 @@ class ChromaStore:
         k: int,
         *,
         sources: Sequence[str] | None = None,
-        days: tuple[int | None, int | None] | None = None,
+        days: DayRange | None = None,
     ) -> list[tuple[Chunk, float]]:
-        """The `k` nearest chunks, optionally only from `sources` and dated within `days` (YYYYMMDD)."""
+        """The `k` nearest chunks, optionally only from `sources` and dated within `days` (YYYYMMDD;
+        articles without a full date, stored as day 0, only when the range includes them)."""
         n = self.count()
         if n == 0:
             return []
         clauses: list[dict[str, Any]] = []
         if sources:
             clauses.append({"source": {"$in": list(sources)}})
-        since, until = days or (None, None)
-        if since is not None:
-            clauses.append({"day": {"$gte": since}})
-        if until is not None:
-            clauses.append({"day": {"$lte": until}})
-        if since is None and until is not None:
-            clauses.append({"day": {"$gt": 0}})  # an undated article is not "before" anything
+        if days is not None:
+            clauses.append(_day_clause(days))
         where: dict[str, Any] | None = None
         if clauses:
-            where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+            where = _all_of(clauses)
         res: Any = self._col.query(
             query_embeddings=[embedding.astype(np.float32).tolist()],
             n_results=min(k, n),

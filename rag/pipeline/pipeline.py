@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from rag.answering.assemble import abstain
+from rag.answering.assemble import abstain, date_scope, with_scope
 from rag.answering.conversation import is_follow_up, rewrite
 from rag.answering.forms import BROAD, form_of
 from rag.answering.verify import Judge, Verifier
@@ -21,7 +21,7 @@ from rag.core.types import Answer
 from rag.index.embeddings import Embedder
 from rag.index.indexer import IndexReport, Progress, index_paths
 from rag.index.retrieval import Retrieval
-from rag.index.store import DocEntry, ManifestStore
+from rag.index.store import DocEntry, Manifest, ManifestStore
 from rag.model.generation import Generator
 from rag.pipeline.components import Components
 from rag.pipeline.events import Done, Event, Stage
@@ -35,7 +35,7 @@ from rag.pipeline.steps import (
     search,
     source_texts,
 )
-from rag.pipeline.validation import validate_days, validate_question, validate_top
+from rag.pipeline.validation import validate_days, validate_question, validate_sources, validate_top
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,7 @@ class Pipeline:
         sources: Sequence[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        include_undated: bool = False,
     ) -> Retrieval:
         """The passages for a (standalone) question, with the retrieval settings.
 
@@ -147,7 +148,8 @@ class Pipeline:
             IndexMissingError, IndexCorruptError, IndexBusyError.
         """
         k = validate_top(top, default=self.settings.top_passages)
-        found, _ = search(self.components, question, top=k, sources=sources, days=validate_days(since, until))
+        days = validate_days(since, until, include_undated=include_undated)
+        found, _ = search(self.components, question, top=k, sources=sources, days=days)
         return found
 
     # --- answering --------------------------------------------------------------------------
@@ -161,9 +163,19 @@ class Pipeline:
         history: Sequence[tuple[str, str]] = (),
         since: str | None = None,
         until: str | None = None,
+        include_undated: bool = False,
     ) -> Answer:
         """Answer a question; the arguments are those of `stream`."""
-        events = self.stream(question, sources=sources, model=model, top=top, history=history, since=since, until=until)
+        events = self.stream(
+            question,
+            sources=sources,
+            model=model,
+            top=top,
+            history=history,
+            since=since,
+            until=until,
+            include_undated=include_undated,
+        )
         for event in events:
             if isinstance(event, Done):
                 return event.answer
@@ -179,6 +191,7 @@ class Pipeline:
         history: Sequence[tuple[str, str]] = (),
         since: str | None = None,
         until: str | None = None,
+        include_undated: bool = False,
     ) -> Iterator[Event]:
         """Answer `question`, yielding progress, each statement as it completes, then `Done`.
 
@@ -190,7 +203,10 @@ class Pipeline:
             history: earlier (question, answer) turns; a follow-up question is rewritten into a
                 standalone one with them before retrieval.
             since, until: only articles dated in this range (YYYY-MM-DD, either may be left out);
-                undated articles are then left out too.
+                articles without a full date are then left out too, unless `include_undated`. The
+                answer's `date_filter` and `notes` count what was left out, and an abstention
+                says the filter left it nothing (or what it left out) instead of only that the
+                articles do not answer.
 
         Raises:
             InvalidQuestionError, UnknownSourceError, IndexMissingError, IndexCorruptError,
@@ -199,7 +215,7 @@ class Pipeline:
         s = self.settings
         original = validate_question(question, max_chars=s.max_question_chars)
         k = validate_top(top, default=s.top_passages)  # before any model call
-        days = validate_days(since, until)
+        days = validate_days(since, until, include_undated=include_undated)
         q = Question(original, original)
         if history and is_follow_up(original):
             yield Stage("rewriting")
@@ -209,23 +225,39 @@ class Pipeline:
         yield Stage("retrieving")
         found, manifest = search(self.components, q.searched, top=k, sources=sources, days=days)
         q.mark("retrieve_s")
-        gen = self.generator(model)
-        if not relevant(found, settings=s):
-            yield Done(abstain(q.draft(found, gen.name), "retrieval found nothing relevant"))
+        events = _after_retrieval(self, q, found, manifest, model)
+        if days is None:
+            yield from events
             return
-        prompt = make_prompt(q, found, settings=s, embedder=self.embedder)
-        texts = source_texts(manifest, settings=s)
-        refusal = premise_refusal(q, found, prompt, texts, model=gen.name)
-        if refusal is not None:
-            yield Done(refusal)
+        chosen = set(validate_sources(sources, manifest.documents, root=s.root)) if sources else None
+        dates = (e.date for name, e in manifest.documents.items() if chosen is None or name in chosen)
+        scope = date_scope(dates, days, since=since, until=until)
+        for event in events:
+            yield Done(with_scope(event.answer, scope)) if isinstance(event, Done) else event
+
+
+def _after_retrieval(
+    pipe: Pipeline, q: Question, found: Retrieval, manifest: Manifest, model: str | None
+) -> Iterator[Event]:
+    """The steps after retrieval: abstain, refuse a false premise, compose a broad answer, or generate."""
+    s = pipe.settings
+    gen = pipe.generator(model)
+    if not relevant(found, settings=s):
+        yield Done(abstain(q.draft(found, gen.name), "retrieval found nothing relevant"))
+        return
+    prompt = make_prompt(q, found, settings=s, embedder=pipe.embedder)
+    texts = source_texts(manifest, settings=s)
+    refusal = premise_refusal(q, found, prompt, texts, model=gen.name)
+    if refusal is not None:
+        yield Done(refusal)
+        return
+    if q.form in BROAD:
+        composed = compose_broad(q, found, texts, settings=s, embedder=pipe.embedder, model=gen.name)
+        if composed is not None:
+            yield from composed
             return
-        if q.form in BROAD:
-            composed = compose_broad(q, found, texts, settings=s, embedder=self.embedder, model=gen.name)
-            if composed is not None:
-                yield from composed
-                return
-        yield Stage("generating")
-        verifier, answer_judge = self.verifier(model), self.components.answer_judge(model)
-        yield from generate(
-            q, found, prompt, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
-        )
+    yield Stage("generating")
+    verifier, answer_judge = pipe.verifier(model), pipe.components.answer_judge(model)
+    yield from generate(
+        q, found, prompt, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
+    )

@@ -25,6 +25,7 @@ from rag.answering.premise import check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
 from rag.answering.voice import voiced
+from rag.core.days import DayRange
 from rag.core.errors import IndexMissingError
 from rag.core.settings import Settings
 from rag.core.types import Answer, Statement
@@ -65,7 +66,7 @@ def search(
     *,
     top: int,
     sources: Sequence[str] | None,
-    days: tuple[int | None, int | None] | None = None,
+    days: DayRange | None = None,
 ) -> tuple[Retrieval, Manifest]:
     """The passages for a standalone question and the manifest they were found with, under the
     index's shared lock.

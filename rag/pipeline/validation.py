@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from rag.core.days import parse_day
+from rag.core.days import DayRange, parse_day
 from rag.core.errors import InvalidQuestionError, UnknownSourceError
 from rag.core.settings import MAX_TOP
 from rag.reading.ingest import resolve_source
@@ -40,15 +40,16 @@ def validate_top(top: object, *, default: int) -> int:
     return top
 
 
-def validate_days(since: str | None, until: str | None) -> tuple[int | None, int | None] | None:
-    """The date range as YYYYMMDD numbers, or None; raises InvalidQuestionError naming the format."""
+def validate_days(since: str | None, until: str | None, *, include_undated: bool = False) -> DayRange | None:
+    """The date range as YYYYMMDD numbers, or None (no range: every article, `include_undated`
+    changes nothing); raises InvalidQuestionError naming the format."""
     try:
         low, high = parse_day(since, name="since"), parse_day(until, name="until")
     except ValueError as exc:
         raise InvalidQuestionError(str(exc)) from exc
     if low is not None and high is not None and low > high:
         raise InvalidQuestionError(f"since ({since}) is after until ({until}): swap them.")
-    return None if low is None and high is None else (low, high)
+    return None if low is None and high is None else DayRange(low, high, undated=bool(include_undated))
 
 
 def validate_sources(sources: Sequence[str], documents: Mapping[str, object], *, root: Path) -> list[str]:

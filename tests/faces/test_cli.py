@@ -214,3 +214,28 @@ def test_ask_without_an_index_says_no_index_yet_once(tmp_path, corpus, monkeypat
     robustness.add(
         "Reading articles (issue 26)", "`rag ask` before any index exists", "“No index yet: indexing …” shown once"
     )
+
+
+def test_a_refusal_prints_the_related_sentences_json_gives_not_chunks() -> None:
+    """The plain output and `--json` give one answer: an abstention shows `related`, numbered."""
+    from rag.core.types import Chunk, Passage
+
+    c = Citation("seeds/a.txt", 40, 71, "MSF runs eight hospitals there.", "Title", None, None)
+    chunk = Chunk("d:0", "d", "seeds/a.txt", 0, "A whole chunk of text that is not the answer.", 0, 46, ())
+    a = Answer(
+        "q",
+        "The indexed articles do not answer this question.",
+        (),
+        True,
+        passages=(Passage(chunk, 0.5, 1),),
+        related=(Statement("MSF runs eight hospitals there.", (c,)),),
+    )
+    out = format_answer(a).splitlines()
+    assert out == [
+        "The indexed articles do not answer this question.",
+        "",
+        "Related, not an answer:",
+        "[1] seeds/a.txt:40-71 (Title)",
+        "    “MSF runs eight hospitals there.”",
+    ]
+    assert [s["citations"][0]["start"] for s in a.to_dict()["related"]] == [40]
