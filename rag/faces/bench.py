@@ -2,7 +2,8 @@
 
 Index build time (fresh index), retrieval latency p50/p95, prompt tokens, time to first token,
 time to first statement and total answer time per question, for the selected-sentences prompt
-and for a naive prompt of the top 5 whole chunks, with the ratio between them.
+and for a naive prompt of the top 5 whole chunks, with the ratio between them; and the p50 times
+of each answer form (`rag.answering.forms`: a fact, or a summary composed without the model).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ QUESTIONS = (
     "Which hospital in east Aleppo was hit by barrel bombs?",
     "What did Maria Zakharova warn the US against?",
     "What did MSF say about the hospitals in eastern Aleppo?",
+    # the broad forms, composed without the model (issue 24: first statement and whole answer p50)
+    "Summarize what happened to the hospitals in Aleppo.",
+    "Give me a timeline of the attacks on the M10 hospital.",
+    "What are the differing accounts of the death toll in Aleppo?",
 )
 
 
@@ -82,10 +87,14 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
 
         retrieval: list[float] = []
         rows: list[tuple[Any, ...]] = []
+        forms: dict[str, list[tuple[float, float]]] = {}  # form: (first statement, total) per answer
         for _ in range(repeat):
             for q in questions:
                 a = pipe.ask(q)
                 retrieval.append(a.timings["retrieve_s"])
+                forms.setdefault(a.form, []).append(
+                    (a.timings.get("first_statement_s", float("nan")), a.timings["total_s"])
+                )
                 rows.append(
                     (
                         "selected",
@@ -111,6 +120,11 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
                     f"mean {kind:9}: prompt {statistics.mean(r[2] for r in sel):.0f} tokens, "
                     f"ttft {statistics.mean(r[3] for r in sel):.2f} s, total {statistics.mean(r[5] for r in sel):.2f} s"
                 )
+        for form, times in forms.items():
+            firsts = [t for t, _ in times if t == t]  # NaN: an abstention shows no statement
+            first = f"{_pct(firsts, 0.5):.2f} s" if firsts else "none shown"
+            total = _pct([t for _, t in times], 0.5)
+            print(f"form {form:10}: {len(times)} answers, first statement p50 {first}, total p50 {total:.2f} s")
         sel = [r for r in rows if r[0] == "selected"]
         nai = [r for r in rows if r[0] == "naive"]
         if sel and nai:
