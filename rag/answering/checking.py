@@ -243,9 +243,7 @@ class StatementChecker:
         if sentence.start <= at < sentence.end:
             return line.text, None  # the sentence names its speaker itself
         s, e = sentence_at(text, at)
-        enc = self.texts.encoding(chunk.source)
-        named = Citation(chunk.source, s, e, text[s:e], chunk.title, chunk.date, chunk.url, True, 1.0, enc)
-        return attributed(line.text, speaker), named
+        return attributed(line.text, speaker), self.texts.cite(chunk, s, e, verified=True, support=1.0)
 
     def verify(self, st: Statement) -> Statement:
         """The statement verified against its citations and the text around them."""

@@ -31,7 +31,31 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["llm_serve"] = True
     if getattr(args, "users_file", None):
         overrides["users_file"] = Path(args.users_file).resolve()
+    if getattr(args, "field", None):
+        overrides["record_fields"] = parse_fields(args.field)
     return Settings(**overrides)
+
+
+def parse_fields(pairs: list[str]) -> dict[str, str]:
+    """`--field body=story_text` (repeatable) as {"body": "story_text"}.
+
+    Raises:
+        InvalidOptionError: a pair is not ROLE=NAME, or the role is unknown; the message names the roles.
+    """
+    from rag.core.errors import InvalidOptionError
+    from rag.reading.formats import FIELDS, Fields
+
+    out: dict[str, str] = {}
+    for pair in pairs:
+        role, eq, name = pair.partition("=")
+        if not eq or not role.strip() or not name.strip():
+            raise InvalidOptionError(f"--field {pair!r}: write ROLE=NAME, e.g. --field body=story_text")
+        out[role.strip()] = name.strip()
+    try:
+        Fields.with_overrides(out)
+    except ValueError as exc:
+        raise InvalidOptionError(f"{exc} ({', '.join(FIELDS)})") from exc
+    return out
 
 
 def _progress_bar(desc: str, enabled: bool) -> Any:
@@ -113,6 +137,20 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{report.documents} documents: {report.chunks_added} chunks added, "
             f"{report.chunks_unchanged} unchanged, {report.chunks_removed} removed in {report.seconds:.1f} s"
         )
+        for note in report.notes:
+            print(f"note: {note}")
+    return 0
+
+
+def cmd_text(args: argparse.Namespace) -> int:
+    """`rag text SOURCE [--record ID]`: exactly the text a citation's offsets index."""
+    from rag.pipeline import Pipeline
+    from rag.reading.formats import record_key
+
+    pipe = Pipeline(_settings(args))
+    source = record_key(args.source, args.record) if args.record else args.source
+    sys.stdout.write(pipe.source_text(source))
+    sys.stdout.flush()
     return 0
 
 
@@ -423,14 +461,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     sp = sub.add_parser("index", help="index article files (default: seeds/)")
-    sp.add_argument("paths", nargs="*", help="files or folders of .txt/.md articles")
+    sp.add_argument(
+        "paths", nargs="*", help="files or folders of articles: .txt .md .html .pdf .docx, .json/.jsonl/.csv exports"
+    )
     sp.add_argument("--rebuild", action="store_true", help="throw the index away and build it again")
+    sp.add_argument(
+        "--field",
+        action="append",
+        metavar="ROLE=NAME",
+        help="an export's field for a role (id, title, body, date, url, author), e.g. body=story_text (repeatable)",
+    )
     sp.add_argument("--json", action="store_true", help="print a JSON summary")
     sp.add_argument(
         "--explain", action="store_true", help="index nothing: list what reading keeps out of each file, and why"
     )
     _common(sp)
     sp.set_defaults(func=cmd_index)
+
+    sp = sub.add_parser("text", help="print exactly the text an indexed article's citation offsets index")
+    sp.add_argument("source", help="the article as indexed (a file, or FILE#ID for an export's record)")
+    sp.add_argument("--record", help="the record's id, for a JSON/JSONL/CSV export")
+    _common(sp)
+    sp.set_defaults(func=cmd_text)
 
     sp = sub.add_parser("ask", help="answer a question with citations")
     sp.add_argument("question")

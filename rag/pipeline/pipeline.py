@@ -13,11 +13,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rag.answering.assemble import abstain
+from rag.answering.citations import SourceTexts
 from rag.answering.conversation import is_follow_up, rewrite
 from rag.answering.forms import BROAD, form_of
 from rag.answering.verify import Judge, Verifier
+from rag.core.errors import UnknownSourceError
 from rag.core.settings import Settings
-from rag.core.types import Answer
+from rag.core.types import Answer, Citation
 from rag.index.embeddings import Embedder
 from rag.index.indexer import IndexReport, Progress, index_paths
 from rag.index.retrieval import Retrieval
@@ -35,7 +37,7 @@ from rag.pipeline.steps import (
     search,
     source_texts,
 )
-from rag.pipeline.validation import validate_days, validate_question, validate_top
+from rag.pipeline.validation import validate_days, validate_question, validate_sources, validate_top
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,38 @@ class Pipeline:
         """The indexed articles by source path."""
         return self.components.open()[1].documents
 
+    def source_text(self, citation: Citation | str) -> str:
+        """The text a citation's offsets index: `source_text(c)[c.start:c.end] == c.quote`.
+
+        For a `.txt`/`.md` file, the file as `open(source, encoding=c.encoding).read()` gives it; for
+        HTML, PDF, Word and an export's record (`file#id`), the text extracted when it was indexed.
+
+        Raises:
+            UnknownSourceError: not an indexed article, a whole export (name a record), or changed
+                since it was indexed (run `rag index`).
+            IndexMissingError: no index yet.
+        """
+        return self._source(citation)[1]
+
+    def source_page(self, citation: Citation | str, offset: int) -> int | None:
+        """The page (from 1) of a PDF an offset of its text falls on; None for other articles."""
+        source, _, texts = self._source(citation)
+        return texts.page(source, offset)
+
+    def _source(self, citation: Citation | str) -> tuple[str, str, SourceTexts]:
+        asked = citation if isinstance(citation, str) else citation.source
+        manifest = self.components.open()[1]
+        found = validate_sources([asked], manifest.documents, root=self.settings.root)
+        if len(found) != 1:
+            raise UnknownSourceError(
+                f"{asked} is an export of {len(found)} articles: name one record (`rag text FILE --record ID`)"
+            )
+        texts = source_texts(manifest, settings=self.settings, layer=self.components.texts())
+        text = texts.get(found[0])
+        if text is None:
+            raise UnknownSourceError(f"{found[0]} changed since it was indexed, or its text is gone: run `rag index`")
+        return found[0], text, texts
+
     # --- retrieval --------------------------------------------------------------------------
     def retrieve(
         self,
@@ -214,7 +248,7 @@ class Pipeline:
             yield Done(abstain(q.draft(found, gen.name), "retrieval found nothing relevant"))
             return
         prompt = make_prompt(q, found, settings=s, embedder=self.embedder)
-        texts = source_texts(manifest, settings=s)
+        texts = source_texts(manifest, settings=s, layer=self.components.texts())
         refusal = premise_refusal(q, found, prompt, texts, model=gen.name)
         if refusal is not None:
             yield Done(refusal)

@@ -30,6 +30,7 @@ from rag.core.types import Answer
 from rag.index.embeddings import Embedder
 from rag.index.retrieval import Retrieval
 from rag.index.store import Manifest, index_lock
+from rag.index.texts import TextLayer
 from rag.model.generation import Generator
 from rag.pipeline.components import Components
 from rag.pipeline.events import WRITING_EVERY_S, Done, Event, StatementReady, Writing
@@ -98,10 +99,11 @@ def relevant(found: Retrieval, *, settings: Settings) -> bool:
     return bool(found.passages) and (found.best_dense >= settings.min_relevance or found.lexical_hits > 0)
 
 
-def source_texts(manifest: Manifest, *, settings: Settings) -> SourceTexts:
-    """The indexed articles' texts, read on demand and checked against their indexed content hashes."""
+def source_texts(manifest: Manifest, *, settings: Settings, layer: TextLayer | None = None) -> SourceTexts:
+    """The indexed articles' texts, read on demand and checked against their indexed content hashes
+    (`layer`: the index's text layer, for articles that are not plain text files)."""
     hashes = {source: doc.content_hash for source, doc in manifest.documents.items()}
-    return SourceTexts(settings.root, hashes, max_bytes=settings.max_file_bytes)
+    return SourceTexts(settings.root, hashes, max_bytes=settings.max_file_bytes, layer=layer)
 
 
 def articles_of(found: Retrieval) -> list[str]:
