@@ -79,37 +79,50 @@ def _progress_bar(desc: str, enabled: bool) -> Any:
 
 
 def explain_files(paths: list[Path], *, max_bytes: int, as_json: bool = False) -> list[str]:
-    """`rag index --explain`: for each article file, what reading keeps out of the index and why
-    (`rag.reading.ingest.explain`), by offsets into the file as read; nothing is indexed.
+    """`rag index --explain`: for each article file (each record of an export), what reading keeps
+    out of the index and why (`rag.reading.ingest.explain`), by offsets into the text as read (a
+    plain file as decoded, any other the extracted text `rag text` prints); nothing is indexed.
 
     Raises:
         EmptyCorpusError: a path that does not exist, with the fix.
     """
     from rag.core.errors import EmptyCorpusError
-    from rag.reading.ingest import discover, explain, make_document, read_text
+    from rag.reading.formats import Fields, extract, is_plain
+    from rag.reading.ingest import discover, read_text
 
     out = []
     for p in paths:
         if not p.exists():
-            raise EmptyCorpusError(f"{p} does not exist: give a file or folder of .txt/.md articles to explain.")
+            raise EmptyCorpusError(f"{p} does not exist: give a file or folder of articles to explain.")
     for path in discover(paths):
-        res = read_text(path, max_bytes=max_bytes)
-        if res.text is None:
-            out.append(json.dumps({"file": str(path), "skipped": res.warning}) if as_json else str(res.warning))
+        if is_plain(str(path)):
+            res = read_text(path, max_bytes=max_bytes)
+            if res.text is None:
+                out.append(json.dumps({"file": str(path), "skipped": res.warning}) if as_json else str(res.warning))
+                continue
+            out += _explain_one(str(path), res.text, res.encoding, as_json=as_json)
             continue
-        doc, items = make_document(str(path), res.text, encoding=res.encoding), explain(res.text)
-        if as_json:
-            rows = [
-                {"start": x.start, "end": x.end, "reason": x.reason, "text": res.text[x.start : x.end]} for x in items
-            ]
-            row = {"file": str(path), "encoding": res.encoding, "sentences": len(doc.sentences), "kept_out": rows}
-            out.append(json.dumps(row, ensure_ascii=False))
-            continue
-        head = f"{path} ({res.encoding}): {len(doc.sentences)} sentences indexed"
-        out.append(f"{head}; {len(items)} kept out:" if items else f"{head}; nothing kept out")
-        out.extend(f"  {x.start}-{x.end}  {x.reason}: “{_clip(res.text[x.start : x.end])}”" for x in items)
-        if not doc.sentences:
-            out.append("  (no sentence left: `rag index` skips this file)")
+        got = extract(path, path.read_bytes(), Fields())
+        out += [json.dumps({"file": str(path), "skipped": w}) if as_json else w for w in got.warnings]
+        for art in got.articles:
+            name = f"{path}#{art.record}" if art.record is not None else str(path)
+            out += _explain_one(name, art.text, "extracted text", as_json=as_json)
+    return out
+
+
+def _explain_one(name: str, text: str, encoding: str, *, as_json: bool) -> list[str]:
+    from rag.reading.ingest import explain, make_document
+
+    doc, items = make_document(name, text, encoding=encoding), explain(text)
+    if as_json:
+        rows = [{"start": x.start, "end": x.end, "reason": x.reason, "text": text[x.start : x.end]} for x in items]
+        row = {"file": name, "encoding": encoding, "sentences": len(doc.sentences), "kept_out": rows}
+        return [json.dumps(row, ensure_ascii=False)]
+    head = f"{name} ({encoding}): {len(doc.sentences)} sentences indexed"
+    out = [f"{head}; {len(items)} kept out:" if items else f"{head}; nothing kept out"]
+    out.extend(f"  {x.start}-{x.end}  {x.reason}: “{_clip(text[x.start : x.end])}”" for x in items)
+    if not doc.sentences:
+        out.append("  (no sentence left: `rag index` skips this file)")
     return out
 
 

@@ -135,9 +135,9 @@ def read_html(path: Path, data: bytes) -> Extraction:
     import trafilatura
 
     got = trafilatura.bare_extraction(
-        data, with_metadata=True, include_comments=False, include_tables=True, include_images=False, as_dict=True
+        data, with_metadata=True, include_comments=False, include_tables=True, include_images=False
     )
-    doc: dict[str, Any] = got if isinstance(got, dict) else {}
+    doc: dict[str, Any] = {} if got is None else got if isinstance(got, dict) else got.as_dict()
     text = str(doc.get("text") or "")
     if not text.strip():
         return Extraction(

@@ -319,8 +319,12 @@ def load_documents(
         doc = make_document(key, art.text, pages=art.pages)
         where = f"{path}: record {art.record}" if art.record is not None else str(path)
         if not doc.sentences:
-            why = "reads as instructions to an AI model" if doc.withheld else "has no article text"
-            warnings.append(f"{where}: skipped, it {why}; check `rag text {key}`")
+            why = (
+                "its text reads as instructions to an AI model, not as an article"
+                if doc.withheld
+                else "no article text found in it (only a menu, headings or lines kept out)"
+            )
+            warnings.append(f"{where}: skipped, {why}; `rag index --explain {path}` shows what was read")
             continue
         if doc.withheld:
             warnings.append(
