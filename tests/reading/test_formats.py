@@ -105,7 +105,9 @@ def test_jsonl_records_are_named_by_id_else_line_and_fields_found_by_their_usual
     got = _extract(path)
     assert [a.record for a in got.articles] == ["n-1", "2"]
     assert got.articles[0].text == "---\ntitle: Rain\ndate: 2024-01-02\n---\nIt rained in Leeds on Monday."
-    assert got.articles[1].text == "---\ntitle: Sun\nurl: https://x.example/sun\nauthor: Ann\n---\nThe sun shone in York."
+    assert (
+        got.articles[1].text == "---\ntitle: Sun\nurl: https://x.example/sun\nauthor: Ann\n---\nThe sun shone in York."
+    )
     assert len(got.warnings) == 2
     assert "record 3 is not an object" in got.warnings[0] and "line 4 is not JSON" in got.warnings[1]
     assert all(str(path) in w for w in got.warnings)
