@@ -190,7 +190,10 @@ def index_paths(
     files = list(find_articles(paths, settings.root))
     if not files:
         where = ", ".join(map(str, paths))
-        raise EmptyCorpusError(f"No articles ({KINDS}) found in {where}: add article files and run `rag index` again.")
+        raise EmptyCorpusError(
+            f"No .txt or .md articles found in {where} (nor .html, .pdf, .docx or .json/.jsonl/.csv exports): "
+            "add article files and run `rag index` again."
+        )
     fields = Fields.with_overrides(settings.record_fields)
     warnings: list[str] = []
     with index_lock(index_dir, exclusive=True, timeout=settings.lock_timeout_s):

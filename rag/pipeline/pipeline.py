@@ -13,11 +13,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rag.answering.assemble import abstain
-from rag.answering.citations import SourceTexts
 from rag.answering.conversation import is_follow_up, rewrite
 from rag.answering.forms import BROAD, form_of
 from rag.answering.verify import Judge, Verifier
-from rag.core.errors import UnknownSourceError
 from rag.core.settings import Settings
 from rag.core.types import Answer, Citation
 from rag.index.embeddings import Embedder
@@ -35,9 +33,10 @@ from rag.pipeline.steps import (
     premise_refusal,
     relevant,
     search,
+    source_of,
     source_texts,
 )
-from rag.pipeline.validation import validate_days, validate_question, validate_sources, validate_top
+from rag.pipeline.validation import validate_days, validate_question, validate_top
 
 log = logging.getLogger(__name__)
 
@@ -132,36 +131,14 @@ class Pipeline:
         return self.components.open()[1].documents
 
     def source_text(self, citation: Citation | str) -> str:
-        """The text a citation's offsets index: `source_text(c)[c.start:c.end] == c.quote`.
-
-        For a `.txt`/`.md` file, the file as `open(source, encoding=c.encoding).read()` gives it; for
-        HTML, PDF, Word and an export's record (`file#id`), the text extracted when it was indexed.
-
-        Raises:
-            UnknownSourceError: not an indexed article, a whole export (name a record), or changed
-                since it was indexed (run `rag index`).
-            IndexMissingError: no index yet.
-        """
-        return self._source(citation)[1]
+        """The text a citation's offsets index, `source_text(c)[c.start:c.end] == c.quote`: a
+        `.txt`/`.md` file as read, else the text extracted at indexing (`steps.source_of`, which raises)."""
+        return source_of(self.components, citation if isinstance(citation, str) else citation.source)[1]
 
     def source_page(self, citation: Citation | str, offset: int) -> int | None:
         """The page (from 1) of a PDF an offset of its text falls on; None for other articles."""
-        source, _, texts = self._source(citation)
+        source, _, texts = source_of(self.components, citation if isinstance(citation, str) else citation.source)
         return texts.page(source, offset)
-
-    def _source(self, citation: Citation | str) -> tuple[str, str, SourceTexts]:
-        asked = citation if isinstance(citation, str) else citation.source
-        manifest = self.components.open()[1]
-        found = validate_sources([asked], manifest.documents, root=self.settings.root)
-        if len(found) != 1:
-            raise UnknownSourceError(
-                f"{asked} is an export of {len(found)} articles: name one record (`rag text FILE --record ID`)"
-            )
-        texts = source_texts(manifest, settings=self.settings, layer=self.components.texts())
-        text = texts.get(found[0])
-        if text is None:
-            raise UnknownSourceError(f"{found[0]} changed since it was indexed, or its text is gone: run `rag index`")
-        return found[0], text, texts
 
     # --- retrieval --------------------------------------------------------------------------
     def retrieve(
