@@ -210,3 +210,37 @@ def test_bad_files_are_named_with_the_fix_and_nothing_indexed_is_lost(
     assert new == ({"archive/cms/more.jsonl#x1"} if name.endswith(".jsonl") else set())
     fix = warning.split(";", 1)[1].strip()
     robustness.add("Archive files", case, f"skipped with “{warning.split(': ', 1)[1][:60]}…; {fix[:70]}”, rest kept")
+
+
+# --- with the real embedder and the default model (marker `real`) ------------------------------
+
+REAL = [
+    ("How many residents had to leave their homes in Exeter?", "200", "archive/web/flood.html"),
+    ("How much could insurance claims reach after the Exeter flood?", "ten million", "archive/print/page3.pdf"),
+    ("Why was the ferry to Jersey cancelled?", "high winds", "archive/wire/ferry.docx"),
+    ("Who will replace Ainum Mohd-Saaid at Laura Ashley?", "Lillian Tan", "archive/cms/bbc."),
+]
+
+
+@pytest.fixture(scope="module")
+def real_pipe(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    root = tmp_path_factory.mktemp("formats-real")
+    s = Settings(root=root, corpus_dir=_archive(root), index_dir=root / "index")
+    pipe = Pipeline(s)
+    report = pipe.index()
+    assert report.warnings == () and report.documents == 60 + 20 + 4
+    return pipe
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(("question", "fact", "source"), REAL, ids=[r[2] for r in REAL])
+def test_real_answers_from_every_format_cite_text_that_reads_back(
+    real_pipe: Pipeline, question: str, fact: str, source: str
+) -> None:
+    a = real_pipe.ask(question)
+    assert not a.abstained, a.text
+    cites = _checked(real_pipe, a)  # every citation: source_text(c)[c.start:c.end] == c.quote
+    assert any(fact in c.quote and c.source.startswith(source) for c in cites), [c.quote for c in cites]
+    for c in cites:
+        assert (c.page is not None) == c.source.endswith(".pdf")
+        assert (c.record is not None) == ("#" in c.source)
