@@ -18,7 +18,6 @@ from rag.core.limits import FairUse
 from rag.core.requestlog import log_request
 from rag.core.types import Statement
 from rag.pipeline import Done, Pipeline, Stage, StatementReady, Writing
-from rag.reading.ingest import resolve_source
 from ui import render
 from ui.logins import ChatAccess, open_locally
 from ui.uploads import recent_uploads, record_upload, save_upload, sha256_of
@@ -156,9 +155,16 @@ def open_citation(pipe: Pipeline, key: str) -> str:
         if source not in docs:  # only indexed articles can be opened: no path tricks
             raise ValueError(f"{source} is not an indexed article")
         doc = docs[source]
-        text = resolve_source(source, pipe.settings.root).read_text(encoding=doc.encoding)
+        text = pipe.source_text(source)  # the file, or the text extracted from a PDF, page, export...
         return render.article_html(
-            text, title=doc.title, date=doc.date, url=doc.url, source=source, start=start, end=end
+            text,
+            title=doc.title,
+            date=doc.date,
+            url=doc.url,
+            source=source,
+            start=start,
+            end=end,
+            page=pipe.source_page(source, start),
         )
     except (ValueError, OSError, RagError) as exc:
         return render.error_html(f"Cannot open that passage: {exc}")

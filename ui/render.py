@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from rag.answering.assemble import capped_note, scope_sentence
 from rag.core.days import show_date
 from rag.core.types import Answer, Citation, DirectAnswer, Passage, Statement
+from rag.reading.formats import split_key
 
 STAGES = {
     "retrieving": "Searching the articles…",
@@ -191,8 +192,19 @@ def error_html(message: str) -> str:
     return f'<div class="error">⚠ {esc(message)}</div>'
 
 
-def article_html(text: str, *, title: str, date: str | None, url: str | None, source: str, start: int, end: int) -> str:
-    """The whole article with the cited passage highlighted (`<mark id="cite-mark">`)."""
+def article_html(
+    text: str,
+    *,
+    title: str,
+    date: str | None,
+    url: str | None,
+    source: str,
+    start: int,
+    end: int,
+    page: int | None = None,
+) -> str:
+    """The whole article with the cited passage highlighted (`<mark id="cite-mark">`): `text` is
+    what the offsets index (`Pipeline.source_text`); a PDF's page and an export's record are named."""
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))
     before, passage, after = (html.escape(x) for x in (text[:start], text[start:end], text[end:]))
@@ -201,9 +213,15 @@ def article_html(text: str, *, title: str, date: str | None, url: str | None, so
         if url
         else "no URL"
     )
+    file, record = split_key(source)
+    where = f"<code>{html.escape(file)}</code>"
+    if record is not None:
+        where += f" · record {html.escape(record)}"
+    if page is not None:
+        where += f" · page {page}"
     return (
         f'<div class="article"><h3>{html.escape(title)}</h3>'
-        f'<div class="meta">{html.escape(show_date(date))} · {link} · <code>{html.escape(source)}</code> '
+        f'<div class="meta">{html.escape(show_date(date))} · {link} · {where} '
         f"· characters {start}–{end}</div>"
         f'<div class="article-text">{before}<mark id="cite-mark">{passage}</mark>{after}</div></div>'
     )

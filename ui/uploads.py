@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 from rag.core.errors import UploadError
-from rag.reading.ingest import SUFFIXES, looks_binary
+from rag.reading.formats import PLAIN
+from rag.reading.ingest import looks_binary
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -17,7 +18,7 @@ def safe_filename(name: str) -> str:
     """A file name with no directory part and only safe characters; raises UploadError."""
     base = Path(name.replace("\\", "/")).name
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    if suffix not in SUFFIXES:
+    if suffix not in PLAIN:  # the chat adds text articles; other formats are indexed with `rag index`
         shown = "".join(ch if ch.isprintable() else "?" for ch in base)
         raise UploadError(f"{shown}: only .txt and .md articles can be added; save the article as .txt or .md.")
     stem = _SAFE_NAME.sub("_", stem).strip("._") or "article"

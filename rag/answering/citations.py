@@ -18,8 +18,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from rag.answering.prompting import SourceLine
 from rag.core.settings import AnswerStyle
-from rag.core.types import Citation, Statement
+from rag.core.types import Chunk, Citation, Statement
 from rag.index.lexical import tokenize
+from rag.index.texts import TextLayer
+from rag.reading.formats import is_plain, page_of, split_key
 from rag.reading.ingest import content_hash, read_text, resolve_source
 from rag.reading.sentences import split_sentences
 
@@ -225,30 +227,75 @@ class StatementStream:
 
 
 class SourceTexts:
-    """Raw file texts for resolving quotes, checked against the hash that was indexed."""
+    """The texts citations index, checked against the hash that was indexed: a plain text file
+    as read from disk, any other article (HTML, PDF, Word, an export's record) from the index's
+    text layer (`rag.index.texts`), by its indexed content hash."""
 
-    def __init__(self, root: Path, hashes: dict[str, str], *, max_bytes: int) -> None:
+    def __init__(self, root: Path, hashes: dict[str, str], *, max_bytes: int, layer: TextLayer | None = None) -> None:
         self.root = root
         self.hashes = hashes
         self.max_bytes = max_bytes
+        self.layer = layer
         self._cache: dict[str, str | None] = {}
         self._encodings: dict[str, str] = {}
+        self._pages: dict[str, tuple[int, ...]] = {}
 
     def encoding(self, source: str) -> str:
         """How `get` decoded the file ("utf-8", "utf-8-sig", "utf-16", "cp1252"...): read it back so."""
         self.get(source)
         return self._encodings.get(source, "utf-8")
 
+    def page(self, source: str, offset: int) -> int | None:
+        """The page (from 1) of a PDF's text an offset falls on; None for other articles."""
+        self.get(source)
+        return page_of(self._pages.get(source, ()), offset)
+
     def get(self, source: str) -> str | None:
+        """The text the source's offsets index, or None (not indexed, changed since, unreadable)."""
         if source not in self._cache:
-            res = read_text(resolve_source(source, self.root), max_bytes=self.max_bytes)
-            self._encodings[source] = res.encoding or "utf-8"
-            text = res.text
-            if text is not None and source in self.hashes and content_hash(text) != self.hashes[source]:
-                log.warning("%s changed since it was indexed: run `rag index` to refresh it", source)
-                text = None
-            self._cache[source] = text
+            self._cache[source] = self._plain(source) if is_plain(source) else self._layered(source)
         return self._cache[source]
+
+    def _plain(self, source: str) -> str | None:
+        res = read_text(resolve_source(source, self.root), max_bytes=self.max_bytes)
+        self._encodings[source] = res.encoding or "utf-8"
+        text = res.text
+        if text is not None and source in self.hashes and content_hash(text) != self.hashes[source]:
+            log.warning("%s changed since it was indexed: run `rag index` to refresh it", source)
+            text = None
+        return text
+
+    def _layered(self, source: str) -> str | None:
+        digest = self.hashes.get(source)
+        got = self.layer.get(digest) if self.layer is not None and digest else None
+        if got is None or content_hash(got.text) != digest:
+            log.warning("%s: its text is missing from the index: run `rag index --rebuild` to restore it", source)
+            return None
+        self._pages[source] = got.pages
+        return got.text
+
+    def cite(
+        self, chunk: Chunk, start: int, end: int, *, verified: bool | None = None, support: float | None = None
+    ) -> Citation | None:
+        """The citation of `[start, end)` of a chunk's article: the quote copied from its text, the
+        record and page where they apply; None when the text cannot be read."""
+        text = self.get(chunk.source)
+        if text is None:
+            return None
+        return Citation(
+            chunk.source,
+            start,
+            end,
+            text[start:end],
+            chunk.title,
+            chunk.date,
+            chunk.url,
+            verified,
+            support,
+            encoding=self.encoding(chunk.source),
+            record=split_key(chunk.source)[1],
+            page=self.page(chunk.source, start),
+        )
 
 
 _SPACE = re.compile(r"\s+")
@@ -301,18 +348,9 @@ def resolve(raw: Sequence[RawStatement], lines: Sequence[SourceLine], texts: Sou
                 if raw_text is None or span in seen_spans or raw_text[sent.start : sent.end] != sent.text:
                     continue
                 seen_spans.add(span)
-                citations.append(
-                    Citation(
-                        chunk.source,
-                        sent.start,
-                        sent.end,
-                        sent.text,
-                        chunk.title,
-                        chunk.date,
-                        chunk.url,
-                        encoding=texts.encoding(chunk.source),
-                    )
-                )
+                cited = texts.cite(chunk, sent.start, sent.end)
+                if cited is not None:
+                    citations.append(cited)
         if not citations:
             dropped.append(f"no valid citation: {text!r} cited {st.sources}")
             continue

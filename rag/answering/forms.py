@@ -28,7 +28,7 @@ from rag.answering.premise import named, subject_names
 from rag.answering.prompting import Candidate, scored_candidates
 from rag.answering.relations import normalize
 from rag.answering.verify import addresses_question
-from rag.core.types import Citation, Passage, Statement
+from rag.core.types import Passage, Statement
 from rag.index.embeddings import Embedder
 from rag.index.retrieval import containment
 from rag.reading.speakers import is_quotation, named_speaker, speaker_at
@@ -186,9 +186,9 @@ def _quote(c: Candidate, texts: SourceTexts) -> Statement | None:
         text = texts.get(chunk.source)
         if text is None or text[sentence.start : sentence.end] != sentence.text:
             continue  # the file changed since indexing: not cited
-        cites.append(
-            Citation(chunk.source, sentence.start, sentence.end, sentence.text, chunk.title, chunk.date, chunk.url)
-        )
+        cited = texts.cite(chunk, sentence.start, sentence.end)
+        if cited is not None:
+            cites.append(cited)
     if not cites:
         return None
     cites = [replace(x, verified=True, support=1.0) for x in cites]

@@ -57,7 +57,9 @@ def quote_speaker(texts: SourceTexts, c: Citation) -> tuple[str, Citation | None
     if c.start <= at < c.end:
         return speaker, None
     s, e = sentence_at(text, at)
-    return speaker, replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0)
+    return speaker, replace(
+        c, start=s, end=e, quote=text[s:e], verified=True, support=1.0, page=texts.page(c.source, s)
+    )
 
 
 def voiced(st: Statement, texts: SourceTexts) -> Statement:

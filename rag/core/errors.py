@@ -11,6 +11,10 @@ class InvalidQuestionError(RagError, ValueError):
     """The question is empty, too long, or not text."""
 
 
+class InvalidOptionError(RagError, ValueError):
+    """A command's option has a value the command does not take (the message names the ones it does)."""
+
+
 class UnknownSourceError(RagError, ValueError):
     """A source named to restrict an answer is not an indexed article."""
 

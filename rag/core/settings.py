@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     chunk_max_tokens: int = Field(240, ge=60, le=2000)
     chunk_overlap_sentences: int = Field(1, ge=0, le=5)
     max_file_bytes: int = Field(5_000_000, description="Larger files are skipped with a warning.")
+    max_export_bytes: int = Field(
+        2_000_000_000,
+        description="Larger JSON/JSONL/CSV exports (many articles in one file) are skipped with a warning.",
+    )
+    record_fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="An export's field for a role, before the usual names: {'body': 'story_text'} "
+        "(`rag index --field body=story_text`; roles: id, title, body, date, url, author).",
+    )
 
     # Retrieval.
     dense_k: int = 20

@@ -26,15 +26,20 @@ class Document:
     """An article as read from disk, with its noise-free sentences located in the raw text."""
 
     id: str
-    source: str  # path as indexed: relative to the project root when inside it
+    source: str  # path as indexed: relative to the project root when inside it; `path#id` for a record
     title: str
     date: str | None
     url: str | None
-    text: str  # the raw file text, exactly as `open(source, encoding=...).read()` gives it
+    # The raw file text, exactly as `open(source, encoding=...).read()` gives it; for HTML, PDF,
+    # Word and exports, the extracted text layer (`rag text SOURCE` prints it).
+    text: str
     content_hash: str
     sentences: tuple[Sentence, ...]
     encoding: str = "utf-8"
     withheld: int = 0  # sentences left out because they read as instructions to an AI model (rag.reading.ingest)
+    # A PDF's page starts in `text`; for a file that is not plain text, `text` is its extracted text
+    # layer (rag.reading.formats), which the index keeps.
+    pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +82,10 @@ class Passage:
 @dataclass(frozen=True, slots=True)
 class Citation:
     """A passage that supports a statement: `quote == raw_text[start:end]` always, the file read
-    with `encoding`."""
+    with `encoding`; for a file that is not plain text, the text is the index's text layer
+    (`Pipeline.source_text(citation)`, `rag text SOURCE`)."""
 
-    source: str
+    source: str  # the article as indexed: a file, or `file#id` for a record of an export
     start: int
     end: int
     quote: str
@@ -91,6 +97,8 @@ class Citation:
     # How the file was decoded: `open(source, encoding=encoding).read()[start:end] == quote` (a
     # UTF-8 file with a byte-order mark reads as "utf-8-sig"; with "utf-8" its offsets shift by one).
     encoding: str = "utf-8"
+    record: str | None = None  # the record's id, for an article of a JSON/JSONL/CSV export
+    page: int | None = None  # the page (from 1) the quote starts on, for a PDF
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

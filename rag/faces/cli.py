@@ -36,6 +36,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["users_file"] = Path(args.users_file).resolve()
     if getattr(args, "log_questions", False):
         overrides["log_questions"] = True
+    if getattr(args, "field", None):
+        overrides["record_fields"] = parse_fields(args.field)
     return Settings(**overrides)
 
 
@@ -51,6 +53,28 @@ def _quiet_libraries() -> None:
 
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     os.environ["TQDM_DISABLE"] = "1"
+
+
+def parse_fields(pairs: list[str]) -> dict[str, str]:
+    """`--field body=story_text` (repeatable) as {"body": "story_text"}.
+
+    Raises:
+        InvalidOptionError: a pair is not ROLE=NAME, or the role is unknown; the message names the roles.
+    """
+    from rag.core.errors import InvalidOptionError
+    from rag.reading.formats import FIELDS, Fields
+
+    out: dict[str, str] = {}
+    for pair in pairs:
+        role, eq, name = pair.partition("=")
+        if not eq or not role.strip() or not name.strip():
+            raise InvalidOptionError(f"--field {pair!r}: write ROLE=NAME, e.g. --field body=story_text")
+        out[role.strip()] = name.strip()
+    try:
+        Fields.with_overrides(out)
+    except ValueError as exc:
+        raise InvalidOptionError(f"{exc} ({', '.join(FIELDS)})") from exc
+    return out
 
 
 def _progress_bar(desc: str, enabled: bool) -> Any:
@@ -74,37 +98,50 @@ def _progress_bar(desc: str, enabled: bool) -> Any:
 
 
 def explain_files(paths: list[Path], *, max_bytes: int, as_json: bool = False) -> list[str]:
-    """`rag index --explain`: for each article file, what reading keeps out of the index and why
-    (`rag.reading.ingest.explain`), by offsets into the file as read; nothing is indexed.
+    """`rag index --explain`: for each article file (each record of an export), what reading keeps
+    out of the index and why (`rag.reading.ingest.explain`), by offsets into the text as read (a
+    plain file as decoded, any other the extracted text `rag text` prints); nothing is indexed.
 
     Raises:
         EmptyCorpusError: a path that does not exist, with the fix.
     """
     from rag.core.errors import EmptyCorpusError
-    from rag.reading.ingest import discover, explain, make_document, read_text
+    from rag.reading.formats import Fields, extract, is_plain
+    from rag.reading.ingest import discover, read_text
 
     out = []
     for p in paths:
         if not p.exists():
-            raise EmptyCorpusError(f"{p} does not exist: give a file or folder of .txt/.md articles to explain.")
+            raise EmptyCorpusError(f"{p} does not exist: give a file or folder of articles to explain.")
     for path in discover(paths):
-        res = read_text(path, max_bytes=max_bytes)
-        if res.text is None:
-            out.append(json.dumps({"file": str(path), "skipped": res.warning}) if as_json else str(res.warning))
+        if is_plain(str(path)):
+            res = read_text(path, max_bytes=max_bytes)
+            if res.text is None:
+                out.append(json.dumps({"file": str(path), "skipped": res.warning}) if as_json else str(res.warning))
+                continue
+            out += _explain_one(str(path), res.text, res.encoding, as_json=as_json)
             continue
-        doc, items = make_document(str(path), res.text, encoding=res.encoding), explain(res.text)
-        if as_json:
-            rows = [
-                {"start": x.start, "end": x.end, "reason": x.reason, "text": res.text[x.start : x.end]} for x in items
-            ]
-            row = {"file": str(path), "encoding": res.encoding, "sentences": len(doc.sentences), "kept_out": rows}
-            out.append(json.dumps(row, ensure_ascii=False))
-            continue
-        head = f"{path} ({res.encoding}): {len(doc.sentences)} sentences indexed"
-        out.append(f"{head}; {len(items)} kept out:" if items else f"{head}; nothing kept out")
-        out.extend(f"  {x.start}-{x.end}  {x.reason}: “{_clip(res.text[x.start : x.end])}”" for x in items)
-        if not doc.sentences:
-            out.append("  (no sentence left: `rag index` skips this file)")
+        got = extract(path, path.read_bytes(), Fields())
+        out += [json.dumps({"file": str(path), "skipped": w}) if as_json else w for w in got.warnings]
+        for art in got.articles:
+            name = f"{path}#{art.record}" if art.record is not None else str(path)
+            out += _explain_one(name, art.text, "extracted text", as_json=as_json)
+    return out
+
+
+def _explain_one(name: str, text: str, encoding: str, *, as_json: bool) -> list[str]:
+    from rag.reading.ingest import explain, make_document
+
+    doc, items = make_document(name, text, encoding=encoding), explain(text)
+    if as_json:
+        rows = [{"start": x.start, "end": x.end, "reason": x.reason, "text": text[x.start : x.end]} for x in items]
+        row = {"file": name, "encoding": encoding, "sentences": len(doc.sentences), "kept_out": rows}
+        return [json.dumps(row, ensure_ascii=False)]
+    head = f"{name} ({encoding}): {len(doc.sentences)} sentences indexed"
+    out = [f"{head}; {len(items)} kept out:" if items else f"{head}; nothing kept out"]
+    out.extend(f"  {x.start}-{x.end}  {x.reason}: “{_clip(text[x.start : x.end])}”" for x in items)
+    if not doc.sentences:
+        out.append("  (no sentence left: `rag index` skips this file)")
     return out
 
 
@@ -132,6 +169,20 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{report.documents} documents: {report.chunks_added} chunks added, "
             f"{report.chunks_unchanged} unchanged, {report.chunks_removed} removed in {report.seconds:.1f} s"
         )
+        for note in report.notes:
+            print(f"note: {note}")
+    return 0
+
+
+def cmd_text(args: argparse.Namespace) -> int:
+    """`rag text SOURCE [--record ID]`: exactly the text a citation's offsets index."""
+    from rag.pipeline import Pipeline
+    from rag.reading.formats import record_key
+
+    pipe = Pipeline(_settings(args))
+    source = record_key(args.source, args.record) if args.record else args.source
+    sys.stdout.write(pipe.source_text(source))
+    sys.stdout.flush()
     return 0
 
 
@@ -445,6 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands = {
         "index": cmd_index,
+        "text": cmd_text,
         "ask": cmd_ask,
         "chat": cmd_chat,
         "serve": cmd_serve,

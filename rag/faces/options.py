@@ -49,7 +49,8 @@ def where(sp: argparse.ArgumentParser, *, corpus: bool = True) -> None:
         sp.add_argument(
             "--corpus",
             metavar="DIR",
-            help=f"your folder of .txt/.md articles: what `rag index` reads, `rag ask` indexes when there is "
+            help="your folder of articles (.txt .md .html .pdf .docx, JSON/CSV exports): what `rag index` reads, "
+            f"`rag ask` indexes when there is "
             f"no index, and the chat adds uploads to (default: {default('corpus_dir')}/ in the project, the "
             "bundled articles; env RAG_CORPUS_DIR)",
         )
@@ -126,15 +127,27 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="show debug logs (default: warnings only)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_index, _ask, _chat, _serve, _users, _models, _doctor, _bench, _eval, _calibrate):
+    for add in (_index, _text, _ask, _chat, _serve, _users, _models, _doctor, _bench, _eval, _calibrate):
         add(sub, commands)
     return p
 
 
 def _index(sub: Any, commands: Mapping[str, Command]) -> None:
     sp = sub.add_parser("index", help="index article files (default: the corpus folder)")
-    sp.add_argument("paths", nargs="*", help="files or folders of .txt/.md articles (default: --corpus, else seeds/)")
+    sp.add_argument(
+        "paths",
+        nargs="*",
+        help="files or folders of articles: .txt .md .html .pdf .docx, and .json/.jsonl/.csv exports of one record "
+        "an article (default: --corpus, else seeds/)",
+    )
     sp.add_argument("--rebuild", action="store_true", help="throw the index away and build it again (default: off)")
+    sp.add_argument(
+        "--field",
+        action="append",
+        metavar="ROLE=NAME",
+        help="an export's field for a role (id, title, body, date, url, author), e.g. body=story_text "
+        "(repeatable; default: the usual names, title/headline, body/content/text/article, ...)",
+    )
     sp.add_argument("--json", action="store_true", help="print a JSON summary (default: a line of text)")
     sp.add_argument(
         "--explain",
@@ -143,6 +156,14 @@ def _index(sub: Any, commands: Mapping[str, Command]) -> None:
     )
     where(sp)
     sp.set_defaults(func=commands["index"])
+
+
+def _text(sub: Any, commands: Mapping[str, Command]) -> None:
+    sp = sub.add_parser("text", help="print exactly the text an indexed article's citation offsets index")
+    sp.add_argument("source", help="the article as indexed (a file, or FILE#ID for an export's record)")
+    sp.add_argument("--record", help="the record's id, for a JSON/JSONL/CSV export (default: none)")
+    where(sp)
+    sp.set_defaults(func=commands["text"])
 
 
 def _ask(sub: Any, commands: Mapping[str, Command]) -> None:

@@ -271,13 +271,15 @@ def citation_annotations(a: Answer) -> list[dict[str, Any]]:
                         "end_index": end,
                         "start_index_utf16": utf16_index(text, start),
                         "end_index_utf16": utf16_index(text, end),
-                        "url": c.url or f"file:{c.source}#{c.start}-{c.end}",
+                        "url": c.url or f"file:{c.source}#{c.start}-{c.end}",  # `#` in the name: a record
                         "title": c.title,
                         "source": c.source,
                         "start": c.start,
                         "end": c.end,
                         "quote": c.quote,
                         "verified": c.verified,
+                        "record": c.record,
+                        "page": c.page,
                     },
                 }
             )

@@ -4,6 +4,10 @@ A file is identified by its path as indexed and its content hash. Re-running on 
 corpus embeds nothing (a file whose size and modification time are as recorded is not even
 read); an edited file's old chunks are replaced; a deleted file's chunks are removed.
 
+An export (JSON, JSONL, CSV) is indexed a record at a time: editing one record of a changed file
+re-embeds that record's chunks only, and a record that is gone is removed. The extracted text of
+every file that is not plain text is kept in the index's text layer (`rag.index.texts`).
+
 Changed files are embedded and written in batches of about `index_batch_chunks` chunks (one
 embedding call and one store write per batch), each committed in the manifest (see `_Writer`):
 a run killed at any moment leaves the index as of its last commit, readers keep answering from
@@ -23,8 +27,10 @@ from rag.core.settings import Settings
 from rag.core.types import Chunk, Document
 from rag.index.embeddings import Embedder
 from rag.index.store import ChromaStore, DocEntry, Manifest, ManifestStore, index_lock, open_index, wipe
+from rag.index.texts import Layer, TextLayer, open_texts
 from rag.reading.chunking import chunk_document, chunk_id, signature
-from rag.reading.ingest import Found, find_articles, load_document, resolve_source
+from rag.reading.formats import Fields, is_plain, split_key
+from rag.reading.ingest import Found, corpus_notes, find_articles, load_documents, resolve_source
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +47,26 @@ class IndexReport:
     chunks_removed: int
     seconds: float
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # files left out on purpose (a corpus folder's README), and why
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
         d["seconds"] = round(self.seconds, 3)
         d["warnings"] = list(self.warnings)
+        d["notes"] = list(self.notes)
         return d
 
 
 def chunk_signature(settings: Settings) -> str:
-    return signature(settings.chunk_tokens, settings.chunk_max_tokens, settings.chunk_overlap_sentences)
+    """What chunking depends on; with `record_fields` set, those too (a record's text is chosen by them)."""
+    sig = signature(settings.chunk_tokens, settings.chunk_max_tokens, settings.chunk_overlap_sentences)
+    if settings.record_fields:
+        sig += "|fields=" + ",".join(f"{k}={v}" for k, v in sorted(settings.record_fields.items()))
+    return sig
 
 
 def _is_under(source: str, roots: Sequence[Path], project_root: Path) -> bool:
-    path = resolve_source(source, project_root).resolve()
+    path = resolve_source(split_key(source)[0], project_root).resolve()
     return any(path == r or r in path.parents for r in roots)
 
 
@@ -68,17 +80,23 @@ class _Writer:
     left pending.
     """
 
-    def __init__(self, manifest: Manifest, store: ChromaStore, manifests: ManifestStore, embedder: Embedder) -> None:
+    def __init__(
+        self, manifest: Manifest, store: ChromaStore, manifests: ManifestStore, embedder: Embedder, texts: TextLayer
+    ) -> None:
         self.manifest, self.store, self.manifests, self.embedder = manifest, store, manifests, embedder
+        self.texts = texts
         self.batch: list[tuple[Document, list[Chunk], tuple[int, int]]] = []
         self.removed = 0
         self.unsaved = False  # the manifest in memory differs from the saved one
+        self.dropped: set[str] = set()  # text layers (digests) that may no longer be cited
 
     def recover(self) -> None:
-        """Delete the chunks a killed run left in the store without committing them."""
+        """Delete the chunks (and text layers) a killed run left in the store without committing them."""
         if self.manifest.pending:
             log.warning("the last indexing run was interrupted: removing its unfinished chunks")
             self._delete_pending()
+            self.dropped |= self.texts.digests()
+            self._drop_texts()
             self.save()
 
     def save(self) -> None:
@@ -86,9 +104,17 @@ class _Writer:
         self.unsaved = False
 
     def _commit(self) -> None:
-        """Save the manifest (readers now see the change), then delete the chunks it made pending."""
+        """Save the manifest (readers now see the change), then delete the chunks it made pending
+        and the text layers no document has any more."""
         self.save()
         self._delete_pending()
+        self._drop_texts()
+
+    def _drop_texts(self) -> None:
+        if self.dropped:
+            live = {e.content_hash for e in self.manifest.documents.values()}
+            self.texts.delete(self.dropped - live)
+            self.dropped.clear()
 
     def _delete_pending(self) -> None:
         live = self.manifest.live()
@@ -111,12 +137,14 @@ class _Writer:
         m = self.manifest
         m.pending.update({doc.id: len(cs) for doc, cs, _ in self.batch})
         self.save()
+        self.texts.put({d.content_hash: Layer(d.text, d.pages) for d, _, _ in self.batch if not is_plain(d.source)})
         self.store.add(chunks, vectors)
         for doc, cs, (size, mtime) in self.batch:
             old = m.documents.get(doc.source)
             if old is not None and old.doc_id != doc.id:
                 m.pending[old.doc_id] = old.chunks
                 self.removed += old.chunks
+                self.dropped.add(old.content_hash)
             m.documents[doc.source] = DocEntry(
                 doc.id, doc.content_hash, doc.title, doc.date, doc.url, len(cs), doc.encoding, size, mtime
             )
@@ -132,6 +160,7 @@ class _Writer:
             old = self.manifest.documents.pop(source)
             self.manifest.pending[old.doc_id] = old.chunks
             self.removed += old.chunks
+            self.dropped.add(old.content_hash)
         self._commit()
 
 
@@ -157,25 +186,27 @@ def index_paths(
     roots = [p.resolve() for p in paths]
     for p in paths:
         if not p.exists():
-            raise EmptyCorpusError(f"{p} does not exist: give a folder or file of .txt/.md articles.")
+            raise EmptyCorpusError(f"{p} does not exist: give a folder or file of articles ({KINDS}).")
     files = list(find_articles(paths, settings.root))
     if not files:
         where = ", ".join(map(str, paths))
         raise EmptyCorpusError(
-            f"No .txt or .md articles found in {where}: add article files and run `rag index` again."
+            f"No .txt or .md articles found in {where} (nor .html, .pdf, .docx or .json/.jsonl/.csv exports): "
+            "add article files and run `rag index` again."
         )
+    fields = Fields.with_overrides(settings.record_fields)
     warnings: list[str] = []
     with index_lock(index_dir, exclusive=True, timeout=settings.lock_timeout_s):
         sig = chunk_signature(settings)
-        manifest, store, manifests = _open(settings, rebuild=rebuild)
-        writer = _Writer(manifest, store, manifests, embedder)
+        manifest, store, manifests, texts = _open(settings, rebuild=rebuild)
+        writer = _Writer(manifest, store, manifests, embedder, texts)
         writer.recover()
         if manifest.documents and (manifest.signature != sig or manifest.embedder != embedder.name):
             log.warning("chunking or embedder changed: re-indexing everything")
             writer.remove(list(manifest.documents))
         manifest.signature, manifest.embedder = sig, embedder.name
         before = dict(manifest.documents)
-        tally = _Tally(warnings=warnings)
+        tally = _Tally(warnings=warnings, fields=fields, by_file=_by_file(manifest))
         for i, found in enumerate(files):
             if progress:
                 progress(i, len(files), str(found.path))
@@ -187,7 +218,10 @@ def index_paths(
                 source
                 for source in manifest.documents
                 if source not in tally.seen
-                and (not resolve_source(source, settings.root).exists() or _is_under(source, roots, settings.root))
+                and (
+                    not resolve_source(split_key(source)[0], settings.root).exists()
+                    or _is_under(source, roots, settings.root)
+                )
             ]
         )
         if writer.unsaved or manifest.documents != before or not manifests.exists():
@@ -197,12 +231,27 @@ def index_paths(
         if progress:
             progress(len(files), len(files), "")
     if tally.documents == 0:
-        raise EmptyCorpusError(
-            "No readable article found: " + "; ".join(warnings[:5]) + ". Add UTF-8 .txt or .md files."
-        )
+        raise EmptyCorpusError("No readable article found: " + "; ".join(warnings[:5]) + f". Add articles ({KINDS}).")
     return IndexReport(
-        tally.documents, tally.added, tally.unchanged, writer.removed, time.perf_counter() - t0, tuple(warnings)
+        tally.documents,
+        tally.added,
+        tally.unchanged,
+        writer.removed,
+        time.perf_counter() - t0,
+        tuple(warnings),
+        tuple(corpus_notes(paths)),
     )
+
+
+KINDS = ".txt, .md, .html, .pdf, .docx, or .json/.jsonl/.csv exports"
+
+
+def _by_file(manifest: Manifest) -> dict[str, list[str]]:
+    """The indexed names of each file: itself, or an export's records."""
+    out: dict[str, list[str]] = {}
+    for source in manifest.documents:
+        out.setdefault(split_key(source)[0], []).append(source)
+    return out
 
 
 @dataclass(slots=True)
@@ -210,6 +259,8 @@ class _Tally:
     """What an indexing run has taken in so far."""
 
     warnings: list[str]
+    fields: Fields
+    by_file: dict[str, list[str]]  # file -> its indexed names (`_by_file`)
     # A file written in the last moments may change again within its clock tick, keeping its
     # size and time: files changed after this moment are recorded without a time, so the next
     # run reads them.
@@ -221,40 +272,55 @@ class _Tally:
 
 
 def _take_in(found: Found, writer: _Writer, tally: _Tally, *, settings: Settings) -> None:
-    """One article file: skipped when its size and time (or content) are as indexed, else read,
-    chunked and written."""
+    """One article file: skipped when its size and time are as indexed, else read; each of its
+    articles (an export's records) whose content changed is chunked and written."""
     manifest = writer.manifest
     path, st, source = found.path, found.stat, found.source
-    entry = manifest.documents.get(source)
-    if entry is not None and st is not None and (entry.size, entry.mtime_ns) == (st.st_size, st.st_mtime_ns):
-        tally.documents += 1
-        tally.seen.add(source)
-        tally.unchanged += entry.chunks
+    entries = [manifest.documents[k] for k in tally.by_file.get(source, ()) if k in manifest.documents]
+    if entries and st is not None and all((e.size, e.mtime_ns) == (st.st_size, st.st_mtime_ns) for e in entries):
+        tally.documents += len(entries)
+        tally.seen.update(tally.by_file[source])
+        tally.unchanged += sum(e.chunks for e in entries)
         return
-    doc, warning = load_document(path, root=settings.root, max_bytes=settings.max_file_bytes, source=found.source)
-    if warning:
+    docs, warnings = load_documents(
+        path,
+        root=settings.root,
+        max_bytes=settings.max_file_bytes,
+        max_export_bytes=settings.max_export_bytes,
+        source=source,
+        fields=tally.fields,
+    )
+    for warning in warnings:
         log.warning(warning)
         tally.warnings.append(warning)
-    if doc is None:
-        return
-    tally.documents += 1
-    tally.seen.add(doc.source)
     size, mtime = (st.st_size, st.st_mtime_ns if st.st_mtime_ns < tally.settled_ns else 0) if st else (0, 0)
-    if entry is not None and entry.content_hash == doc.content_hash:
-        tally.unchanged += entry.chunks
-        manifest.documents[doc.source] = replace(entry, size=size, mtime_ns=mtime)  # touched, not changed
-        return
-    chunks = chunk_document(
-        doc,
-        target_tokens=settings.chunk_tokens,
-        max_tokens=settings.chunk_max_tokens,
-        overlap=settings.chunk_overlap_sentences,
-    )
-    writer.add(doc, chunks, (size, mtime), settings.index_batch_chunks)
-    tally.added += len(chunks)
+    for doc in docs:
+        tally.documents += 1
+        tally.seen.add(doc.source)
+        entry = manifest.documents.get(doc.source)
+        if entry is not None and entry.content_hash == doc.content_hash:
+            tally.unchanged += entry.chunks
+            manifest.documents[doc.source] = replace(entry, size=size, mtime_ns=mtime)  # touched, not changed
+            continue
+        chunks = chunk_document(
+            doc,
+            target_tokens=settings.chunk_tokens,
+            max_tokens=settings.chunk_max_tokens,
+            overlap=settings.chunk_overlap_sentences,
+        )
+        writer.add(doc, chunks, (size, mtime), settings.index_batch_chunks)
+        tally.added += len(chunks)
 
 
-def _open(settings: Settings, *, rebuild: bool) -> tuple[Manifest, ChromaStore, ManifestStore]:
+def _open(settings: Settings, *, rebuild: bool) -> tuple[Manifest, ChromaStore, ManifestStore, TextLayer]:
+    store, manifests, manifest = _open_store(settings, rebuild=rebuild)
+    texts = open_texts(settings.index_path, store)
+    if rebuild:
+        texts.reset()
+    return manifest, store, manifests, texts
+
+
+def _open_store(settings: Settings, *, rebuild: bool) -> tuple[ChromaStore, ManifestStore, Manifest]:
     index_dir, url, collection = settings.index_path, settings.chroma_url, settings.chroma_collection
     if rebuild:
         # The index is derived data: --rebuild throws it away and starts again.
@@ -268,7 +334,7 @@ def _open(settings: Settings, *, rebuild: bool) -> tuple[Manifest, ChromaStore, 
             wipe(index_dir / "chroma")
             store, manifests = open_index(index_dir, url=url, collection=collection, create=True)
             manifests.delete()
-        return Manifest(), store, manifests
+        return store, manifests, Manifest()
     store, manifests = open_index(index_dir, url=url, collection=collection, create=True)
     try:
         manifest = manifests.load()
@@ -277,4 +343,4 @@ def _open(settings: Settings, *, rebuild: bool) -> tuple[Manifest, ChromaStore, 
     if not manifest.documents and store.count():
         # Chunks without a manifest: an interrupted first run. Start clean.
         store.reset()
-    return manifest, store, manifests
+    return store, manifests, manifest

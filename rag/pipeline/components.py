@@ -16,6 +16,7 @@ from rag.core.settings import Settings
 from rag.index.embeddings import CachedEmbedder, Embedder, SentenceTransformerEmbedder
 from rag.index.retrieval import Retriever
 from rag.index.store import ChromaStore, FileManifests, Manifest, ManifestStore, open_index
+from rag.index.texts import FileTexts, TextLayer, open_texts
 from rag.model.generation import Generator
 
 _UNSET = object()
@@ -128,6 +129,18 @@ class Components:
         self._manifest: Manifest | None = None  # the last one loaded, kept while its version holds
         self._manifest_version: object = _UNSET
         self._retriever: Retriever | None = None
+        self._texts: TextLayer | None = None
+
+    def texts(self) -> TextLayer:
+        """The index's text layer: what the offsets of HTML, PDF, Word and export articles index."""
+        s = self.settings
+        if self._texts is None:
+            if s.chroma_url:
+                self.retriever()  # opens the store
+                self._texts = open_texts(s.index_path, self._store)
+            else:
+                self._texts = FileTexts(s.index_path)
+        return self._texts
 
     def generator(self, model: str | None = None) -> Generator:
         """The generator for 'default', 'fast' or a GGUF path (built once, then shared).

@@ -17,7 +17,7 @@ from rag.answering.conversation import is_follow_up, rewrite
 from rag.answering.forms import BROAD, form_of
 from rag.answering.verify import Judge, Verifier
 from rag.core.settings import Settings
-from rag.core.types import Answer
+from rag.core.types import Answer, Citation
 from rag.index.embeddings import Embedder
 from rag.index.indexer import IndexReport, Progress, index_paths
 from rag.index.retrieval import Retrieval
@@ -33,6 +33,7 @@ from rag.pipeline.steps import (
     premise_refusal,
     relevant,
     search,
+    source_of,
     source_texts,
 )
 from rag.pipeline.validation import validate_days, validate_question, validate_sources, validate_top
@@ -128,6 +129,16 @@ class Pipeline:
     def documents(self) -> dict[str, DocEntry]:
         """The indexed articles by source path."""
         return self.components.open()[1].documents
+
+    def source_text(self, citation: Citation | str) -> str:
+        """The text a citation's offsets index, `source_text(c)[c.start:c.end] == c.quote`: a
+        `.txt`/`.md` file as read, else the text extracted at indexing (`steps.source_of`, which raises)."""
+        return source_of(self.components, citation if isinstance(citation, str) else citation.source)[1]
+
+    def source_page(self, citation: Citation | str, offset: int) -> int | None:
+        """The page (from 1) of a PDF an offset of its text falls on; None for other articles."""
+        source, _, texts = source_of(self.components, citation if isinstance(citation, str) else citation.source)
+        return texts.page(source, offset)
 
     # --- retrieval --------------------------------------------------------------------------
     def retrieve(
@@ -246,7 +257,7 @@ def _after_retrieval(
         yield Done(abstain(q.draft(found, gen.name), "retrieval found nothing relevant"))
         return
     prompt = make_prompt(q, found, settings=s, embedder=pipe.embedder)
-    texts = source_texts(manifest, settings=s)
+    texts = source_texts(manifest, settings=s, layer=pipe.components.texts())
     refusal = premise_refusal(q, found, prompt, texts, model=gen.name)
     if refusal is not None:
         yield Done(refusal)

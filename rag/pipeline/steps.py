@@ -26,12 +26,13 @@ from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
 from rag.answering.voice import voiced
 from rag.core.days import DayRange
-from rag.core.errors import IndexMissingError
+from rag.core.errors import IndexMissingError, UnknownSourceError
 from rag.core.settings import Settings
 from rag.core.types import Answer, Statement
 from rag.index.embeddings import Embedder
 from rag.index.retrieval import Retrieval
 from rag.index.store import Manifest, index_lock
+from rag.index.texts import TextLayer
 from rag.model.generation import Generator
 from rag.pipeline.components import Components
 from rag.pipeline.events import WRITING_EVERY_S, Done, Event, StatementReady, Writing
@@ -100,10 +101,32 @@ def relevant(found: Retrieval, *, settings: Settings) -> bool:
     return bool(found.passages) and (found.best_dense >= settings.min_relevance or found.lexical_hits > 0)
 
 
-def source_texts(manifest: Manifest, *, settings: Settings) -> SourceTexts:
-    """The indexed articles' texts, read on demand and checked against their indexed content hashes."""
+def source_texts(manifest: Manifest, *, settings: Settings, layer: TextLayer | None = None) -> SourceTexts:
+    """The indexed articles' texts, read on demand and checked against their indexed content hashes
+    (`layer`: the index's text layer, for articles that are not plain text files)."""
     hashes = {source: doc.content_hash for source, doc in manifest.documents.items()}
-    return SourceTexts(settings.root, hashes, max_bytes=settings.max_file_bytes)
+    return SourceTexts(settings.root, hashes, max_bytes=settings.max_file_bytes, layer=layer)
+
+
+def source_of(components: Components, asked: str) -> tuple[str, str, SourceTexts]:
+    """(name as indexed, text its offsets index, the texts) of one indexed article: a file, a
+    file's path as given, or `FILE#ID` for an export's record.
+
+    Raises:
+        UnknownSourceError: not an indexed article, a whole export (name a record), or changed
+            since it was indexed (run `rag index`).
+    """
+    manifest = components.open()[1]
+    found = validate_sources([asked], manifest.documents, root=components.settings.root)
+    if len(found) != 1:
+        raise UnknownSourceError(
+            f"{asked} is an export of {len(found)} articles: name one record (`rag text FILE --record ID`)"
+        )
+    texts = source_texts(manifest, settings=components.settings, layer=components.texts())
+    text = texts.get(found[0])
+    if text is None:
+        raise UnknownSourceError(f"{found[0]} changed since it was indexed, or its text is gone: run `rag index`")
+    return found[0], text, texts
 
 
 def articles_of(found: Retrieval) -> list[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from rag.core.days import DayRange, parse_day
 from rag.core.errors import InvalidQuestionError, UnknownSourceError
 from rag.core.settings import MAX_TOP
+from rag.reading.formats import split_key
 from rag.reading.ingest import resolve_source
 
 
@@ -53,24 +54,36 @@ def validate_days(since: str | None, until: str | None, *, include_undated: bool
 
 
 def validate_sources(sources: Sequence[str], documents: Mapping[str, object], *, root: Path) -> list[str]:
-    """Sources as indexed (a file path is matched to its indexed name); raises UnknownSourceError.
+    """Sources as indexed (a file path is matched to its indexed name, an export's file to all its
+    records, `FILE#ID` to one); raises UnknownSourceError.
 
     A misspelt name must not quietly restrict retrieval to nothing and abstain.
     """
-    out = []
+    out: list[str] = []
+    files: dict[str, Path] = {}  # each indexed file's resolved path, worked out once
     for src in sources:
         if src in documents:
             out.append(src)
             continue
-        path = Path(src).expanduser()
-        candidates = [path.resolve(), resolve_source(src, root).resolve()]
-        match = next((name for name in documents if resolve_source(name, root).resolve() in candidates), None)
-        if match is None:
+        file, record = split_key(src)
+        path = Path(file).expanduser()
+        candidates = [path.resolve(), resolve_source(file, root).resolve()]
+        if not files:
+            for name in documents:
+                f = split_key(name)[0]
+                if f not in files:
+                    files[f] = resolve_source(f, root).resolve()
+        matches = [
+            name
+            for name in documents
+            if files[split_key(name)[0]] in candidates and (record is None or split_key(name)[1] == record)
+        ]
+        if not matches:
             names = sorted(documents)
             shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
             raise UnknownSourceError(
                 f"No such indexed article: {src!r}. Indexed are: {shown or 'none'}. "
                 "Give a name from that list (or index the file first with `rag index FILE`)."
             )
-        out.append(match)
+        out.extend(matches)  # an export's file: all its records
     return out

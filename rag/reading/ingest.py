@@ -18,6 +18,8 @@ from pathlib import Path
 
 from rag.core.types import Document, Sentence
 from rag.reading.comments import comments_from, tag_comments
+from rag.reading.formats import RECORDS, Fields, extract, is_plain, record_key
+from rag.reading.formats import SUFFIXES as SUFFIXES  # every format read (rag.reading.formats)
 from rag.reading.instructions import looks_like_instruction  # the filter, its rules and figures
 from rag.reading.layout import LeftOut
 from rag.reading.layout import Parsed as Parsed  # read here by callers of `parse_article`
@@ -26,7 +28,8 @@ from rag.reading.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
+# A corpus folder's own notes, not articles: left out at its top level (`corpus_notes` says so).
+FOLDER_NOTES = frozenset({"readme", "license", "licence", "copying", "changelog"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +160,8 @@ def document_id(source: str, digest: str) -> str:
     return hashlib.sha256(f"{source}\0{digest}".encode()).hexdigest()[:16]
 
 
-def make_document(source: str, text: str, *, encoding: str = "utf-8") -> Document:
-    """Build a Document from decoded text; `source` is the path as indexed."""
+def make_document(source: str, text: str, *, encoding: str = "utf-8", pages: tuple[int, ...] = ()) -> Document:
+    """Build a Document from decoded text (or a text layer); `source` is the name as indexed."""
     parsed = parse_article(text)
     sentences, withheld = sentences_of(text, parsed.spans)
     sentences = tag_comments(sentences, comments_from(text, parsed.spans))  # readers' comments: kept, tagged
@@ -177,6 +180,7 @@ def make_document(source: str, text: str, *, encoding: str = "utf-8") -> Documen
         sentences=sentences,
         encoding=encoding,
         withheld=withheld,
+        pages=pages,
     )
 
 
@@ -209,8 +213,27 @@ def _walk(folder: Path, rel: str = "") -> Iterator[tuple[Path, str, os.DirEntry[
             continue
         if is_dir:
             yield from _walk(folder / e.name, name)
-        elif ok and os.path.splitext(e.name)[1].lower() in SUFFIXES:
+        elif ok and os.path.splitext(e.name)[1].lower() in SUFFIXES and not (not rel and is_folder_note(e.name)):
             yield folder / e.name, name, e
+
+
+def is_folder_note(name: str) -> bool:
+    """A corpus folder's README, LICENSE and the like: about the folder, not an article."""
+    return os.path.splitext(name)[0].lower() in FOLDER_NOTES
+
+
+def corpus_notes(paths: Iterable[Path]) -> list[str]:
+    """Notes for `rag index`: the files left out at the top of each given folder (`is_folder_note`)."""
+    out = []
+    for p in paths:
+        if p.is_dir():
+            for e in sorted(p.iterdir()):
+                if e.is_file() and e.suffix.lower() in SUFFIXES and is_folder_note(e.name):
+                    out.append(
+                        f"{e}: left out, a folder's {e.stem} is about the folder, not an article "
+                        "(index it by naming the file itself)"
+                    )
+    return out
 
 
 def _stat(entry: os.DirEntry[str] | Path) -> os.stat_result | None:
@@ -264,10 +287,60 @@ def resolve_source(source: str, root: Path) -> Path:
     return p if p.is_absolute() else root / p
 
 
+def load_documents(
+    path: Path,
+    *,
+    root: Path,
+    max_bytes: int,
+    max_export_bytes: int = 2_000_000_000,
+    source: str | None = None,
+    fields: Fields | None = None,
+) -> tuple[list[Document], list[str]]:
+    """Read one article file of any format (`SUFFIXES`): its articles (one; an export's, one a
+    record) and the warnings, each naming the file (and line, record or page) and the fix.
+
+    `max_bytes` limits an article file, `max_export_bytes` an export (JSON, JSONL, CSV)."""
+    source = source or source_name(path, root)
+    if is_plain(source):
+        doc, warning = load_document(path, root=root, max_bytes=max_bytes, source=source)
+        return ([doc] if doc else []), ([warning] if warning else [])
+    export = path.suffix.lower() in RECORDS
+    limit, setting = (max_export_bytes, "RAG_MAX_EXPORT_BYTES") if export else (max_bytes, "RAG_MAX_FILE_BYTES")
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            return [], [f"{path}: skipped, {size} bytes is over the {limit}-byte limit ({setting})"]
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [f"{path}: skipped, cannot be read ({exc.strerror or exc}); fix its permissions or remove it"]
+    got = extract(path, data, fields or Fields())
+    docs: list[Document] = []
+    warnings = list(got.warnings)
+    for art in got.articles:
+        key = record_key(source, art.record) if art.record is not None else source
+        doc = make_document(key, art.text, pages=art.pages)
+        where = f"{path}: record {art.record}" if art.record is not None else str(path)
+        if not doc.sentences:
+            why = (
+                "its text reads as instructions to an AI model, not as an article"
+                if doc.withheld
+                else "no article text found in it (only a menu, headings or lines kept out)"
+            )
+            warnings.append(f"{where}: skipped, {why}; `rag index --explain {path}` shows what was read")
+            continue
+        if doc.withheld:
+            warnings.append(
+                f"{where}: {doc.withheld} sentence(s) that read as instructions to an AI model were left out of "
+                "the index; edit the article if they are news text"
+            )
+        docs.append(doc)
+    return docs, warnings
+
+
 def load_document(
     path: Path, *, root: Path, max_bytes: int, source: str | None = None
 ) -> tuple[Document | None, str | None]:
-    """Read and parse one article; returns (document, warning).
+    """Read and parse one plain-text article; returns (document, warning).
 
     `source` is its name as indexed when the caller already has it (`Found.source`); else `source_name`.
     """

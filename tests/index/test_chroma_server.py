@@ -178,3 +178,29 @@ def test_an_index_past_a_thousand_embeddings_reopens_after_a_restart(
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["ids"] == before
     assert got["count"] == (count if count is not None else report.chunks_added)
+
+
+def test_the_text_layer_lives_in_the_server_for_every_machine(settings: Settings, server: str, tmp_path) -> None:
+    """A web page's and a PDF's extracted text is kept in the server: another machine (no local
+    folder in common) reads the same text, so the citation contract holds there too."""
+    import documents as D
+
+    from rag.index.texts import ChromaTexts
+
+    D.two_column_pdf(settings.corpus_path / "page3.pdf")
+    (settings.corpus_path / "flood.html").write_text(
+        D.news_page(D.FLOOD_TITLE, D.FLOOD, author="Jane Roe", date="2024-03-05", url="https://courier.example/f")
+    )
+    first = _pipe(settings, chroma_url=server, index_dir=tmp_path / "one")
+    first.index()
+    other = _pipe(settings, chroma_url=server, index_dir=tmp_path / "two")
+    assert not (tmp_path / "one" / "texts").exists()
+    for name in ("corpus/page3.pdf", "corpus/flood.html"):
+        text = other.source_text(name)
+        assert text == first.source_text(name) and "Exeter" in text
+    docs = other.documents()
+    layer = ChromaTexts(ChromaStore(url=server))
+    assert layer.digests() == {docs["corpus/page3.pdf"].content_hash, docs["corpus/flood.html"].content_hash}
+    assert other.source_page("corpus/flood.html", 10) is None  # a web page has no pages
+    pdf = other.source_text("corpus/page3.pdf")
+    assert other.source_page("corpus/page3.pdf", pdf.index("Insurers")) == 2

@@ -174,8 +174,8 @@ def test_unchanged_files_are_not_read_and_a_no_op_run_keeps_the_version(
     _index(settings)
     version = Manifest.load(settings.index_path).version
     reads: list[Path] = []
-    real = rag.index.indexer.load_document
-    monkeypatch.setattr(rag.index.indexer, "load_document", lambda p, **kw: (reads.append(p), real(p, **kw))[1])
+    real = rag.index.indexer.load_documents
+    monkeypatch.setattr(rag.index.indexer, "load_documents", lambda p, **kw: (reads.append(p), real(p, **kw))[1])
     emb = _CountingEmbedder()
     again = _index(settings, embedder=emb)
     assert (reads, emb.batches, again.documents) == ([], 0, 5)
