@@ -416,6 +416,30 @@ print("@@" + json.dumps({"ready_s": ready, "retrieval_s": lat, "retrieved_source
 """
 
 
+# Run first in a benchmark child: at exit it writes its own peak resident set (VmHWM of its memory
+# map, which starts at exec) to the file named by RAG_BENCH_PEAK. The rusage `ru_maxrss` of a child
+# also counts the memory of the parent it was forked from, so a large test runner or a large
+# earlier phase would show as the child's peak.
+_PEAK = (
+    "import atexit as _a, os as _o\n"
+    "def _peak():\n"
+    "    for _l in open('/proc/self/status'):\n"
+    "        if _l.startswith('VmHWM:'):\n"
+    "            open(_o.environ['RAG_BENCH_PEAK'], 'w').write(_l.split()[1])\n"
+    "_a.register(_peak)\n"
+)
+
+
+def _peak_args(args: list[str]) -> list[str]:
+    """`args` for `python` run with `_PEAK` first: `-c CODE`, `-m MODULE` or a script path."""
+    if args[0] == "-c":
+        return ["-c", _PEAK + args[1], *args[2:]]
+    if args[0] == "-m":
+        run = "import runpy, sys; runpy.run_module(sys.argv.pop(1), run_name='__main__')"
+        return ["-c", _PEAK + run, *args[1:]]
+    return ["-c", _PEAK + "import runpy, sys; sys.argv.pop(0); runpy.run_path(sys.argv[0], run_name='__main__')", *args]
+
+
 def _child(args: list[str], env: dict[str, str], *, cwd: Path | None = None) -> tuple[str, float, int]:
     """Run a child python, returning (stdout, seconds, peak RSS of that child alone, in MiB)."""
     import os
@@ -423,19 +447,27 @@ def _child(args: list[str], env: dict[str, str], *, cwd: Path | None = None) -> 
     import sys
 
     t0 = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as err:
+    with tempfile.TemporaryFile("w+") as err, tempfile.TemporaryDirectory() as tmp:
+        peak = Path(tmp) / "peak"
         proc = subprocess.Popen(
-            [sys.executable, *args], env={**os.environ, **env}, cwd=cwd, stdout=subprocess.PIPE, stderr=err, text=True
+            [sys.executable, *_peak_args(args)],
+            env={**os.environ, **env, "RAG_BENCH_PEAK": str(peak)},
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
         )
         assert proc.stdout is not None
         out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own resource use, not all children's
+        _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = code = os.waitstatus_to_exitcode(status)
         took = time.perf_counter() - t0
         if code:
             err.seek(0)
             raise RuntimeError(f"benchmark child failed ({code}): {' '.join(args)[:200]}\n{err.read()[-2000:]}")
-    return out, took, int(usage.ru_maxrss // 1024)
+        # VmHWM in kB; without it (the child ended without running atexit), rusage's larger figure
+        kib = int(peak.read_text()) if peak.exists() else int(usage.ru_maxrss)
+    return out, took, kib // 1024
 
 
 def _du(path: Path) -> int:

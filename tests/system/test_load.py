@@ -165,10 +165,13 @@ def test_eight_concurrent_requests_to_rag_serve(settings, robustness) -> None:
     from rag.faces.serve import create_app
     from rag.pipeline import Pipeline
 
+    # Eight users, each with a key of their own: fair use counts per key (4 questions queued a key).
+    keys = [f"load-test-user-{i}-{'k' * 16}" for i in range(len(USERS))]
     pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator(best_sentence_reply))
     pipe.index()
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(pipe), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(pipe, keys=keys)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -179,8 +182,8 @@ def test_eight_concurrent_requests_to_rag_serve(settings, robustness) -> None:
     seconds: dict[str, float] = {}
     errors: list[BaseException] = []
 
-    def ask(question: str, stream: bool) -> None:
-        client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0, timeout=120)
+    def ask(question: str, stream: bool, key: str) -> None:
+        client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0, timeout=120)
         t0 = time.monotonic()
         try:
             messages = [{"role": "user", "content": question}]
@@ -195,7 +198,7 @@ def test_eight_concurrent_requests_to_rag_serve(settings, robustness) -> None:
         seconds[question] = time.monotonic() - t0
 
     try:
-        threads = [threading.Thread(target=ask, args=(q, i % 2 == 0)) for i, q in enumerate(USERS)]
+        threads = [threading.Thread(target=ask, args=(q, i % 2 == 0, keys[i])) for i, q in enumerate(USERS)]
         for t in threads:
             t.start()
         for t in threads:
