@@ -154,6 +154,22 @@ class Components:
                 self._judges.setdefault(choice, judge)
             return self._generators[choice]
 
+    def warm_up(self, model: str | None = None) -> None:
+        """Load what a first question would otherwise wait for.
+
+        The model, and both of the embedder's ways: NumPy for a question or a few statements, and
+        sentence-transformers for the ~30 sentences a prompt is chosen from, whose import alone
+        takes about 4 s on two cores; and the premise check's word forms (`simplemma`'s English
+        dictionary, about 0.5 s).
+        """
+        from rag.answering.premise import warm_up as premise_warm_up
+
+        self.generator(model).load()
+        load = getattr(self.embedder.inner, "load", None)  # a test's fake embedder has nothing to load
+        if load is not None:
+            load()
+        premise_warm_up()
+
     def judge(self, model: str | None = None) -> Judge | None:
         """The entailment judge for a model, or None when judging is off (`RAG_USE_JUDGE`)."""
         if not self.settings.use_judge:

@@ -104,20 +104,9 @@ class Pipeline:
         return self.manifests().exists()
 
     def warm_up(self, model: str | None = None) -> None:
-        """Load what a first question would otherwise wait for (the chat and `rag serve` call it).
-
-        The model, and both of the embedder's ways: NumPy for a question or a few statements, and
-        sentence-transformers for the ~30 sentences a prompt is chosen from, whose import alone
-        takes about 4 s on two cores; and the premise check's word forms (`simplemma`'s English
-        dictionary, about 0.5 s).
-        """
-        from rag.answering.premise import warm_up as premise_warm_up
-
-        self.generator(model).load()
-        load = getattr(self.embedder.inner, "load", None)  # a test's fake embedder has nothing to load
-        if load is not None:
-            load()
-        premise_warm_up()
+        """Load what a first question would otherwise wait for (the chat and `rag serve` call it;
+        `Components.warm_up`)."""
+        self.components.warm_up(model)
 
     def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
         """Build the index from the corpus folder if none exists yet; returns the report if built."""
