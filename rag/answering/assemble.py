@@ -192,7 +192,7 @@ def assemble(
     statements = tuple(c.statement for c in kept if c.follows)
     rejected = [*rejected, *beside]
     text, numbers = answer_text(statements)
-    direct = direct_answer(short, statements)
+    direct = direct_answer(short, statements, draft.standalone or draft.question)
     if direct is not None:
         text = f"{direct.text} [{cited_number(direct, numbers)}]\n\n{text}"
     question = draft.standalone or draft.question

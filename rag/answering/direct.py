@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.answering.premise import DATE, Asked, asked_for
 from rag.answering.verify import numbers_in
 from rag.core.types import Citation, DirectAnswer, Statement
 from rag.index.lexical import tokenize
@@ -22,20 +23,27 @@ _NEGATIONS = frozenset(["not", "no", "never", "none", "nobody", "nothing", "neit
 _TOKEN = re.compile(r"[£$€]?[^\W_](?:[\w’'%-]|[.,](?=\w))*")  # "250,000", "£4.50", not a final "."
 
 
-def direct_answer(short: str | None, statements: Sequence[Statement]) -> DirectAnswer | None:
+def direct_answer(short: str | None, statements: Sequence[Statement], question: str) -> DirectAnswer | None:
     """The answer line for `short` (the model's short answer), or None when it may not be shown.
+
+    Only for a question that asks for an item (a figure, a date, a name: `premise.asked_for`) and a
+    short answer that is one (a figure holds a number, a date a day, month, year or time, a name a
+    capitalised word): for "What was Nintendo's share …?", which asks for nothing typed, a bold
+    "700" taken from a sentence about 700 games would be the model's pick made prominent (a
+    newcomer's run, issue 24).
 
     Args:
         short: the model's short answer (at most `ANSWER_MAX_CHARS` characters), or None.
         statements: the answer's statements, the lead first; only the lead's citations are read.
+        question: the (standalone) question.
 
     Returns:
         The line, the citation that holds it, and the source offsets of the quote's words that
-        carry it; None when there is no short answer, no statement, or the lead's quotes lack a
-        word, figure or negation of it.
+        carry it; None when there is no short answer, no statement, the question or the short
+        answer is not of a kind, or the lead's quotes lack a word, figure or negation of it.
     """
     text = " ".join((short or "").split()).strip(" .;,")
-    if not text or not statements:
+    if not text or not statements or not _typed(text, asked_for(question)):
         return None
     words = set(tokenize(text))
     figures = numbers_in(text)
@@ -47,6 +55,17 @@ def direct_answer(short: str | None, statements: Sequence[Statement]) -> DirectA
             start, end = _window(c.quote, words)
             return DirectAnswer(text=text, citation=c, start=c.start + start, end=c.start + end)
     return None
+
+
+def _typed(short: str, asked: Asked | None) -> bool:
+    """Whether a short answer is an item of the asked kind."""
+    if asked == "figure":
+        return bool(numbers_in(short))
+    if asked == "date":
+        return DATE.search(short) is not None
+    if asked == "name":
+        return any(w[:1].isupper() for w in short.split())
+    return False
 
 
 def _negations(text: str) -> set[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from rag.answering.citations import SourceTexts
-from rag.answering.premise import named, subject_names
+from rag.answering.premise import named, names_missing, subject_names
 from rag.answering.prompting import Candidate, scored_candidates
 from rag.answering.relations import normalize
 from rag.answering.verify import addresses_question
@@ -152,6 +152,7 @@ def _choose(
     """The best candidates by score that address the topic, a few per article, none alike."""
     chosen: list[Candidate] = []
     per: dict[str, int] = {}
+    subjects = subject_names(about)
     for c in sorted(cands, key=lambda c: -c.score):
         if len(chosen) == rules.limit:
             break
@@ -166,7 +167,11 @@ def _choose(
             continue
         if is_quotation(c.text) and not _names_own_speaker(texts, chunk.source, sentence.start, sentence.end):
             continue
-        if addresses_question(about, c.text, chunk.title, embedder) < rules.relevance:
+        # On the topic: its words and meaning, or, for a short topic whose other words are generic
+        # ("the Yukos affair"), naming what it is about in the sentence or its article's title.
+        if addresses_question(about, c.text, chunk.title, embedder) < rules.relevance and not (
+            subjects and not names_missing(about, f"{c.text} {chunk.title}")
+        ):
             continue
         chosen.append(c)
         per[chunk.source] = per.get(chunk.source, 0) + 1

@@ -295,7 +295,7 @@ _ASKS = (
         ),
     ),
 )
-_DATE = re.compile(
+DATE = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|"
     r"(last|this|next) (week|month|year|weekend)|earlier this (week|month|year)|"
     r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|"
@@ -375,10 +375,10 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
         skip = numbers_in(question) | _years(statement)  # "bought two labels in 2003" gives no price
         return any(v not in skip and (v not in tolls or v in stated) for v in figures_of(statement, noun))
     if kind == "date":
-        asked = {m.group(0).casefold() for m in _DATE.finditer(question)}
-        return any(m.group(0).casefold() not in asked for m in _DATE.finditer(statement))
+        asked = {m.group(0).casefold() for m in DATE.finditer(question)}
+        return any(m.group(0).casefold() not in asked for m in DATE.finditer(statement))
     given = normalize(question)
-    return any(not (name_in(name, given) or _DATE.fullmatch(name)) for name in names_in(statement))
+    return any(not (name_in(name, given) or DATE.fullmatch(name)) for name in names_in(statement))
 
 
 _YEAR = re.compile(r"(?<![\w$£€¥.,])(?:19|20)\d\d(?![\w%]|[.,]\d|\s*(?:m|bn|million|billion|k)\b)")
@@ -393,7 +393,7 @@ def subject_names(question: str) -> list[str]:
     """The names a question is about: not its sources ("according to SAMS"), dates or nationalities."""
     out = []
     for name in question_names(_ATTRIBUTION.sub(" ", question)):
-        if _DATE.fullmatch(name) or (" " not in name and re.search(r"(ian|an|ese|ish)$", name)):
+        if DATE.fullmatch(name) or (" " not in name and re.search(r"(ian|an|ese|ish)$", name)):
             continue  # "Friday"; "Syrian", "Russian": adjectives, not the subject
         out.append(name)
     return out

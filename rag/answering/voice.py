@@ -21,7 +21,15 @@ from rag.answering.citations import SourceTexts
 from rag.core.types import Citation, Statement
 from rag.reading.comments import is_comment
 from rag.reading.sentences import sentence_at
-from rag.reading.speakers import attributed, inside_quotation, is_quotation, named_speaker, quoted_words, speaker_at
+from rag.reading.speakers import (
+    attributed,
+    inside_quotation,
+    is_quotation,
+    named_speaker,
+    quotation_goes_on,
+    quoted_words,
+    speaker_at,
+)
 
 UNNAMED = "The article quotes"
 READER = "A reader wrote"
@@ -82,7 +90,7 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     text = texts.get(c.source)
     if text is None:
         return st
-    if not (is_quotation(c.quote) or inside_quotation(text, c.start)):
+    if not (is_quotation(c.quote) or (inside_quotation(text, c.start) and quotation_goes_on(text, c.start))):
         speaker = named_speaker(c.quote)
         return replace(st, voice="quote" if speaker else "reporting", speaker=speaker)
     found = quote_speaker(texts, c)

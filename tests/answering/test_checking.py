@@ -121,3 +121,15 @@ def test_the_model_s_yes_does_not_make_an_answer_of_a_sentence_without_the_asked
     ordered, answered = check.answer_first(both, keep=lambda st: True)
     assert answered and ordered[0].statement.text == S1.text
     assert [(c.statement.text, c.follows) for c in ordered[1:]] == [(S2.text, False)]
+
+
+def test_a_later_statement_whose_evidence_does_not_name_the_subject_does_not_follow(tmp_path: Path) -> None:
+    from rag.answering.checking import Checked
+
+    check, _ = _checker(tmp_path, "How many people were killed near Aleppo?")
+    other = "Latest figures suggest it killed 20 people."
+    (tmp_path / "b.txt").write_text(other, encoding="utf-8")
+    elsewhere = Citation("b.txt", 0, len(other), other, "Idlib market", None, None, True, 1.0)
+    # the same figure, from an article that never names Aleppo: not this question's answer
+    assert not check.follows(Checked(Statement(other, (elsewhere,), True, 1.0), True))
+    assert check.follows(Checked(Statement(S2.text, (_cite(S2),), True, 1.0), True))  # its title names Aleppo

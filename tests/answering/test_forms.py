@@ -115,3 +115,13 @@ def test_a_timeline_without_dates_gives_the_main_points_unlabelled(tmp_path: Pat
     out = _compose(tmp_path, "timeline", "Give me a timeline of the heavy rain expected on Sunday evening.")
     assert [st.text for st in out] == ["Heavy rain is expected across the north coast on Sunday evening."]
     assert [st.label for st in out] == [None]
+
+
+def test_a_sentence_that_names_a_short_topics_subject_is_on_the_topic(tmp_path: Path) -> None:
+    passages = _passages(tmp_path)
+    texts = SourceTexts(tmp_path, {}, max_bytes=100_000)
+    rules = Composition(relevance=0.99)  # no sentence passes by its words and meaning alone
+    out = compose(
+        "summary", "What do the articles say about Ana Ruiz?", passages, texts, embedder=FakeEmbedder(), rules=rules
+    )
+    assert out and all("Ana Ruiz" in st.text for st in out)

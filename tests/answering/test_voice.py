@@ -103,3 +103,20 @@ def test_a_statement_citing_the_article_and_a_comment_keeps_only_the_article(tmp
     out = voiced(Statement("Fares will rise by 4% in April.", (_cite(fact), _cite(comment)), True, 1.0), texts)
     assert out.citations == (_cite(fact),)
     assert out.voice is None and out.text == "Fares will rise by 4% in April."
+
+
+def test_a_reporters_sentence_after_a_quotation_reopened_without_closing_stays_reporting(tmp_path: Path) -> None:
+    # The BBC's style reopens a quotation at each sentence ("… bold move. "But it shows …"), so the
+    # marks before the reporter's next sentence are odd in number; it is not the speaker's (a
+    # newcomer's summary showed such a sentence as "Harris said: …").
+    text = (
+        "Shops react\n\n"
+        'Ana Ruiz added: "Prices will fall. "But only for a while." The new ferry costs 40m euros '
+        "and seats 300 people.\n"
+    )
+    (tmp_path / "shops.txt").write_text(text, encoding="utf-8")
+    sentence = "The new ferry costs 40m euros and seats 300 people."
+    s = text.index(sentence)
+    c = Citation("shops.txt", s, s + len(sentence), sentence, "Shops react", None, None, True, 1.0)
+    out = voiced(Statement(sentence, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
+    assert (out.text, out.voice, out.speaker) == (sentence, "reporting", None)
