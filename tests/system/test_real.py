@@ -85,8 +85,8 @@ def test_real_cli_index_json_is_incremental(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "rag.faces.cli", "index", "--json"]
     first = json.loads(subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     second = json.loads(subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
-    assert set(first) == {"documents", "chunks_added", "chunks_unchanged", "chunks_removed", "seconds"}
-    assert first["documents"] == 5 and first["chunks_added"] > 0
+    assert set(first) == {"documents", "chunks_added", "chunks_unchanged", "chunks_removed", "seconds", "notes"}
+    assert first["documents"] == 5 and first["chunks_added"] > 0 and first["notes"] == []  # no README left out
     assert second["chunks_added"] == 0 and second["chunks_unchanged"] == first["chunks_added"]
 
 
