@@ -106,16 +106,8 @@ class StatementChecker:
         return self.answers(st) is not False  # the model, asked, may still say it gives something else
 
     def follows(self, checked: Checked) -> bool:
-        """Whether a statement may follow the answer's first one.
-
-        For a question that asks for an item (who/which/how many/when/where), it states one too:
-        on the hand labels of the BBC run (docs/eval-bbc-2026-11-29/after), 26 of the 29 later
-        statements without one did not help answer, and no question needed one of the 29 for a
-        fact of its answer. And its evidence (its text, title and lead-in) names what the question
-        is about: "Latest figures suggest it has sold more than 677,000 copies." from an article on
-        another game is not Halo 2's sales; on the same labels this leaves out 34 later statements
-        that did not help and 17 that did, and one question of 130 loses a fact.
-        """
+        """Whether a statement may follow the first: its evidence names the question's subjects, and
+        for an item question it states one (figures from the BBC hand labels: README, issue 23)."""
         st = checked.statement
         if names_missing(self.question, f"{st.text} {self.evidence(st)}"):
             return False

@@ -31,6 +31,7 @@ from rag.answering.verify import addresses_question
 from rag.core.types import Passage, Statement
 from rag.index.embeddings import Embedder
 from rag.index.retrieval import containment
+from rag.reading.dates import month_number
 from rag.reading.speakers import is_quotation, named_speaker, speaker_at
 
 Form = Literal["fact", "yes_no", "list", "summary", "timeline", "comparison"]
@@ -200,20 +201,6 @@ def _quote(c: Candidate, texts: SourceTexts) -> Statement | None:
     return Statement(c.text, tuple(cites), verified=True, support=1.0)
 
 
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
     r"|nov(?:ember)?|dec(?:ember)?)"
@@ -234,17 +221,12 @@ def _when(text: str) -> tuple[tuple[int, int, int], str] | None:
         return None
     g = m.groups()
     if g[2]:
-        return (int(g[2]), _month(g[1]), int(g[0])), m.group(0)
+        return (int(g[2]), month_number(g[1]), int(g[0])), m.group(0)
     if g[5]:
-        return (int(g[5]), _month(g[3]), int(g[4])), m.group(0)
+        return (int(g[5]), month_number(g[3]), int(g[4])), m.group(0)
     if g[7]:
-        return (int(g[7]), _month(g[6]), 0), m.group(0)
+        return (int(g[7]), month_number(g[6]), 0), m.group(0)
     return (int(g[8]), 0, 0), g[8]
-
-
-def _month(name: str) -> int:
-    key = name.casefold()[:3]
-    return next(i for i, m in enumerate(_MONTHS, 1) if m.startswith(key))
 
 
 def _timeline(statements: Sequence[Statement]) -> list[Statement]:

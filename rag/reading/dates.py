@@ -42,7 +42,8 @@ _DATE_LINE = re.compile(
 )
 
 
-def _month(name: str) -> int:
+def month_number(name: str) -> int:
+    """1-12 for a month's name or its abbreviation ("Nov", "november")."""
     return _MONTHS.index(name[:3].casefold()) + 1
 
 
@@ -55,20 +56,20 @@ def _dates(lead: str) -> tuple[list[str], list[str]]:
     """The full dates (ISO) and the dates without a year (`--MM-DD`) of the news in `lead`."""
     full: list[str] = []
     for m in _MONTH_DAY_YEAR.finditer(lead):
-        month, day, year = _month(m.group(1)), int(m.group(2)), m.group(3)
+        month, day, year = month_number(m.group(1)), int(m.group(2)), m.group(3)
         if valid_day(month, day) and _the_day(lead, m):
             full.append(f"{year}-{month:02d}-{day:02d}")
     for m in _DAY_MONTH_YEAR.finditer(lead):
-        day, month, year = int(m.group(1)), _month(m.group(2)), m.group(3)
+        day, month, year = int(m.group(1)), month_number(m.group(2)), m.group(3)
         if valid_day(month, day) and _the_day(lead, m):
             full.append(f"{year}-{month:02d}-{day:02d}")
     for m in _ISO.finditer(lead):
         if valid_day(int(m.group(2)), int(m.group(3))) and _the_day(lead, m):
             full.append(m.group(0))
     partial = [
-        f"--{_month(m.group(1)):02d}-{int(m.group(2)):02d}"
+        f"--{month_number(m.group(1)):02d}-{int(m.group(2)):02d}"
         for m in _MONTH_DAY.finditer(lead)
-        if valid_day(_month(m.group(1)), int(m.group(2))) and _the_day(lead, m)
+        if valid_day(month_number(m.group(1)), int(m.group(2))) and _the_day(lead, m)
     ]
     return full, partial
 
