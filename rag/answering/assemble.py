@@ -17,11 +17,13 @@ from typing import Any
 
 from rag.answering.checking import Checked
 from rag.answering.citations import answer_text
-from rag.answering.direct import cited_number, direct_answer
+from rag.answering.direct import cited_number, direct_answer, yes_no_answer
 from rag.core.days import DayRange, day_number, show_date
 from rag.core.types import Answer, DateScope, Passage, Statement
 
 ABSTAIN_TEXT = "The indexed articles do not answer this question."
+# The same, for a yes/no question: "Yes", "No" or "The articles do not say" (issue 24).
+YES_NO_ABSTAIN_TEXT = "The articles do not say."
 # Words that ask about the present. Not "remain": "How many doctors remain?" is asked of the
 # articles, and an "As of" on every such answer is noise.
 _ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|any ?more)\b", re.I)
@@ -139,9 +141,12 @@ def abstain(
         draft: what the pipeline knows.
         why: the reason, for the notes.
         rejected: statements verification removed.
-        text: what the user reads (a false premise names what the articles do not report).
+        text: what the user reads (a false premise names what the articles do not report); the
+            default reads `YES_NO_ABSTAIN_TEXT` for a yes/no question.
         related: what the articles do say on the subject, shown as related, never as the answer.
     """
+    if text == ABSTAIN_TEXT and draft.form == "yes_no":
+        text = YES_NO_ABSTAIN_TEXT
     return _answer(draft, text, (), rejected, notes=(why, *draft.notes), related=tuple(related))
 
 
@@ -174,7 +179,8 @@ def assemble(
             the answer ("How many MSF doctors were killed?" is not answered by the hospitals'
             death toll).
         short: the model's short answer: shown as the answer's first line ("30 doctors [1]")
-            when the first statement's cited sentence holds it (`direct_answer`).
+            when the first statement's cited sentence holds it (`direct_answer`); for a yes/no
+            question the line is "Yes" or "No" when the lead's sentence settles it (`yes_no_answer`).
         capped_at: the statement cap when the model's reply reached it (`hit_cap`); the answer
             then says that the list may be partial (`capped_note`).
     """
@@ -192,7 +198,8 @@ def assemble(
     statements = tuple(c.statement for c in kept if c.follows)
     rejected = [*rejected, *beside]
     text, numbers = answer_text(statements)
-    direct = direct_answer(short, statements, draft.standalone or draft.question)
+    settle = yes_no_answer if draft.form == "yes_no" else direct_answer
+    direct = settle(short, statements, draft.standalone or draft.question)
     if direct is not None:
         text = f"{direct.text} [{cited_number(direct, numbers)}]\n\n{text}"
     question = draft.standalone or draft.question

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from rag.answering.premise import DATE, Asked, asked_for
 from rag.answering.verify import numbers_in
 from rag.core.types import Citation, DirectAnswer, Statement
-from rag.index.lexical import tokenize
+from rag.index.lexical import QUESTION_FRAME, tokenize
 
 _NEGATIONS = frozenset(["not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without"])
 _TOKEN = re.compile(r"[£$€]?[^\W_](?:[\w’'%-]|[.,](?=\w))*")  # "250,000", "£4.50", not a final "."
@@ -55,6 +55,67 @@ def direct_answer(short: str | None, statements: Sequence[Statement], question: 
             start, end = _window(c.quote, words)
             return DirectAnswer(text=text, citation=c, start=c.start + start, end=c.start + end)
     return None
+
+
+# A yes/no question about what happened or is the case; "Will …?", "Could …?" ask for a forecast
+# or an opinion, which a sentence that reports it does not settle.
+_FACTUAL_YES_NO = re.compile(r"^\W*(is|are|was|were|did|does|do|has|have|had)\b", re.I)
+# Words that make a sentence's claim less than a fact ("may have", "denied", "alleged"), and
+# titles that a sentence naming the person in full need not repeat.
+_HEDGES = re.compile(
+    r"\b(may|might|could|would|if|whether|unless|alleg\w*|claim\w*|accus\w*|den(y|ies|ied)|rumou?r\w*|"
+    r"reportedly|expect\w*|plan(s|ned|ning)?|consider\w*|threat\w*|propos\w*|likely|unlikely|possib\w*|"
+    r"hope\w*|want\w*|seek\w*|sought|tr(y|ies|ied|ying)|call(s|ed)? for|urg\w*|question\w*)\b",
+    re.I,
+)
+_TITLES = frozenset(tokenize("mr mrs ms miss dr sir lord lady"))
+
+
+def yes_no_answer(short: str | None, statements: Sequence[Statement], question: str) -> DirectAnswer | None:
+    """ "Yes" or "No" for a yes/no question, or None when the lead's sentence does not settle it.
+
+    The line may not say more than its source, so it is decided in code, not by the model: the
+    lead's quote must hold every content word of the question (stemmed, titles aside) within one
+    run of its words, with no hedge in that run ("may", "denied", "alleged", "plans": a claim,
+    not a fact). "Yes" when the run's negations are the question's ("Did X file …?" / "X filed
+    …"), "No" when the run negates what the question does not ("X did not file …"). A model's
+    short answer of "yes" or "no" that disagrees withholds the line. Only for questions about
+    what is or was ("Did …", "Has …", "Is …"), not for "Will …?" or "Could …?".
+
+    Args:
+        short: the model's short answer, or None.
+        statements: the answer's statements, the lead first; only the lead's citations are read.
+        question: the (standalone) question.
+
+    Returns:
+        The line ("Yes" or "No"), the citation that settles it, and the offsets of the run of
+        its words; None when the question is not a factual yes/no or no quote settles it.
+    """
+    if not statements or not _FACTUAL_YES_NO.search(question):
+        return None
+    words = {w for w in tokenize(question) if w not in QUESTION_FRAME and w not in _TITLES}
+    if not words:
+        return None
+    asked_negated = bool(_negations(question))
+    said = (short or "").strip().casefold()
+    for c in statements[0].citations:
+        if not words <= set(tokenize(c.quote)):
+            continue
+        start, end = _window(c.quote, words)
+        run = c.quote[_before(c.quote, start, 3) : end]  # "He was not told, Blair said": the "not" before the run
+        if _HEDGES.search(run):
+            continue
+        text = "Yes" if bool(_negations(run)) == asked_negated else "No"
+        if said.startswith(("yes", "no")) and not said.startswith(text.casefold()):
+            continue  # the model read it the other way: the evidence alone is shown
+        return DirectAnswer(text=text, citation=c, start=c.start + start, end=c.start + end)
+    return None
+
+
+def _before(quote: str, start: int, n: int) -> int:
+    """The offset `n` word tokens before `start` in the quote (0 at its start)."""
+    starts = [m.start() for m in _TOKEN.finditer(quote, 0, start)]
+    return starts[-n] if len(starts) >= n else 0
 
 
 def _typed(short: str, asked: Asked | None) -> bool:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rag.answering.assemble import ABSTAIN_TEXT, Draft, Reveal, abstain, as_of, assemble, capped_note
+from rag.answering.assemble import (
+    ABSTAIN_TEXT,
+    YES_NO_ABSTAIN_TEXT,
+    Draft,
+    Reveal,
+    abstain,
+    as_of,
+    assemble,
+    capped_note,
+)
 from rag.answering.checking import Checked
 from rag.core.types import Citation, Statement
 
@@ -90,3 +99,15 @@ def test_an_answer_at_the_statement_cap_says_the_list_may_be_partial() -> None:
     assert a.capped == 2 and a.notes == (note, "dropped id 9") and a.to_dict()["capped"] == 2
     plain = assemble(DRAFT, [Checked(GOOD, True)], remove_unverified=True)
     assert plain.capped is None and "RAG_MAX_STATEMENTS" not in plain.text
+
+
+def test_a_yes_no_question_opens_with_yes_or_no_or_says_the_articles_do_not_say() -> None:
+    hit = Citation("seeds/b.txt", 5, 29, "The M10 hospital was hit", "B", "2016-10-03", None)
+    draft = Draft("Was the M10 hospital hit?", None, (), "m", {}, form="yes_no")
+    lead = Statement("The M10 hospital was hit", (hit,), verified=True, support=0.9)
+    a = assemble(draft, [Checked(lead, True)], remove_unverified=True, short="M10")
+    assert a.direct is not None and a.text.startswith("Yes [1]\n\nThe M10 hospital was hit")
+    # the same question, nothing shown: the yes/no wording of an abstention
+    none = assemble(draft, [Checked(BAD, True)], remove_unverified=True)
+    assert none.abstained and none.text == YES_NO_ABSTAIN_TEXT
+    assert abstain(DRAFT, "why").text == ABSTAIN_TEXT

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answering.direct import direct_answer
+from rag.answering.direct import direct_answer, yes_no_answer
 from rag.core.types import Citation, Statement
 
 QUOTE = "Nintendo's DS has a catalogue of 700 games, and Ms Tan said sales rose 30% on 9 November."
@@ -29,3 +29,34 @@ def test_no_line_for_a_figure_not_in_the_sentence_a_negation_it_lacks_or_an_unty
     # a short answer not of the asked kind
     assert direct_answer("sales rose", _lead(), "How many games does the DS have?") is None
     assert direct_answer(None, _lead(), "How many games does the DS have?") is None
+
+
+def _yes_no(quote: str, question: str, short: str | None = None) -> str | None:
+    d = yes_no_answer(short, _lead(quote), question)
+    return None if d is None else d.text
+
+
+def test_yes_when_the_lead_states_the_question_and_no_when_it_negates_it() -> None:
+    q = "Did Yukos file for bankruptcy in Houston?"
+    assert _yes_no("Yukos filed for bankruptcy in Houston on Tuesday.", q) == "Yes"
+    d = yes_no_answer(None, _lead("Yukos filed for bankruptcy in Houston on Tuesday."), q)
+    assert d is not None and "Yukos filed for bankruptcy in Houston on Tuesday."[d.start - 100 : d.end - 100] == (
+        "Yukos filed for bankruptcy in Houston"
+    )
+    assert _yes_no("Yukos did not file for bankruptcy in Houston.", q) == "No"
+    # a negation just before the run of the question's words, the subject named after it
+    assert _yes_no("He was not told, Blair said.", "Was Mr Blair told?") == "No"
+    # a negation in another clause does not turn a "yes" into a "no"
+    assert _yes_no("Yukos filed for bankruptcy in Houston, and said it would not pay.", q) == "Yes"
+    assert _yes_no("Mr Blair was not told.", "Was Blair not told?") == "Yes"
+
+
+def test_no_yes_no_line_when_the_lead_does_not_settle_it() -> None:
+    q = "Did Yukos file for bankruptcy in Houston?"
+    assert _yes_no("Yukos filed for bankruptcy in the US.", q) is None  # Houston is not in it
+    assert _yes_no("Yukos may file for bankruptcy in Houston.", q) is None  # a hedge is not a fact
+    assert _yes_no("Yukos denied it would file for bankruptcy in Houston.", q) is None
+    assert _yes_no("Yukos will file for bankruptcy in Houston.", "Will Yukos file for bankruptcy in Houston?") is None
+    # the model read it the other way: the evidence alone
+    assert _yes_no("Yukos filed for bankruptcy in Houston.", q, short="No") is None
+    assert _yes_no("Yukos filed for bankruptcy in Houston.", q, short="Yes, in Houston") == "Yes"
