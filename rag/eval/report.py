@@ -19,6 +19,8 @@ def markdown(report: Report) -> str:
     cols = [*METRICS, "first_statement_s", "total_s"]
     lines = [f"# Citation-faithfulness report — {report.model}, {report.cases} cases", ""]
     lines += [f"Support (citation recall and precision) judged by {report.judge}.", ""]
+    if report.commit:
+        lines += [f"Code at commit `{report.commit}`; corpus `{report.corpus}`.", ""]
     lines += ["## Overall", "", "| metric | value |", "|---|---|"]
     for k, v in report.overall.items():
         lines.append(f"| {k} | {_f(v)} |")

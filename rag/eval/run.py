@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from rag.answering.forms import FORMS
@@ -59,6 +60,7 @@ class Report:
     held_out: Scores | None = None  # overall over the held-out cases only
     corpus: str = ""  # what was indexed
     per_form: dict[str, Scores] | None = None  # means per answer form (`rag.answering.forms`)
+    commit: str = ""  # the code's git commit when the run started (`code_commit`)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: NaN ('nothing to judge') becomes null."""
@@ -84,6 +86,7 @@ class Report:
             gates=d.get("gates"),
             held_out=_nans(d["held_out"]) if d.get("held_out") else None,
             corpus=d.get("corpus", ""),
+            commit=d.get("commit", ""),
         )
 
 
@@ -100,6 +103,24 @@ def _no_nan(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [_no_nan(x) for x in v]
     return v
+
+
+def code_commit() -> str:
+    """The project's git commit ("1a2b3c4", "1a2b3c4-dirty" with uncommitted changes to tracked
+    files), or "" outside a git checkout: a figure states the commit it was measured at."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True).stdout
+
+    try:
+        sha = git("rev-parse", "--short", "HEAD").strip()
+        dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return f"{sha}-dirty" if dirty else sha
 
 
 def remembered(supports: SupportFn) -> SupportFn:
@@ -127,6 +148,7 @@ def run_cases(
 ) -> Report:
     """Ask every case (with its history), score it with `supports`, and compare with `second`."""
     supports = remembered(supports)
+    commit = code_commit()
     root = pipe.settings.root
     rows: list[CaseResult] = []
     results: list[tuple[Case, Answer]] = []
@@ -169,6 +191,7 @@ def run_cases(
         held_out=held_out,
         corpus=str(pipe.settings.corpus_path),
         per_form=per_form,
+        commit=commit,
     )
 
 

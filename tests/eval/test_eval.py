@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from rag.core.types import Answer, Chunk, Citation, Passage, Sentence, Statement
 from rag.eval import metrics as ev
 from rag.eval.cases import CI_KINDS, KINDS, Case, load_cases
 from rag.eval.report import compare, write_report
-from rag.eval.run import CaseResult, Report
+from rag.eval.run import CaseResult, Report, code_commit
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "eval" / "cases.jsonl"
@@ -120,7 +121,7 @@ def test_report_files_and_compare(tmp_path: Path) -> None:
     overall, per_kind = ev.aggregate([(r.kind, r.scores) for r in rows])
     overall.update(ev.abstention([(_case(), good)]))
     assert per_kind["numeric"]["cases"] == 1 and overall["answer_correctness"] == 1.0
-    report = Report("m", 1, 1.0, overall, per_kind, rows, verifier_on_labels=0.9)
+    report = Report("m", 1, 1.0, overall, per_kind, rows, verifier_on_labels=0.9, commit="abc1234")
     write_report(report, tmp_path)
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["summary"]["overall"]["answer_correctness"] == 1.0
@@ -128,6 +129,7 @@ def test_report_files_and_compare(tmp_path: Path) -> None:
     assert (tmp_path / "metrics.png").stat().st_size > 1000
     md = (tmp_path / "report.md").read_text()
     assert "Worst 10 cases" in md and "judged by the project's verifier" in md
+    assert "Code at commit `abc1234`" in md and data["commit"] == "abc1234"
     assert "| verifier accuracy on labelled set (held-out) | 0.900 |" in md
     assert Report.from_dict(data) == report or math.isnan(Report.from_dict(data).overall["abstention_precision"])
     worse = json.loads(json.dumps(data))
@@ -298,3 +300,11 @@ def test_fact_order_reads_where_each_fact_first_stands() -> None:
     assert fact_order(case, right) == 1.0 and fact_order(case, wrong) == 0.0
     assert math.isnan(fact_order(case, Answer("q", "2003 only", (), False)))  # one fact found: no order to judge
     assert math.isnan(fact_order(replace(case, ordered=False), right))
+
+
+def test_a_run_states_the_commit_of_its_code() -> None:
+    commit = code_commit()
+    if (ROOT / ".git").exists():
+        assert re.fullmatch(r"[0-9a-f]{7,40}(-dirty)?", commit), commit
+    else:
+        assert commit == ""
