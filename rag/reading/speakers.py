@@ -12,8 +12,17 @@ from __future__ import annotations
 import re
 
 _NAME = r"(?:de |al-|bin )?[A-Z][a-zA-Z’'-]+(?: (?:al-|de |bin )?[A-Z][a-zA-Z’'-]+){0,3}"
-# "said Osama Abo Ezz", "told AFP"
-_SAID_NAME = re.compile(rf"\b(?:said|says|added|told reporters)\s+(?:the [\w-]+,? )?({_NAME})")
+# A job title between "said" and the name: "said LSE chief executive Clara Furse", "said the
+# firm's spokesman, Nick Davies". Only these nouns end one: "said shares in Google rose" names no one.
+_ROLE = (
+    r"(?:executive|spokes(?:man|woman|person)|director|manager|chair(?:man|woman)?|president|minister|"
+    r"secretary|analyst|economist|coach|boss|head|founder|leader|officer|official|lawyer|solicitor|barrister|"
+    r"captain|singer|actor|actress|producer|editor|professor|governor|commissioner|chancellor|ambassador|"
+    r"mayor|senator|adviser|advisor|consultant|researcher|owner|spokesperson)"
+)
+_TITLED = rf"(?:(?:the |its |his |her |their )?(?:[A-Z][\w&’'-]*(?:[’']s)? ){{0,2}}(?:[a-z][\w’'-]* ){{0,2}}{_ROLE},? )"
+# "said Osama Abo Ezz", "told AFP", "said LSE chief executive Clara Furse"
+_SAID_NAME = re.compile(rf"\b(?:said|says|added|told reporters)\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 # "Stephen O’Brien, said", "James Bays, reporting from the Swiss city, said", "Kerry told"
 _NAME_SAID = re.compile(rf"({_NAME})(?:,[^,.“”\"\n]{{1,60}})?,?\s+(?:said|says|told|added)\b")
 # the sentence's own pronoun attribution: ', he said.' at its end

@@ -74,3 +74,14 @@ def test_a_later_sentence_with_its_own_words_does_not_name_the_quote_s_speaker()
     closing = 'Stalls open at six. "The square is full by nine," said Tom Reid, a board member.'
     s = closing.index('"The square')
     assert speaker_of(closing, s, closing.index(",", s) + 2) == "Tom Reid"
+
+
+def test_a_job_title_between_said_and_the_name_is_not_the_speaker() -> None:
+    from rag.reading.speakers import named_speaker
+
+    text = '"We are confident the bid undervalues the exchange," said LSE chief executive Clara Furse.'
+    assert speaker_of(text, 0, len(text)) == "Clara Furse"
+    assert named_speaker(text) == "Clara Furse"
+    assert named_speaker('"It is a good deal," said the firm\'s spokesman, Nick Davies.') == "Nick Davies"
+    # lower-case words that are no job title: no name is taken from what was said
+    assert named_speaker("The report said shares in Google rose sharply on the news of the deal.") is None
