@@ -8,6 +8,7 @@ of each answer form (`rag.answering.forms`: a fact, or a summary composed withou
 
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 import time
@@ -67,7 +68,18 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     return name, change
 
 
-def run_bench(settings: Settings, *, questions_file: str | None = None, naive: bool = True, repeat: int = 1) -> int:
+def run_bench(
+    settings: Settings,
+    *,
+    questions_file: str | None = None,
+    naive: bool = True,
+    repeat: int = 1,
+    out: Path | None = None,
+) -> int:
+    """`rag bench`: index the corpus, then time each question's answer (first token, first
+    statement, total, in seconds on this machine) and, per answer form, the p50s; with `out`, the
+    same as JSON (`{"rows": [...], "forms": {form: {"answers", "first_statement_p50_s",
+    "total_p50_s"}}}`)."""
     questions = load_questions(questions_file)
     with tempfile.TemporaryDirectory() as tmp:
         s = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
@@ -120,11 +132,11 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
                     f"mean {kind:9}: prompt {statistics.mean(r[2] for r in sel):.0f} tokens, "
                     f"ttft {statistics.mean(r[3] for r in sel):.2f} s, total {statistics.mean(r[5] for r in sel):.2f} s"
                 )
-        for form, times in forms.items():
-            firsts = [t for t, _ in times if t == t]  # NaN: an abstention shows no statement
-            first = f"{_pct(firsts, 0.5):.2f} s" if firsts else "none shown"
-            total = _pct([t for _, t in times], 0.5)
-            print(f"form {form:10}: {len(times)} answers, first statement p50 {first}, total p50 {total:.2f} s")
+        per_form = _form_summary(forms)
+        for form, f in per_form.items():
+            first = "none shown" if f["first_statement_p50_s"] is None else f"{f['first_statement_p50_s']:.2f} s"
+            total = f["total_p50_s"]
+            print(f"form {form:10}: {f['answers']} answers, first statement p50 {first}, total p50 {total:.2f} s")
         sel = [r for r in rows if r[0] == "selected"]
         nai = [r for r in rows if r[0] == "naive"]
         if sel and nai:
@@ -132,7 +144,40 @@ def run_bench(settings: Settings, *, questions_file: str | None = None, naive: b
                 statistics.mean(r[i] for r in nai) / max(1e-9, statistics.mean(r[i] for r in sel)) for i in (2, 3, 5)
             ]
             print(f"naive / selected: prompt tokens x{ratio[0]:.2f}, ttft x{ratio[1]:.2f}, total x{ratio[2]:.2f}")
+        if out is not None:
+            keys = (
+                "prompt",
+                "question",
+                "prompt_tokens",
+                "first_token_s",
+                "first_statement_s",
+                "total_s",
+                "statements",
+            )
+            data = {
+                "what": "rag bench: seconds per answer on this machine, one run",
+                "model": gen.name,
+                "corpus": str(s.corpus_path),
+                "index_s": took,
+                "rows": [dict(zip(keys, [None if v != v else v for v in r], strict=True)) for r in rows],
+                "forms": per_form,
+            }
+            out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            print(f"wrote {out}")
     return 0
+
+
+def _form_summary(forms: dict[str, list[tuple[float, float]]]) -> dict[str, dict[str, Any]]:
+    """Per answer form: answers, first statement p50 (None when every answer abstained) and total p50, in s."""
+    summary: dict[str, dict[str, Any]] = {}
+    for form, times in forms.items():
+        firsts = [t for t, _ in times if t == t]  # NaN: an abstention shows no statement
+        summary[form] = {
+            "answers": len(times),
+            "first_statement_p50_s": _pct(firsts, 0.5) if firsts else None,
+            "total_p50_s": _pct([t for _, t in times], 0.5),
+        }
+    return summary
 
 
 def _naive_row(pipe: Pipeline, question: str) -> dict[str, Any]:

@@ -372,7 +372,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         questions = load_questions(args.questions)
         compare_trees(Path(args.compare_tree), root, questions=questions, rounds=args.repeat, out=out)
         return 0
-    return run_bench(_settings(args), questions_file=args.questions, naive=not args.no_naive, repeat=args.repeat)
+    return run_bench(
+        _settings(args), questions_file=args.questions, naive=not args.no_naive, repeat=args.repeat, out=out
+    )
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

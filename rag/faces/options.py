@@ -309,7 +309,7 @@ def _bench(sub: Any, commands: Mapping[str, Command]) -> None:
         "e.g. off:llama_extra_buffers=off",
     )
     sp.add_argument(
-        "--out", metavar="FILE", help="with --variant, --compare-tree or --scale: write the JSON here (default: none)"
+        "--out", metavar="FILE", help="write the JSON here (any bench; default: none)"
     )
     models(sp)
     sp.set_defaults(func=commands["bench"])

@@ -107,6 +107,16 @@ def test_bench_naive_summary_compares_only_questions_that_reached_the_model() ->
     assert got["ratio_prompt_tokens"] == round(1450 / 510, 3) and got["ratio_first_token"] == round(9.0 / 2.5, 3)
 
 
+def test_bench_form_summary_gives_p50s_per_form_and_none_when_every_answer_abstained() -> None:
+    from rag.faces.bench import _form_summary
+
+    nan = float("nan")
+    got = _form_summary({"fact": [(1.0, 2.0), (3.0, 4.0), (nan, 1.0)], "summary": [(nan, 0.5)]})
+    assert got["fact"]["answers"] == 3 and got["fact"]["first_statement_p50_s"] == 1.0  # nearest rank, the lower
+    assert got["fact"]["total_p50_s"] == 2.0
+    assert got["summary"] == {"answers": 1, "first_statement_p50_s": None, "total_p50_s": 0.5}
+
+
 # --- serving a team (issue 27): the refusal off loopback, `rag users` --------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
