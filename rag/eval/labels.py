@@ -7,7 +7,11 @@ and cited spans, and reports, for the labelled ones:
 
 - precision of what is shown: the share of shown statements labelled supported;
 - recall of supported statements: the share of statements labelled supported that were shown;
-- how many statements of the run had no label (a changed system writes new statements).
+- how many statements of the run had no label (a changed system writes new statements);
+- whose words (issue 28): of the shown statements labelled a quotation (`voice` "quote", with
+  the `speaker` the article names, or null when it names none), how many carry that speaker,
+  how many carry none, how many another; and how many labelled reader comments were shown in
+  another voice than "comment".
 
 The judge of these figures is a person, not the verifier that chose what to show.
 """
@@ -44,10 +48,17 @@ class HandLabelScore:
     not_supported_shown: tuple[str, ...]  # the shown statements labelled not supported
     shown_relevant: float = math.nan  # share of shown statements labelled as helping answer; NaN: none
     relevance_labelled: int = 0
+    quotes_labelled: int = 0  # shown statements labelled a quotation
+    quotes_right_speaker: int = 0  # ... shown with the speaker the label names (or none, where it names none)
+    quotes_no_speaker: int = 0  # ... shown without a speaker although the article names one
+    quotes_wrong_speaker: tuple[str, ...] = ()  # ... shown with another speaker: the statements
+    comments_as_reporting: tuple[str, ...] = ()  # labelled comments shown in another voice
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d["not_supported_shown"] = list(self.not_supported_shown)
+        d["quotes_wrong_speaker"] = list(self.quotes_wrong_speaker)
+        d["comments_as_reporting"] = list(self.comments_as_reporting)
         d["judge"] = "hand labels (tests/eval/answer_labels.jsonl)"
         return d
 
@@ -74,12 +85,66 @@ def load_relevance(path: Path = LABELS_FILE) -> dict[Key, bool]:
     }
 
 
+VOICES = ("reporting", "quote", "comment")
+
+
+def load_voices(path: Path = LABELS_FILE) -> dict[Key, tuple[str, str | None]]:
+    """{statement key: (voice, speaker)} for the rows labelled with a `voice` (`VOICES`); the
+    speaker is the name the article gives the quotation's speaker, or None where it names none."""
+    return {
+        key_of(r["statement"], r["citations"]): (r["voice"], r.get("speaker") or None)
+        for r in labelled_rows(path)
+        if r.get("voice") in VOICES
+    }
+
+
+def same_speaker(shown: str | None, labelled: str | None) -> bool:
+    """Whether a shown speaker is the labelled one: both none, or one name holds the other's
+    surname ("Clara Furse" and "Ms Furse", "LSE chief executive Clara Furse"), case folded."""
+    if not shown or not labelled:
+        return not shown and not labelled
+    a, b = shown.casefold().split(), labelled.casefold().split()
+    return a[-1] in b or b[-1] in a
+
+
+def _whose(
+    answers: Sequence[Mapping[str, Any]], voices: Mapping[Key, tuple[str, str | None]]
+) -> tuple[int, int, int, list[str], list[str]]:
+    """(quotes labelled, right speaker, no speaker, wrong speakers, comments shown as other voices)."""
+    quotes = right = none = 0
+    wrong: list[str] = []
+    comments: list[str] = []
+    for a in answers:
+        for st in a["statements"]:
+            label = voices.get(key_of(st["text"], st["citations"]))
+            if label is None:
+                continue
+            voice, speaker = label
+            if voice == "comment" and st.get("voice") != "comment":
+                comments.append(st["text"])
+            if voice != "quote":
+                continue
+            quotes += 1
+            if same_speaker(st.get("speaker"), speaker):
+                right += 1
+            elif not st.get("speaker"):
+                none += 1
+            else:
+                wrong.append(f"{st['text']} (labelled: {speaker})")
+    return quotes, right, none, wrong, comments
+
+
 def score(
-    answers: Sequence[Mapping[str, Any]], labels: Mapping[Key, bool], relevance: Mapping[Key, bool] | None = None
+    answers: Sequence[Mapping[str, Any]],
+    labels: Mapping[Key, bool],
+    relevance: Mapping[Key, bool] | None = None,
+    voices: Mapping[Key, tuple[str, str | None]] | None = None,
 ) -> HandLabelScore:
-    """Precision of shown and recall of supported statements over answers' JSON contracts, and the
-    share of shown statements that help answer their question (`relevance` labels)."""
+    """Precision of shown and recall of supported statements over answers' JSON contracts, the
+    share of shown statements that help answer their question (`relevance` labels), and whose
+    words the shown statements are (`voices` labels, `load_voices`)."""
     relevance = relevance or {}
+    quotes, right, none, wrong, comments = _whose(answers, voices or {})
     relevant = [
         relevance[k]
         for a in answers
@@ -113,4 +178,9 @@ def score(
         not_supported_shown=tuple(bad),
         shown_relevant=sum(relevant) / len(relevant) if relevant else math.nan,
         relevance_labelled=len(relevant),
+        quotes_labelled=quotes,
+        quotes_right_speaker=right,
+        quotes_no_speaker=none,
+        quotes_wrong_speaker=tuple(wrong),
+        comments_as_reporting=tuple(comments),
     )

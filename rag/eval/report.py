@@ -36,6 +36,14 @@ def markdown(report: Report) -> str:
             f"({h['shown_labelled']} labelled, {h['shown_unlabelled']} not) |"
         )
         lines.append(f"| supported statements shown, by hand labels | {_f(h['supported_recall'])} |")
+        if h.get("relevance_labelled"):
+            lines.append(f"| shown statements relevant, by hand labels | {_f(h['shown_relevant'])} |")
+        if h.get("quotes_labelled"):
+            lines.append(
+                f"| shown quotations with the right speaker, by hand labels | {h['quotes_right_speaker']} of "
+                f"{h['quotes_labelled']} ({h['quotes_no_speaker']} with none, "
+                f"{len(h['quotes_wrong_speaker'])} another) |"
+            )
     if report.held_out is not None:
         h = report.held_out
         lines += ["", f"## Held-out cases ({h['cases']:.0f})", "", "| metric | value |", "|---|---|"]

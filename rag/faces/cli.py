@@ -429,11 +429,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(compare(old, new))
         return 0
     if args.hand_labels:
-        from rag.eval.labels import LABELS_FILE, load_labels, load_relevance, score
+        from rag.eval.labels import LABELS_FILE, load_labels, load_relevance, load_voices, score
 
         saved = Report.from_dict(json.loads(Path(args.hand_labels).read_text(encoding="utf-8")))
         path = Path(args.labels) if args.labels else LABELS_FILE
-        scored = score([r.answer for r in saved.rows], load_labels(path), load_relevance(path))
+        scored = score([r.answer for r in saved.rows], load_labels(path), load_relevance(path), load_voices(path))
         print(json.dumps(scored.to_dict() | {"judge": f"hand labels ({path})"}, indent=1))
         return 0
     pipe = _eval_pipeline(args)
@@ -472,9 +472,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from rag.answering.calibrate import held_out_accuracy
 
         report = replace(report, verifier_on_labels=held_out_accuracy(pipe.embedder, judge, root=settings.root))
-    from rag.eval.labels import load_labels, score
+    from rag.eval.labels import LABELS_FILE, load_labels, load_relevance, load_voices, score
 
-    hand = score([r.answer for r in report.rows], load_labels(Path(args.labels)) if args.labels else load_labels())
+    labels = Path(args.labels) if args.labels else LABELS_FILE
+    hand = score([r.answer for r in report.rows], load_labels(labels), load_relevance(labels), load_voices(labels))
     report = replace(report, hand_labels=hand.to_dict())
     out = Path(args.out)
     write_report(report, out)

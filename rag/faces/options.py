@@ -308,9 +308,7 @@ def _bench(sub: Any, commands: Mapping[str, Command]) -> None:
         help="time these settings against the current ones in one run, alternating (repeatable; default: none), "
         "e.g. off:llama_extra_buffers=off",
     )
-    sp.add_argument(
-        "--out", metavar="FILE", help="write the JSON here (any bench; default: none)"
-    )
+    sp.add_argument("--out", metavar="FILE", help="write the JSON here (any bench; default: none)")
     models(sp)
     sp.set_defaults(func=commands["bench"])
 

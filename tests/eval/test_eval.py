@@ -248,6 +248,40 @@ def test_hand_labels_score_precision_of_shown_and_recall_of_supported(tmp_path: 
     )
 
 
+def test_hand_labels_score_whose_words_shown_quotations_and_comments_are(tmp_path: Path) -> None:
+    from rag.eval.labels import load_labels, load_voices, same_speaker, score
+
+    cite = {"source": SRC, "start": S30, "end": S30 + len(Q30), "quote": Q30}
+
+    def row(text: str, voice: str, speaker: str | None = None) -> dict:
+        return {"statement": text, "citations": [cite], "label": "supported", "voice": voice, "speaker": speaker}
+
+    rows = [
+        row("Furse said: “We are delighted.”", "quote", "LSE chief executive Clara Furse"),
+        row("LSE said: “We are delighted.”", "quote", "Clara Furse"),
+        row("The article quotes: “We are delighted.”", "quote", "Clara Furse"),
+        row("The article quotes: “Nobody knows.”", "quote", None),
+        row("A great song yes.", "comment"),
+        row("Only 30 doctors remain.", "reporting"),
+    ]
+    path = tmp_path / "labels.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    shown = [
+        {"text": rows[0]["statement"], "citations": [cite], "voice": "quote", "speaker": "Ms Furse"},
+        {"text": rows[1]["statement"], "citations": [cite], "voice": "quote", "speaker": "LSE"},
+        {"text": rows[2]["statement"], "citations": [cite], "voice": "quote", "speaker": None},
+        {"text": rows[3]["statement"], "citations": [cite], "voice": "quote", "speaker": None},
+        {"text": rows[4]["statement"], "citations": [cite], "voice": "reporting", "speaker": None},
+        {"text": rows[5]["statement"], "citations": [cite], "voice": "reporting", "speaker": None},
+    ]
+    s = score([{"statements": shown}], load_labels(path), voices=load_voices(path))
+    assert (s.quotes_labelled, s.quotes_right_speaker, s.quotes_no_speaker) == (4, 2, 1)
+    assert s.quotes_wrong_speaker == ("LSE said: “We are delighted.” (labelled: Clara Furse)",)
+    assert s.comments_as_reporting == ("A great song yes.",)
+    assert same_speaker("Clara Furse", "Ms Furse") and not same_speaker("LSE", "Clara Furse")
+    assert same_speaker(None, None) and not same_speaker("Kerry", None)
+
+
 def test_answer_labels_are_hand_labels_of_exact_quotes() -> None:
     from rag.eval.labels import LABELS_FILE, PATTERNS
 
