@@ -21,7 +21,7 @@ from rag.answering.citations import (
     short_answer,
 )
 from rag.answering.forms import Composition, Form, compose
-from rag.answering.premise import check_premise
+from rag.answering.premise import PremiseCheck, check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
 from rag.answering.voice import voiced
@@ -138,12 +138,26 @@ def articles_of(found: Retrieval) -> list[str]:
     return [" ".join(text for _, text in sorted(chunks)) for chunks in by_source.values()]
 
 
+def premise_of(question: str, found: Retrieval, texts: SourceTexts) -> PremiseCheck:
+    """The premise check of `question` on the retrieved passages, joined by article. Names the
+    passages hold apart may stand together elsewhere in one of their articles ("Paion" in one
+    passage, "Frankfurt" in a passage of the same article that was not retrieved: a newcomer's
+    run, issue 23), so "apart" is judged again on the whole retrieved articles before it refuses."""
+    premise = check_premise(question, articles_of(found), found.vocabulary)
+    if premise.apart:
+        sources = dict.fromkeys(p.chunk.source for p in found.passages)
+        whole = [text for source in sources if (text := texts.get(source))]
+        if whole:
+            premise = check_premise(question, whole, found.vocabulary)
+    return premise
+
+
 def premise_refusal(
     q: Question, found: Retrieval, prompt: BuiltPrompt, texts: SourceTexts, *, model: str
 ) -> Answer | None:
     """The abstention when the question's premise (its names, figures, events) is not in the
     passages, with the prompt's related sentences; None when the premise holds."""
-    premise = check_premise(q.searched, articles_of(found), found.vocabulary)
+    premise = premise_of(q.searched, found, texts)
     if premise.holds:
         return None
     draft = q.draft(found, model)
