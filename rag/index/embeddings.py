@@ -245,6 +245,11 @@ class SentenceTransformerEmbedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                # "Loading weights: 100%|…" on stderr of every program that calls `answer()` or
+                # indexes: a bar for a local file read in a second is noise (a newcomer's report).
+                transformers_logging.disable_progress_bar()
 
                 try:
                     _MODELS[path] = SentenceTransformer(path, device="cpu")
