@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from rag.answering.citations import RawStatement, SourceTexts, resolve
-from rag.answering.premise import asked_for, bears, names_missing, subject_names
+from rag.answering.premise import asked_for, bears, names_missing, of_kind, subject_names
 from rag.answering.prompting import SourceLine
 from rag.answering.verify import Evidence, Judge, Verifier, addresses_question, contexts, lexical_support
 from rag.answering.voice import COMMENT, cites_comment, quote_speaker, voiced
@@ -195,8 +195,9 @@ class StatementChecker:
             if lead is not None and self.answers(lead.statement) is False:
                 lead = None  # the model says it does not give what is asked: related, not an answer
         if lead is None:  # the words differ from the question's: the model is asked, statement by statement,
-            # of those that state an item of the asked kind ("for an unspecified sum" gives no price)
-            lead = next((c for c in kept if c.relevant and self.bears(c) and self.answers(c.statement) is True), None)
+            # of those that hold an item of the asked kind (`of_kind`: "for an unspecified sum" gives no price)
+            items = [c for c in kept if c.relevant and of_kind(c.statement.text, self.asked, self.question)]
+            lead = next((c for c in items if self.answers(c.statement) is True), None)  # "planes" for "jets"
         if lead is None:
             return list(checked), False
         return [lead, *(c if self.follows(c) else replace(c, follows=False) for c in _others(lead, checked))], True

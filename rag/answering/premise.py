@@ -381,6 +381,16 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
     return any(not (name_in(name, given) or DATE.fullmatch(name)) for name in names_in(statement))
 
 
+def of_kind(statement: str, kind: Asked | None, question: str) -> bool:
+    """Whether a statement holds an item of the asked kind at all: for a figure, a number that is
+    not a year and not the question's own, whatever noun it counts ("70 Boeing 737-800 planes"
+    for "How many … jets", which `bears` does not take); else as `bears`. For the model's "yes" to
+    make a sentence the answer: "for an unspecified sum" holds no price (issue 23)."""
+    if kind == "figure":
+        return bool(numbers_in(statement) - numbers_in(question) - _years(statement))
+    return bears(statement, kind, question)
+
+
 _YEAR = re.compile(r"(?<![\w$£€¥.,])(?:19|20)\d\d(?![\w%]|[.,]\d|\s*(?:m|bn|million|billion|k)\b)")
 
 

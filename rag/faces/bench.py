@@ -145,26 +145,21 @@ def run_bench(
             ]
             print(f"naive / selected: prompt tokens x{ratio[0]:.2f}, ttft x{ratio[1]:.2f}, total x{ratio[2]:.2f}")
         if out is not None:
-            keys = (
-                "prompt",
-                "question",
-                "prompt_tokens",
-                "first_token_s",
-                "first_statement_s",
-                "total_s",
-                "statements",
-            )
-            data = {
-                "what": "rag bench: seconds per answer on this machine, one run",
-                "model": gen.name,
-                "corpus": str(s.corpus_path),
-                "index_s": took,
-                "rows": [dict(zip(keys, [None if v != v else v for v in r], strict=True)) for r in rows],
-                "forms": per_form,
-            }
-            out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-            print(f"wrote {out}")
+            _save_bench(out, {"model": gen.name, "corpus": str(s.corpus_path), "index_s": took}, rows, per_form)
     return 0
+
+
+def _save_bench(out: Path, head: dict[str, Any], rows: list[tuple[Any, ...]], forms: dict[str, Any]) -> None:
+    """`rag bench --out`: one run's rows (NaN as null) and per-form p50s, as JSON."""
+    keys = ("prompt", "question", "prompt_tokens", "first_token_s", "first_statement_s", "total_s", "statements")
+    data = {
+        "what": "rag bench: seconds per answer on this machine, one run",
+        **head,
+        "rows": [dict(zip(keys, [None if v != v else v for v in r], strict=True)) for r in rows],
+        "forms": forms,
+    }
+    out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
 
 
 def _form_summary(forms: dict[str, list[tuple[float, float]]]) -> dict[str, dict[str, Any]]:

@@ -218,6 +218,17 @@ def test_a_year_is_not_the_amount_a_figure_question_asks_for() -> None:
     assert bears("Some 2,000 people bought the label.", "figure", "How many people bought the label?")
 
 
+def test_of_kind_takes_any_figure_whatever_noun_it_counts_but_no_year_or_the_question_s_own() -> None:
+    from rag.answering.premise import bears, of_kind
+
+    q = "How many Boeing 737-800 jets did Ryanair order in its $4bn deal?"
+    planes = "Ryanair has placed an order for 70 Boeing 737-800 planes, in a deal valued at $4bn."
+    assert not bears(planes, "figure", q) and of_kind(planes, "figure", q)  # the model reads "planes"
+    assert not of_kind("Ryanair placed its $4bn order with Boeing 737-800 in 2005.", "figure", q)
+    assert not of_kind("The labels were bought for an unspecified sum.", "figure", "How much was paid?")
+    assert of_kind("Lillian Tan will take over.", "name", "Who is taking over?")
+
+
 def test_a_time_of_day_answers_when() -> None:
     from rag.answering.premise import bears
 
