@@ -300,10 +300,20 @@ def cmd_models(args: argparse.Namespace) -> int:
     from rag.model.files import BUNDLED, prepare
 
     settings = _settings(args)
-    names = list(BUNDLED) if args.prepare == "all" else [args.prepare]
+    names = list(BUNDLED) if args.prepare == "all" else [] if args.prepare == "embedder" else [args.prepare]
     for name in names:
         path = prepare(name, settings.model_cache_dir)
         print(f"{name}: {path} (sha256 verified)")
+    if args.prepare in ("embedder", "all"):
+        from rag.index.embeddings import SentenceTransformerEmbedder, bundled_model_path
+        from rag.index.int8 import ensure_int8
+
+        embedder = SentenceTransformerEmbedder(settings.embed_model, precision="auto")
+        if embedder.precision != "int8":  # a model of another architecture: nothing to export
+            print(f"embedder: {embedder.name} is indexed in {embedder.precision}, not int8 (not a mean-pooled BERT)")
+        else:
+            onnx_file = ensure_int8(Path(settings.embed_model or bundled_model_path()), settings.model_cache_dir)
+            print(f"embedder: {onnx_file} (int8, for indexing)")
     return 0
 
 
@@ -340,6 +350,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag.faces.bench import run_bench
 
+    if args.index:
+        from rag.faces.indexbench import run_index_bench
+
+        cases = Path(args.cases) if args.cases else None
+        out = Path(args.out) if args.out else None
+        run_index_bench(Path(args.index), cases=cases, rounds=args.repeat, out=out)
+        return 0
     if args.scale:
         from rag.faces.bench import run_scale
 
