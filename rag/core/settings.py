@@ -65,11 +65,12 @@ class Settings(BaseSettings):
     embed_model: str = Field("", description="Path to a sentence-transformers model; empty = bundled all-MiniLM-L6-v2.")
     embed_precision: EmbedPrecision = Field(
         "auto",
-        description="Arithmetic for embedding articles while indexing: auto = int8 (the bundled model quantized "
-        "to ONNX once, run by onnxruntime; vectors within ~0.01 cosine of float32, the same retrieval recall on "
-        "the eval); for a model that cannot be quantized, bfloat16 where the CPU has native bfloat16 "
-        "(avx512_bf16/amx_bf16; vectors within 1e-4 cosine of float32), else float32. Changing it re-embeds "
-        "the index when int8 is involved. Questions and statements are always embedded in float32.",
+        description="Arithmetic for embedding articles while indexing: auto = int8 (the model exported once to "
+        "ONNX and quantized, run by onnxruntime without torch; cosine to float32 0.995 on average, retrieval "
+        "recall within 0.6 points of bfloat16 on both eval corpora); for a model that is not a mean-pooled "
+        "BERT, bfloat16 where the CPU has native bfloat16 (avx512_bf16/amx_bf16; vectors within 1e-4 cosine of "
+        "float32), else float32. Moving to or from int8 re-embeds the index. Questions and statements are "
+        "always embedded in float32.",
     )
     n_ctx: int = 4096
     n_threads: int = Field(0, description="CPU threads for llama.cpp; 0 = all cores.")

@@ -474,16 +474,8 @@ def _du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def compare_precisions(
-    corpus: Path, *, texts_n: int = 256, precisions: tuple[EmbedPrecision, ...] = ("float32", "bfloat16", "int8")
-) -> dict[str, Any]:
-    """Embed the first `texts_n` chunks of `corpus` in each precision, alternately, in this process.
-
-    Returns each one's chunks/s (best of two rounds), each one's ratio to the first and the
-    cosines between a chunk's vectors (`min_cosine`: bfloat16 against float32; `cosine_P`: the
-    smallest and mean of P against the first); `chosen` is what `embed_precision=auto` picks.
-    """
-    from rag.index.embeddings import SentenceTransformerEmbedder, bulk_precision
+def chunk_texts(corpus: Path, n: int) -> list[str]:
+    """What the indexer embeds for the first `n` chunks of `corpus` (the title before each chunk)."""
     from rag.reading.chunking import chunk_document
     from rag.reading.ingest import discover, load_document
 
@@ -494,9 +486,23 @@ def compare_precisions(
         if doc is not None:
             chunks = chunk_document(doc, target_tokens=s.chunk_tokens, max_tokens=s.chunk_max_tokens)
             texts += [c.embedding_text() for c in chunks]
-        if len(texts) >= texts_n:
+        if len(texts) >= n:
             break
-    texts = texts[:texts_n]
+    return texts[:n]
+
+
+def compare_precisions(
+    corpus: Path, *, texts_n: int = 256, precisions: tuple[EmbedPrecision, ...] = ("float32", "bfloat16", "int8")
+) -> dict[str, Any]:
+    """Embed the first `texts_n` chunks of `corpus` in each precision, alternately, in this process.
+
+    Returns each one's chunks/s (best of two rounds), each one's ratio to the first and the
+    cosines between a chunk's vectors (`min_cosine`: bfloat16 against float32; `cosine_P`: the
+    smallest and mean of P against the first); `chosen` is what `embed_precision=auto` picks.
+    """
+    from rag.index.embeddings import SentenceTransformerEmbedder, bulk_precision
+
+    texts = chunk_texts(corpus, texts_n)
     embedders = {p: SentenceTransformerEmbedder(precision=p) for p in precisions}
     for e in embedders.values():
         e.embed(texts[:32])  # model load (and the int8 export) and warm-up are not timed

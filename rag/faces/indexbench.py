@@ -1,16 +1,18 @@
 """`rag bench --index DIR`: indexing speed with each embedding path, and what int8 changes in retrieval.
 
 The folder is copied into a work folder (never written to) and also written there as one JSONL
-export (`write_jsonl`: a record an article). Each layout is indexed afresh with each precision
-(int8: `rag.index.int8`; and today's torch path, `before()`: bfloat16 where the CPU computes it
-natively, else float32), precisions alternating, each `rag index`
-in a process of its own: its chunks/s, its peak RSS, its indexing time and its whole process
-time. Then, from the indexes of the folder's copy, without the model: each case's retrieval recall
-of its gold passages, as `rag eval` scores it (`rag.eval.metrics.passage_spans`, `gold_recall`;
-a follow-up question is asked as written, since rewriting it needs the model); the cases whose
-retrieved passages, their order or the relevance verdict differ between the two indexes (only
-those can get another answer: the rest of the answer path is the same); and the cosine between
-the two indexes' vectors of each chunk. Figures are printed and written, never asserted.
+export (`write_jsonl`: a record an article). First, in this process: embedding alone on all
+cores (`compare_precisions`) and the CPU time a chunk costs on one thread (`one_core`). Then
+each layout is indexed afresh with each precision (int8: `rag.index.int8`; and today's torch
+path, `before()`: bfloat16 where the CPU computes it natively, else float32), alternating, each
+`rag index` in a process of its own: its chunks/s, peak RSS, indexing time and whole process
+time. Then, from the indexes of the folder's copy, without the model: each case's retrieval
+recall of its gold passages, as `rag eval` scores it (`rag.eval.metrics.passage_spans`,
+`gold_recall`; a follow-up question is asked as written, since rewriting it needs the model);
+the cases whose retrieved passages, their order or the relevance verdict differ between the two
+indexes (only those can get another answer: the rest of the answer path is the same); and the
+cosine between the two indexes' vectors of each chunk. Figures are printed and written, never
+asserted.
 """
 
 from __future__ import annotations
@@ -51,6 +53,48 @@ def write_jsonl(corpus: Path, dest: Path) -> int:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+def one_core(corpus: Path, precisions: tuple[EmbedPrecision, ...], *, texts_n: int = 128) -> dict[str, Any]:
+    """CPU milliseconds a chunk takes on one thread, per precision (torch limited to one thread;
+    the int8 model on one worker), best of two rounds, and the last one's speed-up over the first.
+
+    The work a chunk costs, which another busy process changes far less than it changes chunks/s
+    on all cores: there torch's threads also wait for each other at every operation.
+    """
+    import time
+
+    import torch
+
+    from rag.faces.bench import chunk_texts
+    from rag.index.embeddings import SentenceTransformerEmbedder, bundled_model_path, load_tokenizer
+    from rag.index.int8 import OnnxBert, ensure_int8
+
+    texts = chunk_texts(corpus, texts_n)
+    path = bundled_model_path()
+    embed = {
+        p: OnnxBert(ensure_int8(Path(path), Settings().model_cache_dir), load_tokenizer(path), workers=1).embed
+        if p == "int8"
+        else SentenceTransformerEmbedder(light_batch=0, precision=p).embed
+        for p in precisions
+    }
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        cost: dict[str, float] = {}
+        for f in embed.values():
+            f(texts[:16])  # loads and warm-up, not counted
+        for _ in range(2):
+            for p, f in embed.items():
+                t0 = time.process_time()
+                f(texts)
+                cost[p] = min(cost.get(p, float("inf")), 1000 * (time.process_time() - t0) / len(texts))
+    finally:
+        torch.set_num_threads(threads)
+    result: dict[str, Any] = {"chunks": len(texts), **{f"{p}_cpu_ms_per_chunk": round(cost[p], 1) for p in cost}}
+    first, last = precisions[0], precisions[-1]
+    result[f"speedup_{last}_over_{first}"] = round(cost[first] / cost[last], 2)
+    return result
 
 
 def _index(root: Path, corpus: Path, index: Path, precision: str) -> dict[str, Any]:
@@ -202,7 +246,8 @@ def run_index_bench(
         }
         precisions: tuple[EmbedPrecision, EmbedPrecision] = (before(), "int8")
         result["embedding_only"] = compare_precisions(copy, precisions=("float32", *precisions))
-        print(json.dumps({"embedding_only": result["embedding_only"]}), flush=True)
+        result["one_core"] = one_core(copy, precisions)
+        print(json.dumps({k: result[k] for k in ("embedding_only", "one_core")}), flush=True)
         layouts = {"txt": copy, "jsonl": base / "jsonl"}
         result["rows"], result["summary"] = time_indexing(base, layouts, precisions, rounds=rounds)
         settings = Settings().model_copy(update={"root": base, "corpus_dir": copy})
