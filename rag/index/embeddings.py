@@ -179,7 +179,8 @@ def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = No
     """The arithmetic for embedding many texts (articles, while indexing).
 
     `auto` is int8 (`rag.index.int8`) for a model that can be exported to it (`quantizable`: a
-    mean-pooled BERT, as the bundled one is): 2.7x bfloat16's chunks/s on the BBC archive here,
+    mean-pooled BERT, as the bundled one is): 2.7x bfloat16's chunks/s on the BBC archive with
+    another job on the CPU (the same CPU time a chunk on one thread), a quarter of the memory,
     retrieval recall within 1 point (README, "Indexing speed"). For another model, bfloat16 where
     the CPU computes it natively, else float32: on a CPU without avx512_bf16 or amx_bf16, torch
     emulates bfloat16 and is slower than float32.
