@@ -16,6 +16,8 @@ wait for each other after every operation.
 The file is cached under the model cache, named by the weights' sha256 and `RECIPE`, and made
 by `rag models --prepare embedder` (scripts/setup.sh) or on first use. Making it needs torch,
 transformers, onnx and onnxruntime; running it needs onnxruntime and tokenizers only.
+sentence-transformers' own `backend="onnx"` would load such a file too, but it requires optimum,
+whose install would downgrade transformers: the model is run with onnxruntime directly.
 """
 
 from __future__ import annotations
