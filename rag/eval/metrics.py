@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answering.assemble import BESIDE
-from rag.core.types import Answer, Citation
+from rag.core.types import Answer, Citation, Passage
 from rag.eval.cases import KINDS, Case
 from rag.reading.ingest import resolve_source
 
@@ -160,10 +160,16 @@ def fact_order(case: Case, a: Answer) -> float:
     return NAN if len(places) < 2 else float(places == sorted(places))
 
 
+def passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
+    """(source, start, end) of the retrieved passages and of the wire copies folded into them:
+    what `retrieval_recall` looks for the gold passages in."""
+    spans = [(p.chunk.source, p.chunk.start, p.chunk.end) for p in passages]
+    return spans + [(d.source, d.start, d.end) for p in passages for d in p.duplicates]
+
+
 def score_case(case: Case, a: Answer, supports: SupportFn, root: Path) -> Scores:
     cites = [(c.source, c.start, c.end) for st in a.statements for c in st.citations]
-    retrieved = [(p.chunk.source, p.chunk.start, p.chunk.end) for p in a.passages]
-    retrieved += [(d.source, d.start, d.end) for p in a.passages for d in p.duplicates]
+    retrieved = passage_spans(a.passages)
     return {
         "answer_correctness": answer_correctness(case, a),
         "fact_order": fact_order(case, a),

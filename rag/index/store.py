@@ -74,7 +74,7 @@ def _read_all(col: Any, include: list[str], page: int) -> dict[str, list[Any]]:
     for offset in range(0, int(col.count()), page):
         res: Any = col.get(include=include, limit=page, offset=offset)
         for k in out:
-            out[k] += res[k]
+            out[k].extend(res[k])  # embeddings come as one array: its rows
     return out
 
 
@@ -266,6 +266,11 @@ class ChromaStore:
             res: Any = self._col.get(ids=ids[i : i + self.read_page], include=["documents", "metadatas"])
             out += _chunks_of(res)
         return out
+
+    def vectors(self) -> dict[str, np.ndarray]:
+        """{chunk id: its stored embedding} of every chunk (for comparing two indexes, not for questions)."""
+        res = _read_all(self._col, ["embeddings"], self.read_page)
+        return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(res["ids"], res["embeddings"], strict=True)}
 
     def all_chunks(self) -> list[Chunk]:
         return _chunks_of(_read_all(self._col, ["documents", "metadatas"], self.read_page))

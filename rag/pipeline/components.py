@@ -109,9 +109,9 @@ class Components:
         self.settings = settings
         # Questions, prompt sentences and statements: an answer meets the same sentence several times.
         self.embedder = CachedEmbedder(embedder or SentenceTransformerEmbedder(settings.embed_model))
-        # Articles may be embedded in bfloat16 (`embed_precision`); questions and statements never are.
+        # Articles may be embedded in int8 or bfloat16 (`embed_precision`); questions and statements never are.
         self.index_embedder: Embedder = embedder or SentenceTransformerEmbedder(
-            settings.embed_model, precision=settings.embed_precision
+            settings.embed_model, precision=settings.embed_precision, cache_dir=settings.model_cache_dir
         )
         self._generators: dict[str, Generator] = {}
         self._judges: dict[str, Judge] = {}

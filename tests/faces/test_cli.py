@@ -250,3 +250,19 @@ def test_a_refusal_prints_the_related_sentences_json_gives_not_chunks() -> None:
         "    “MSF runs eight hospitals there.”",
     ]
     assert [s["citations"][0]["start"] for s in a.to_dict()["related"]] == [40]
+
+
+def test_models_prepare_embedder_exports_the_int8_embedder_once(tmp_path, monkeypatch, capsys) -> None:
+    """`rag models --prepare embedder` (and `all`, which scripts/setup.sh runs) makes the int8 file."""
+    from rag.faces.cli import main
+    from rag.index import int8
+
+    made = []
+    monkeypatch.setattr(int8, "export_int8", lambda model, dest: made.append(dest) or dest.write_bytes(b"onnx"))
+    monkeypatch.setenv("RAG_MODEL_CACHE_DIR", str(tmp_path))
+    assert main(["models", "--prepare", "embedder"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"embedder: {tmp_path}/onnx/minilm-") and line.endswith(
+        f"-{int8.RECIPE}.onnx (int8, for RAG_EMBED_PRECISION=int8)"
+    )
+    assert main(["models", "--prepare", "embedder"]) == 0 and len(made) == 1  # cached

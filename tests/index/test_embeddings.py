@@ -1,4 +1,4 @@
-"""The choice of arithmetic for embedding articles (`embed_precision`)."""
+"""The choice of arithmetic for embedding articles (`embed_precision`), and the cached embedder."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from fakes import FakeEmbedder
 
-from rag.core.settings import Settings
+from rag.core.settings import EmbedPrecision, Settings
 from rag.index.embeddings import SentenceTransformerEmbedder, bulk_precision
 
 ZEN4 = ("avx2", "avx512f", "avx512_bf16")
@@ -19,14 +19,33 @@ HASWELL = ("avx", "avx2", "fma")
     ("flags", "expected"),
     [(ZEN4, "bfloat16"), (SAPPHIRE_RAPIDS, "bfloat16"), (SKYLAKE_X, "float32"), (HASWELL, "float32")],
 )
-def test_auto_uses_bfloat16_only_where_the_cpu_computes_it_natively(flags: tuple[str, ...], expected: str) -> None:
-    assert bulk_precision("auto", flags) == expected
+def test_auto_uses_bfloat16_only_where_the_cpu_computes_it_natively_and_int8_only_by_name(
+    flags: tuple[str, ...], expected: str
+) -> None:
+    assert bulk_precision("auto", flags) == expected  # int8's answers are not yet measured: opt-in
+    assert bulk_precision("auto", flags, quantizable=False) == expected
 
 
-@pytest.mark.parametrize("setting", ["float32", "bfloat16"])
-def test_an_explicit_precision_is_kept_whatever_the_cpu(setting: str) -> None:
-    assert bulk_precision(setting, HASWELL) == setting  # type: ignore[arg-type]
-    assert bulk_precision(setting, SAPPHIRE_RAPIDS) == setting  # type: ignore[arg-type]
+@pytest.mark.parametrize("setting", ["float32", "bfloat16", "int8"])
+def test_an_explicit_precision_is_kept_whatever_the_cpu(setting: EmbedPrecision) -> None:
+    assert bulk_precision(setting, HASWELL) == setting
+    assert bulk_precision(setting, SAPPHIRE_RAPIDS, quantizable=False) == setting
+
+
+def test_int8_gives_the_index_another_name_so_that_it_is_embedded_again() -> None:
+    """The manifest records the embedder's name: bfloat16 and float32 vectors (within 1e-4) share
+    one, int8 vectors have their own (with the export recipe), so an index is never a mix."""
+    from rag.index.int8 import RECIPE
+
+    names = {p: SentenceTransformerEmbedder(precision=p).name for p in ("float32", "bfloat16", "int8")}
+    assert names == {
+        "float32": "all-MiniLM-L6-v2",
+        "bfloat16": "all-MiniLM-L6-v2",
+        "int8": f"all-MiniLM-L6-v2+{RECIPE}",
+    }
+    auto = SentenceTransformerEmbedder(precision="auto")  # int8 is chosen by name only
+    assert auto.precision in ("bfloat16", "float32") and auto.name == names["float32"]
+    assert SentenceTransformerEmbedder("/some/model", precision="int8").name == f"model+{RECIPE}"
 
 
 def test_the_setting_is_validated_and_defaults_to_auto(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,11 +60,12 @@ def test_the_setting_is_validated_and_defaults_to_auto(monkeypatch: pytest.Monke
 def test_the_answer_path_embedder_stays_float32_and_the_indexer_gets_the_setting() -> None:
     from rag.pipeline import Pipeline
 
-    pipe = Pipeline(Settings(embed_precision="bfloat16"))
-    assert isinstance(pipe.embedder.inner, SentenceTransformerEmbedder)
-    assert isinstance(pipe.index_embedder, SentenceTransformerEmbedder)
-    assert pipe.embedder.inner.precision == "float32"
-    assert pipe.index_embedder.precision == "bfloat16"
+    for setting, expected in (("bfloat16", "bfloat16"), ("int8", "int8"), ("auto", bulk_precision("auto"))):
+        pipe = Pipeline(Settings(embed_precision=setting))
+        assert isinstance(pipe.embedder.inner, SentenceTransformerEmbedder)
+        assert isinstance(pipe.index_embedder, SentenceTransformerEmbedder)
+        assert pipe.embedder.inner.precision == "float32"
+        assert pipe.index_embedder.precision == expected
 
 
 def test_cached_embedder_embeds_each_text_once_and_gives_the_same_vectors() -> None:

@@ -55,6 +55,22 @@ def test_incremental_add_edit_delete(settings: Settings, corpus: Path) -> None:
     assert not any(s.endswith("new.txt") for s in Manifest.load(settings.index_path).documents)
 
 
+def test_another_embedder_name_embeds_the_whole_index_again(settings: Settings) -> None:
+    """Switching to int8 (`embed_precision`) names the embedder anew: nothing is mixed."""
+
+    class Int8(FakeEmbedder):
+        name = "fake-bow-256+int8.1"
+
+    first = _index(settings)
+    int8 = Int8()
+    again = _index(settings, embedder=int8)
+    assert (again.chunks_added, again.chunks_unchanged) == (first.chunks_added, 0)
+    assert int8.calls == first.chunks_added and Manifest.load(settings.index_path).embedder == Int8.name
+    assert sum(_store_sources(settings).values()) == first.chunks_added  # replaced, not added beside
+    same = Int8()
+    assert _index(settings, embedder=same).chunks_unchanged == first.chunks_added and same.calls == 0
+
+
 def test_sources_are_relative_to_the_project_root(settings: Settings) -> None:
     _index(settings)
     assert sorted(Manifest.load(settings.index_path).documents)[0] == "corpus/000_3bf8b3bce0af6ef9.txt"

@@ -65,6 +65,11 @@ def test_whole_store_reads_go_page_by_page(tmp_path: Path) -> None:
     calls.clear()
     assert {c.id for c in store.get([c.id for c in chunks[:12]])} == {c.id for c in chunks[:12]}
     assert calls == [5, 5, 2]
+    calls.clear()
+    vectors = store.vectors()  # the stored embeddings, by id, for comparing two indexes
+    assert calls == [5] * 5 and set(vectors) == {c.id for c in chunks}
+    np.testing.assert_allclose(vectors["d7:0"], _vec(1, 7, 0.5), atol=1e-6)
+    assert vectors["d7:0"].dtype == np.float32
 
 
 def test_manifest_saves_atomically_and_counts_versions(tmp_path: Path) -> None:
