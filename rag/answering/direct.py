@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.answering.forms import factual_yes_no
 from rag.answering.premise import DATE, Asked, asked_for
 from rag.answering.verify import numbers_in
 from rag.core.types import Citation, DirectAnswer, Statement
@@ -57,9 +58,6 @@ def direct_answer(short: str | None, statements: Sequence[Statement], question: 
     return None
 
 
-# A yes/no question about what happened or is the case; "Will …?", "Could …?" ask for a forecast
-# or an opinion, which a sentence that reports it does not settle.
-_FACTUAL_YES_NO = re.compile(r"^\W*(is|are|was|were|did|does|do|has|have|had)\b", re.I)
 # Words that make a sentence's claim less than a fact ("may have", "denied", "alleged"), and
 # titles that a sentence naming the person in full need not repeat.
 _HEDGES = re.compile(
@@ -91,7 +89,7 @@ def yes_no_answer(short: str | None, statements: Sequence[Statement], question: 
         The line ("Yes" or "No"), the citation that settles it, and the offsets of the run of
         its words; None when the question is not a factual yes/no or no quote settles it.
     """
-    if not statements or not _FACTUAL_YES_NO.search(question):
+    if not statements or not factual_yes_no(question):
         return None
     words = {w for w in tokenize(question) if w not in QUESTION_FRAME and w not in _TITLES}
     if not words:

@@ -55,7 +55,9 @@ _SUMMARY = re.compile(
     r"|tell me (about|what happened)|what('s| is) (the )?(latest|background)|background (on|to))\b",
     re.I,
 )
-_YES_NO = re.compile(r"^\W*(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b", re.I)
+# A yes/no question about what is or was the case; with "will", "could" … one about what may be.
+_FACTUAL_YES_NO = re.compile(r"^\W*(is|are|was|were|did|does|do|has|have|had)\b", re.I)
+_YES_NO = re.compile(r"^\W*(will|would|can|could|should)\b", re.I)
 _LIST = re.compile(
     r"^\W*(list\b|name (all|the|every)\b|(which|what) (\w+ )?(companies|firms|organi[sz]ations|groups|countries|"
     r"people|candidates|teams|players|members|banks|parties|games|products|cities|towns|artists|films|bands|"
@@ -81,11 +83,17 @@ def form_of(question: str) -> Form:
         return "comparison"
     if _SUMMARY.search(question):
         return "summary"
-    if _YES_NO.search(question) and not re.search(r"\bor\b", question, re.I):
+    if (factual_yes_no(question) or _YES_NO.search(question)) and not re.search(r"\bor\b", question, re.I):
         return "yes_no"
     if _LIST.search(question):
         return "list"
     return "fact"
+
+
+def factual_yes_no(question: str) -> bool:
+    """Whether a question asks yes or no about what is or was ("Did …", "Has …", "Is …"), not about
+    a forecast or an opinion ("Will …?", "Could …?"), which a sentence that reports it does not settle."""
+    return _FACTUAL_YES_NO.search(question) is not None
 
 
 def topic(question: str) -> str:
