@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,10 +108,20 @@ def same_speaker(shown: str | None, labelled: str | None) -> bool:
     return a[-1] in b or b[-1] in a
 
 
+def _names(text: str, speaker: str | None) -> bool:
+    """Whether a statement's own words name the speaker ("Tony Banks said the fox was 'the
+    most…'"): its text says whose words they are without a `speaker` field."""
+    if not speaker:
+        return False
+    surnames = [part.split()[-1] for part in speaker.split(";") if part.split()]
+    return any(re.search(rf"\b{re.escape(name)}\b", text, re.I) for name in surnames)
+
+
 def _whose(
     answers: Sequence[Mapping[str, Any]], voices: Mapping[Key, tuple[str, str | None]]
 ) -> tuple[int, int, int, list[str], list[str]]:
-    """(quotes labelled, right speaker, no speaker, wrong speakers, comments shown as other voices)."""
+    """(quotes labelled, right speaker, no speaker, wrong speakers, comments shown as other voices).
+    A quotation shown without a `speaker` carries the right one when its own text names them."""
     quotes = right = none = 0
     wrong: list[str] = []
     comments: list[str] = []
@@ -125,7 +136,7 @@ def _whose(
             if voice != "quote":
                 continue
             quotes += 1
-            if same_speaker(st.get("speaker"), speaker):
+            if same_speaker(st.get("speaker"), speaker) or (not st.get("speaker") and _names(st["text"], speaker)):
                 right += 1
             elif not st.get("speaker"):
                 none += 1

@@ -276,6 +276,12 @@ def test_hand_labels_score_whose_words_shown_quotations_and_comments_are(tmp_pat
     ]
     s = score([{"statements": shown}], load_labels(path), voices=load_voices(path))
     assert (s.quotes_labelled, s.quotes_right_speaker, s.quotes_no_speaker) == (4, 2, 1)
+    # a partly quoted sentence that names its speaker itself carries the speaker without the field
+    named = [{**row("Clara Furse said the bid was “too low”.", "quote", "Clara Furse"), "label": "supported"}]
+    path.write_text(json.dumps(named[0]) + "\n")
+    shown_named = [{"text": named[0]["statement"], "citations": [cite], "voice": "reporting", "speaker": None}]
+    t = score([{"statements": shown_named}], load_labels(path), voices=load_voices(path))
+    assert (t.quotes_labelled, t.quotes_right_speaker) == (1, 1)
     assert s.quotes_wrong_speaker == ("LSE said: “We are delighted.” (labelled: Clara Furse)",)
     assert s.comments_as_reporting == ("A great song yes.",)
     assert same_speaker("Clara Furse", "Ms Furse") and not same_speaker("LSE", "Clara Furse")
