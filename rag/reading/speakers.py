@@ -27,6 +27,11 @@ _SAID_NAME = re.compile(rf"\b(?:said|says|added|told reporters)\s+(?:{_TITLED}|t
 _NAME_SAID = re.compile(rf"({_NAME})(?:,[^,.“”\"\n]{{1,60}})?,?\s+(?:said|says|told|added)\b")
 # the sentence's own pronoun attribution: ', he said.' at its end
 _PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b[^.”\"]*\.?\s*$")
+# A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …'.
+_PRONOUN_OPENS = re.compile(r"^\s*(?:He|She)\s+(?:said|added|says|adds|continued|went on)\s*[:,]?\s*(?=[“\"])")
+# What may follow the name of a closing attribution ("…, said Alex Potter at Lehman Brothers."):
+# not a quote or a verb, which make the name the subject of what was said ('said Mr Blair "should …').
+_AFTER_NAME = re.compile(r"\s*(?:[.,;:!?)]|$|(?:at|of|from|in|on|for|who|with|according|and|to)\b)")
 # A person named between an attribution and the quote ("… Mohammad Abu Rajab made an urgent call"):
 # the quote may be theirs, so the earlier speaker is not given.
 _PERSON = re.compile(r"\b[A-Z][a-z’'-]+(?: (?:al-|de |bin )?[A-Z][a-z’'-]+)+")
@@ -61,19 +66,32 @@ _BODIES = frozenset(
 )
 # "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from|of|near|to|into|on|for|by|with|across|around)\s+(?:the\s+)?$", re.I)
+# A name right after a lower-case word that is no job title stands as an object ("would contest
+# Bethnal Green"), not as the one who speaks next ("hospital administrator Mohammad Abu Rajab").
+_OBJECT_BEFORE = re.compile(
+    rf"\b(?!{_ROLE}\b|radiologist\b|administrator\b|surgeon\b|doctor\b|worker\b|coordinator\b|and\b)"
+    r"[a-z][a-z’'-]*\s+$"
+)
 _QUOTE_MARKS = '“”"‘’'
 _NOT_SPEAKERS = frozenset(
     ["The", "A", "An", "It", "He", "She", "They", "We", "I", "You", "This", "That", "But", "And", "Who"]
     # pronouns of no one in particular: '"Nobody told us …"' names no speaker
     + ["Nobody", "Somebody", "Someone", "Everyone", "Everybody", "Anyone", "Anybody", "No", "Nothing", "Everything"]
+    + ["However", "Meanwhile", "But", "Yet", "Still", "Also"]
 )
 _MIN_WORDS = 5  # shorter quoted lines are headings ("‘Close to collapse’"), not speech
 SPEAKER_REACH = 400  # characters before a quoted sentence searched for its speaker
 
 
 def is_quotation(sentence: str) -> bool:
-    """A sentence of quoted words: it opens with a quote mark, or ends with "…,” he said."."""
-    return sentence.lstrip()[:1] in _QUOTE_MARKS or _PRONOUN_SAID.search(sentence) is not None
+    """A sentence of quoted words: it opens with a quote mark, ends with "…,” he said.", or opens
+    with 'He added: "…'."""
+    return sentence.lstrip()[:1] in _QUOTE_MARKS or _pronoun_said(sentence)
+
+
+def _pronoun_said(sentence: str) -> bool:
+    """Whether a quoted sentence gives its speaker as "he"/"she" ("…,” he said." / 'He added: "…')."""
+    return _PRONOUN_SAID.search(sentence) is not None or _PRONOUN_OPENS.match(sentence) is not None
 
 
 def inside_quotation(text: str, start: int) -> bool:
@@ -129,9 +147,14 @@ def named_speaker(sentence: str) -> str | None:
     tail_at = len(" ".join(words[:-12])) if len(words) > 12 else 0
     m = _NAME_SAID.search(head)
     if m is None:
-        m = next((x for x in _SAID_NAME.finditer(sentence) if x.start() >= tail_at), None)
+        m = next((x for x in _SAID_NAME.finditer(sentence) if x.start() >= tail_at and _closes(sentence, x)), None)
     m = m or _ACCORDING.search(sentence)
     return _clean(m.group(1)) if m else None
+
+
+def _closes(sentence: str, m: re.Match[str]) -> bool:
+    """Whether a "said <name>" match closes an attribution rather than opens what was said."""
+    return _AFTER_NAME.match(sentence, m.end(1)) is not None
 
 
 def speaker_of(text: str, start: int, end: int) -> str | None:
@@ -151,10 +174,10 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     sentence = text[start:end]
     if not (is_quotation(sentence) or inside_quotation(text, start)) or len(sentence.split()) < _MIN_WORDS:
         return None
-    own = _SAID_NAME.search(sentence) or _NAME_SAID.search(sentence)
+    own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or _NAME_SAID.search(sentence)
     if own and _clean(own.group(1)):
         return _clean(own.group(1)) or "", start + own.start(1)
-    if not _PRONOUN_SAID.search(sentence):
+    if not _pronoun_said(sentence):
         stop = text.find("\n", end)
         rest = text[end : stop if stop >= 0 else len(text)][:200]
         m = _closing(rest, still_open=inside_quotation(text, end))
@@ -177,12 +200,15 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
             and person not in name
             and person.split()[-1] not in _BODIES
             and not _PLACE_BEFORE.search(rest[: p.start()])
+            and not _OBJECT_BEFORE.search(rest[: p.start()])
         ]
         if not between:
+            if _pronoun_said(sentence) and " " not in name:
+                return None  # "he said" after "…, SEPA said": a body is no "he"; one word names no person
             return name, origin + m.start(1)
         # Someone was named after the attribution: "… Abu Rajab made an urgent call. “…” he said."
         # The pronoun points to that person when there is just one; otherwise no one is given.
-        if _PRONOUN_SAID.search(sentence) and len({person for person, _ in between}) == 1:
+        if _pronoun_said(sentence) and len({person for person, _ in between}) == 1:
             return between[-1]
         return None
     return None
@@ -217,7 +243,7 @@ def attributed(sentence: str, speaker: str) -> str:
 
 def quoted_words(sentence: str) -> str:
     """The words a quoted sentence quotes, without its quotation marks and its "he said"."""
-    core = _PRONOUN_SAID.sub("", sentence).strip().strip(_QUOTE_MARKS).strip().rstrip(",")
+    core = _PRONOUN_OPENS.sub("", _PRONOUN_SAID.sub("", sentence)).strip().strip(_QUOTE_MARKS).strip().rstrip(",")
     if core[-1:] not in (".", "!", "?", "…"):
         core += "."
     return core

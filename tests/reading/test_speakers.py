@@ -85,3 +85,24 @@ def test_a_job_title_between_said_and_the_name_is_not_the_speaker() -> None:
     assert named_speaker('"It is a good deal," said the firm\'s spokesman, Nick Davies.') == "Nick Davies"
     # lower-case words that are no job title: no name is taken from what was said
     assert named_speaker("The report said shares in Google rose sharply on the news of the deal.") is None
+
+
+def test_a_sentence_opening_with_he_added_is_a_quotation_of_the_person_named_before() -> None:
+    from rag.reading.speakers import is_quotation, quoted_words
+
+    text = (
+        "George Galloway said he would contest Bethnal Green, in London, for Respect.\n\n"
+        'He added: "Here in this constituency there is a New Labour stooge MP.'
+    )
+    start = text.index("He added")
+    assert is_quotation(text[start:])
+    assert speaker_of(text, start, len(text)) == "George Galloway"
+    assert quoted_words(text[start:]) == "Here in this constituency there is a New Labour stooge MP."
+
+
+def test_a_name_after_said_that_opens_what_was_said_is_not_the_speaker() -> None:
+    from rag.reading.speakers import named_speaker
+
+    sentence = 'However, Mr Johnson, who edits a magazine, said Mr Blair "should butt out of" the row.'
+    assert named_speaker(sentence) != "Mr Blair"
+    assert named_speaker('"The numbers are in line," said analyst Alex Potter at Lehman Brothers.') == "Alex Potter"
