@@ -206,6 +206,25 @@ def test_support_labels_are_valid() -> None:
         assert kinds[k] >= 3, k
 
 
+@pytest.mark.parametrize("name", ["bbc_labels.jsonl", "forms_labels.jsonl"])
+def test_answer_hand_labels_of_real_runs_are_complete(name: str) -> None:
+    """Every row of the BBC and answer-forms hand labels is labelled: supported or not, relevant or
+    not, and for a shown statement whose words it shows (a speaker only for a quote); a seeds row's
+    quote stands at its offsets."""
+    from rag.eval.labels import VOICES
+
+    rows = [json.loads(line) for line in (ROOT / "tests" / "eval" / name).read_text(encoding="utf-8").splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) >= 100
+    for r in rows:
+        assert r["label"] in ("supported", "not_supported") and isinstance(r["relevant"], bool), r["id"]
+        if "voice" in r:
+            assert r["voice"] in VOICES and (r["voice"] == "quote" or r["speaker"] is None), r["id"]
+        for c in r["citations"]:
+            if c["source"].startswith("seeds/"):
+                assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
+    assert sum("voice" in r for r in rows) >= 100
+
+
 @pytest.mark.parametrize("kind", CI_KINDS)
 def test_every_kind_is_in_the_ci_subset(kind: str) -> None:
     assert any(c.kind == kind and c.ci for c in load_cases(CASES))
