@@ -72,8 +72,9 @@ _TITLES = frozenset(tokenize("mr mrs ms miss dr sir lord lady"))
 def yes_no_answer(short: str | None, statements: Sequence[Statement], question: str) -> DirectAnswer | None:
     """ "Yes" or "No" for a yes/no question, or None when the lead's sentence does not settle it.
 
-    The line may not say more than its source, so it is decided in code, not by the model: the
-    lead's quote must hold every content word of the question (stemmed, titles aside) within one
+    The line may not say more than its source, so it is decided in code, not by the model: a
+    shown quote (the lead's first, then the others' in order; the line cites the one that
+    settles it) must hold every content word of the question (stemmed, titles aside) within one
     run of its words, with no hedge in that run ("may", "denied", "alleged", "plans": a claim,
     not a fact). "Yes" when the run's negations are the question's ("Did X file …?" / "X filed
     …"), "No" when the run negates what the question does not ("X did not file …"). A model's
@@ -82,7 +83,7 @@ def yes_no_answer(short: str | None, statements: Sequence[Statement], question: 
 
     Args:
         short: the model's short answer, or None.
-        statements: the answer's statements, the lead first; only the lead's citations are read.
+        statements: the answer's statements, the lead first.
         question: the (standalone) question.
 
     Returns:
@@ -96,7 +97,7 @@ def yes_no_answer(short: str | None, statements: Sequence[Statement], question: 
         return None
     asked_negated = bool(_negations(question))
     said = (short or "").strip().casefold()
-    for c in statements[0].citations:
+    for c in (c for st in statements for c in st.citations):
         if not words <= set(tokenize(c.quote)):
             continue
         start, end = _window(c.quote, words)

@@ -60,3 +60,11 @@ def test_no_yes_no_line_when_the_lead_does_not_settle_it() -> None:
     # the model read it the other way: the evidence alone
     assert _yes_no("Yukos filed for bankruptcy in Houston.", q, short="No") is None
     assert _yes_no("Yukos filed for bankruptcy in Houston.", q, short="Yes, in Houston") == "Yes"
+
+
+def test_a_later_statement_may_settle_a_yes_no_question_and_the_line_cites_it() -> None:
+    lead = _lead("The largest hospital in the east of the city was hit by barrel bombs on Saturday.")
+    hit = "Two barrel bombs hit the M10 hospital, said Adham Sahloul."
+    c = Citation("a.txt", 300, 300 + len(hit), hit, "Hospital", None, None, True, 1.0)
+    d = yes_no_answer(None, [*lead, Statement(hit, (c,), True, 1.0)], "Was the M10 hospital hit by barrel bombs?")
+    assert d is not None and d.text == "Yes" and d.citation == c
