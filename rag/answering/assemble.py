@@ -180,7 +180,7 @@ def assemble(
             death toll).
         short: the model's short answer: shown as the answer's first line ("30 doctors [1]")
             when the first statement's cited sentence holds it (`direct_answer`); for a yes/no
-            question the line is "Yes" or "No" when the lead's sentence settles it (`yes_no_answer`).
+            question the line is "Yes" or "No" when a shown sentence settles it (`yes_no_answer`).
         capped_at: the statement cap when the model's reply reached it (`hit_cap`); the answer
             then says that the list may be partial (`capped_note`).
     """

@@ -70,7 +70,7 @@ _TITLES = frozenset(tokenize("mr mrs ms miss dr sir lord lady"))
 
 
 def yes_no_answer(short: str | None, statements: Sequence[Statement], question: str) -> DirectAnswer | None:
-    """ "Yes" or "No" for a yes/no question, or None when the lead's sentence does not settle it.
+    """ "Yes" or "No" for a yes/no question, or None when no shown sentence settles it.
 
     The line may not say more than its source, so it is decided in code, not by the model: a
     shown quote (the lead's first, then the others' in order; the line cites the one that

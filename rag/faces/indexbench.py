@@ -31,10 +31,10 @@ from rag.index.embeddings import Embedder
 
 
 def before() -> EmbedPrecision:
-    """What `embed_precision=auto` chose before int8: bfloat16 where the CPU computes it natively, else float32."""
+    """What `embed_precision=auto` chooses, int8's baseline: bfloat16 where the CPU has it natively, else float32."""
     from rag.index.embeddings import bulk_precision
 
-    return "bfloat16" if bulk_precision("auto", quantizable=False) == "bfloat16" else "float32"
+    return "bfloat16" if bulk_precision("auto") == "bfloat16" else "float32"
 
 
 def write_jsonl(corpus: Path, dest: Path) -> int:

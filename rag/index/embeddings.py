@@ -3,9 +3,9 @@
 all-MiniLM-L6-v2 runs in two ways that give the same vectors: sentence-transformers (torch)
 for large batches, and a small NumPy forward pass of the same weights for the few texts of a
 question (the query, statements to verify). Importing torch and sentence-transformers takes
-seconds on a small CPU; a process that only answers questions never pays for it. The indexer
-embeds articles in int8 by default (`rag.index.int8`: onnxruntime, no torch; `bulk_precision`),
-vectors at cosine 0.995 to float32 on average.
+seconds on a small CPU; a process that only answers questions never pays for it. With
+`embed_precision=int8` the indexer embeds articles in int8 (`rag.index.int8`: onnxruntime, no
+torch; `bulk_precision`), vectors at cosine 0.995 to float32 on average.
 """
 
 from __future__ import annotations
@@ -175,17 +175,16 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return (s * (1.0 - poly * np.exp(-a * a))).astype(x.dtype)
 
 
-def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = None, *, quantizable: bool = True) -> str:
+def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = None) -> str:
     """The arithmetic for embedding many texts (articles, while indexing).
 
     `auto` is bfloat16 where the CPU computes it natively, else float32: on a CPU without
     avx512_bf16 or amx_bf16, torch emulates bfloat16 and is slower than float32. int8
-    (`rag.index.int8`, for a model that can be exported to it: `quantizable`, a mean-pooled BERT
-    as the bundled one is) is chosen by name (`RAG_EMBED_PRECISION=int8`): 2.7x bfloat16's
+    (`rag.index.int8`, for a model that can be exported to it: a mean-pooled BERT, as the bundled
+    one is) is chosen by name (`RAG_EMBED_PRECISION=int8`): 2.7x bfloat16's
     chunks/s on the BBC archive with another job on the CPU (the same CPU time a chunk on one
     thread), a quarter of the memory, retrieval recall within 1 point (README, "Indexing speed");
-    answer correctness with it is not yet measured, so it is not the default. (`quantizable` is
-    kept for callers; `auto` no longer depends on it.)
+    answer correctness with it is not yet measured, so it is not the default.
     """
     if setting != "auto":
         return setting
@@ -264,7 +263,6 @@ class SentenceTransformerEmbedder:
         self._cache_dir = cache_dir
         self._light: NumpyBert | None = None
         self._light_failed = False
-        self._quantizable: bool | None = None
         self._lock = threading.Lock()
         self._base = "all-MiniLM-L6-v2" if not model_path else os.path.basename(model_path.rstrip("/"))
 
@@ -292,12 +290,7 @@ class SentenceTransformerEmbedder:
     @property
     def precision(self) -> str:
         """What batches beyond `light_batch` are computed in: float32, bfloat16 or int8 (every batch)."""
-        if self._precision == "auto" and self._quantizable is None:
-            try:
-                self._quantizable = bool(mean_pooled_bert(self._path or bundled_model_path()))
-            except ModelError:
-                self._quantizable = False
-        return bulk_precision(self._precision, quantizable=bool(self._quantizable))
+        return bulk_precision(self._precision)
 
     def _int8(self) -> Any:
         from rag.index.int8 import OnnxBert, cores, ensure_int8

@@ -77,7 +77,7 @@ _NOT_SPEAKERS = frozenset(
     ["The", "A", "An", "It", "He", "She", "They", "We", "I", "You", "This", "That", "But", "And", "Who"]
     # pronouns of no one in particular: '"Nobody told us …"' names no speaker
     + ["Nobody", "Somebody", "Someone", "Everyone", "Everybody", "Anyone", "Anybody", "No", "Nothing", "Everything"]
-    + ["However", "Meanwhile", "But", "Yet", "Still", "Also"]
+    + ["However", "Meanwhile", "Yet", "Still", "Also"]
 )
 _MIN_WORDS = 5  # shorter quoted lines are headings ("‘Close to collapse’"), not speech
 SPEAKER_REACH = 400  # characters before a quoted sentence searched for its speaker

@@ -23,13 +23,12 @@ def test_auto_uses_bfloat16_only_where_the_cpu_computes_it_natively_and_int8_onl
     flags: tuple[str, ...], expected: str
 ) -> None:
     assert bulk_precision("auto", flags) == expected  # int8's answers are not yet measured: opt-in
-    assert bulk_precision("auto", flags, quantizable=False) == expected
 
 
 @pytest.mark.parametrize("setting", ["float32", "bfloat16", "int8"])
 def test_an_explicit_precision_is_kept_whatever_the_cpu(setting: EmbedPrecision) -> None:
     assert bulk_precision(setting, HASWELL) == setting
-    assert bulk_precision(setting, SAPPHIRE_RAPIDS, quantizable=False) == setting
+    assert bulk_precision(setting, SAPPHIRE_RAPIDS) == setting
 
 
 def test_int8_gives_the_index_another_name_so_that_it_is_embedded_again() -> None:
