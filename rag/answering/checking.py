@@ -17,7 +17,15 @@ from dataclasses import dataclass, replace
 from rag.answering.citations import RawStatement, SourceTexts, resolve
 from rag.answering.premise import asked_for, bears, names_missing, of_kind, subject_names
 from rag.answering.prompting import SourceLine
-from rag.answering.verify import Evidence, Judge, Verifier, addresses_question, contexts, lexical_support
+from rag.answering.verify import (
+    Evidence,
+    Judge,
+    Verifier,
+    addresses_question,
+    contexts,
+    lexical_support,
+    numbers_in,
+)
 from rag.answering.voice import COMMENT, cites_comment, quote_speaker, voiced
 from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
@@ -66,6 +74,7 @@ class StatementChecker:
         context_chars: int,
         answer_judge: Judge | None = None,
         answer_min: float,
+        answer_veto: float | None = None,
     ) -> None:
         self.verifier = verifier
         self.question = question
@@ -75,6 +84,7 @@ class StatementChecker:
         self.relevance_threshold = relevance_threshold
         self.context_chars = context_chars
         self.answer_judge, self.answer_min = answer_judge, answer_min
+        self.answer_veto = answer_min if answer_veto is None else answer_veto
         self.seconds = 0.0  # time spent checking, for the answer's timings
         self.asked = asked_for(question)
         self.subjects = subject_names(question)
@@ -140,13 +150,20 @@ class StatementChecker:
 
     def answers(self, st: Statement) -> bool | None:
         """The model's narrow judgement: does the statement give what the question asks for?
-        None without an answer judge (`RAG_ANSWER_CHECK=false`, the 0.5B model, a fake model in tests)."""
+
+        True from P(yes) `answer_min`, False under `answer_veto`, None in between (the model is
+        unsure: it neither vetoes nor affirms) and without an answer judge (`RAG_ANSWER_CHECK=false`,
+        the 0.5B model, a fake model in tests). The band is measured on 448 BBC question-sentence
+        pairs (docs/answer-check-2026-11-29.json): under 0.5, 37% of the sentences that hold the
+        answer were vetoed; under 0.3, 18%.
+        """
         if self.answer_judge is None:
             return None
         key = st.text.casefold()
         if key not in self._answers:
             t = time.perf_counter()
-            self._answers[key] = self.answer_judge.answers(self.question, st.text) >= self.answer_min
+            p = self.answer_judge.answers(self.question, st.text)
+            self._answers[key] = True if p >= self.answer_min else False if p < self.answer_veto else None
             self.seconds += time.perf_counter() - t
         return self._answers[key]
 
@@ -190,41 +207,24 @@ class StatementChecker:
         lead = next((c for c in kept if self.leads(c)), None)
         if lead is None:
             t = time.perf_counter()
-            lead = self._select_again({c.statement.text.casefold() for c in kept}) or next_states(kept, self)
+            lead = select_again(self, {c.statement.text.casefold() for c in kept}) or next_states(kept, self)
             self.seconds += time.perf_counter() - t
             if lead is not None and self.answers(lead.statement) is False:
                 lead = None  # the model says it does not give what is asked: related, not an answer
         if lead is None:  # the words differ from the question's: the model is asked, statement by statement,
             # of those that hold an item of the asked kind (`of_kind`: "for an unspecified sum" gives no price)
             items = [c for c in kept if c.relevant and of_kind(c.statement.text, self.asked, self.question)]
+            items = [c for c in items if not names_missing(self.question, articles_text(c.statement, self.texts))]
             lead = next((c for c in items if self.answers(c.statement) is True), None)  # "planes" for "jets"
         if lead is None:
             return list(checked), False
-        return [lead, *(c if self.follows(c) else replace(c, follows=False) for c in _others(lead, checked))], True
+        others = [c if self.follows(c) else replace(c, follows=False) for c in _others(lead, checked)]
+        other = other_report(lead, others, self)
+        return [lead, *([other] if other else []), *others], True
 
     def bears(self, checked: Checked) -> bool:
         """Whether a statement states an item of the kind the question asks for (`premise.bears`)."""
         return bears(checked.statement.text, self.asked, self.question)
-
-    def _select_again(self, shown: set[str]) -> Checked | None:
-        best: tuple[float, float, SourceLine, str, Citation | None] | None = None
-        for line in self.lines:
-            lexical = lexical_support(self.question, line.text, ignore=QUESTION_FRAME)
-            if lexical < SELECT_AGAIN_MIN:
-                continue
-            text, named = line.text, None
-            if not bears(text, self.asked, self.question) and self.asked == "name":
-                # "Who said …?": quoted words whose speaker is named before or after them.
-                text, named = self.attributed(line) or (text, None)
-            if text.casefold() in shown or not bears(text, self.asked, self.question):
-                continue
-            title = line.locations[0][0].title if line.locations else ""
-            if names_missing(self.question, f"{text} {title}"):
-                continue
-            score = addresses_question(self.question, text, title, self.verifier.embedder)
-            if score >= self.relevance_threshold and (best is None or (lexical, score) > best[:2]):
-                best = (lexical, score, line, text, named)
-        return self.quote_line(*best[2:]) if best else None
 
     def quote_line(self, line: SourceLine, text: str, named: Citation | None) -> Checked | None:
         """A prompt sentence quoted as `text` (its words, or its words with their speaker), citing
@@ -251,6 +251,36 @@ class StatementChecker:
     def verify(self, st: Statement) -> Statement:
         """The statement verified against its citations and the text around them."""
         return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))
+
+
+def select_again(check: StatementChecker, shown: set[str]) -> Checked | None:
+    """The prompt sentence quoted as the answer when no statement states the asked-for item (see
+    `StatementChecker.answer_first`); None when none qualifies."""
+    best: tuple[float, float, SourceLine, str, Citation | None] | None = None
+    for line in check.lines:
+        lexical = lexical_support(check.question, line.text, ignore=QUESTION_FRAME)
+        if lexical < SELECT_AGAIN_MIN:
+            continue
+        text, named = line.text, None
+        if not bears(text, check.asked, check.question) and check.asked == "name":
+            # "Who said …?": quoted words whose speaker is named before or after them.
+            text, named = check.attributed(line) or (text, None)
+        if text.casefold() in shown or not bears(text, check.asked, check.question):
+            continue
+        title = line.locations[0][0].title if line.locations else ""
+        if names_missing(check.question, f"{text} {title}"):
+            continue
+        score = addresses_question(check.question, text, title, check.verifier.embedder)
+        if score >= check.relevance_threshold and (best is None or (lexical, score) > best[:2]):
+            best = (lexical, score, line, text, named)
+    return check.quote_line(*best[2:]) if best else None
+
+
+def articles_text(st: Statement, texts: SourceTexts) -> str:
+    """The whole text of the articles a statement cites: where the question's subjects must be
+    named for the model's yes to make it the answer (BBC eval: a Laura Ashley sentence was the
+    answer to "Who is the chief executive of Krispy Kreme?" by the model's word alone)."""
+    return " ".join(dict.fromkeys(text for c in st.citations if (text := texts.get(c.source))))
 
 
 def readers_last(
@@ -348,6 +378,37 @@ def next_states(kept: Sequence[Checked], check: StatementChecker) -> Checked | N
         cite = replace(last, start=s, end=e, quote=following, verified=True, support=1.0)
         st = Statement(both, (*c.statement.citations, cite), verified=True, support=1.0)
         return Checked(st, True)
+    return None
+
+
+def other_report(lead: Checked, others: Sequence[Checked], check: StatementChecker) -> Checked | None:
+    """Another article's different figure for what a "how many/how much" question asks, quoted
+    after the answer when no shown statement gives it: follow-up stories revise figures ("restated
+    earnings by $4.4bn" in one article, "$5bn" in another), and a reader should see both.
+
+    A prompt sentence qualifies when it cites another article than the lead, holds a figure of the
+    asked kind that the lead does not, names the question's subjects (in its text, title or
+    lead-in), shares at least `SELECT_AGAIN_MIN` of the question's words and addresses it.
+    """
+    if check.asked != "figure":
+        return None
+    sources = {c.source for c in lead.statement.citations}
+    shown = [lead, *(c for c in others if c.follows)]
+    have = set().union(*(numbers_in(c.statement.text) for c in shown))
+    for line in check.lines:
+        if any(ch.source in sources for ch, _ in line.locations) or not line.locations:
+            continue
+        figures = numbers_in(line.text) - numbers_in(check.question)
+        if not figures or figures & have or not bears(line.text, check.asked, check.question):
+            continue
+        if lexical_support(check.question, line.text, ignore=QUESTION_FRAME) < SELECT_AGAIN_MIN:
+            continue
+        title = line.locations[0][0].title or ""
+        if names_missing(check.question, f"{line.text} {title}"):
+            continue
+        if addresses_question(check.question, line.text, title, check.verifier.embedder) < check.relevance_threshold:
+            continue
+        return check.quote_line(line, line.text, None)
     return None
 
 

@@ -51,11 +51,21 @@ def direct_answer(short: str | None, statements: Sequence[Statement], question: 
     negations = _negations(text)
     if not words and not figures:
         return None  # "Yes", "the": nothing a sentence can be checked to hold
+    if _echoes(words, figures, question):
+        return None  # "Amit Yoran" for "Who replaced Amit Yoran?": the question's own name answers nothing
     for c in statements[0].citations:
         if words <= set(tokenize(c.quote)) and figures <= numbers_in(c.quote) and negations <= _negations(c.quote):
             start, end = _window(c.quote, words)
             return DirectAnswer(text=text, citation=c, start=c.start + start, end=c.start + end)
     return None
+
+
+def _echoes(words: set[str], figures: set[float], question: str) -> bool:
+    """Whether a short answer only repeats the question (its words and figures are all the
+    question's), unless the question offers a choice ("… suspended or sacked?")."""
+    if re.search(r"\bor\b", question, re.I):
+        return False
+    return words <= set(tokenize(question)) and figures <= numbers_in(question)
 
 
 # Words that make a sentence's claim less than a fact ("may have", "denied", "alleged"), and

@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     answer_check_min: float = Field(
         0.5, description="The model's P(yes) from which a sentence counts as giving what is asked."
     )
+    answer_check_veto: float = Field(
+        0.3,
+        description="The model's P(yes) under which a sentence counts as not giving what is asked; between "
+        "this and answer_check_min the model is taken to be unsure and neither vetoes nor affirms "
+        "(docs/answer-check-2026-11-29.json).",
+    )
     relevance_threshold: float = Field(
         0.55, description="Under this, a supported statement is taken not to address the question."
     )

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag.answering.assemble import Draft, Reveal, about_now, abstain, assemble, removed
-from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quoted, readers_last
+from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quote_of, quoted, readers_last
 from rag.answering.citations import (
     SourceTexts,
     StatementStream,
@@ -21,6 +21,7 @@ from rag.answering.citations import (
     short_answer,
 )
 from rag.answering.forms import Composition, Form, compose
+from rag.answering.opposite import opposite
 from rag.answering.premise import PremiseCheck, check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
@@ -159,10 +160,26 @@ def premise_refusal(
     passages, with the prompt's related sentences; None when the premise holds."""
     premise = premise_of(q.searched, found, texts)
     if premise.holds:
-        return None
+        return _opposite_refusal(q, found, prompt, texts, model=model)
     draft = q.draft(found, model)
     related = quoted(q.searched, prompt.lines, texts, limit=RELATED_LIMIT)
     return abstain(draft, "the question's premise is not in the articles", text=premise.message(), related=related)
+
+
+def _opposite_refusal(
+    q: Question, found: Retrieval, prompt: BuiltPrompt, texts: SourceTexts, *, model: str
+) -> Answer | None:
+    """The abstention when the passages report the opposite of the event the question presupposes
+    (`opposite.opposite`), with the sentence that does shown as related; None otherwise."""
+    passages = [[p.chunk.title or "", *(s.text for s in p.chunk.sentences)] for p in found.passages]
+    found_opposite = opposite(q.searched, passages)
+    if found_opposite is None:
+        return None
+    lines = [line for line in prompt.lines if line.text == found_opposite.sentence]
+    related = [st for line in lines[:1] if (st := quote_of(line, texts)) is not None]
+    related = related or quoted(q.searched, prompt.lines, texts, limit=RELATED_LIMIT)
+    why = "the articles report the opposite of the question's premise"
+    return abstain(q.draft(found, model), why, text=found_opposite.message(), related=related)
 
 
 def compose_broad(
@@ -229,6 +246,7 @@ def generate(
         context_chars=s.context_chars,
         answer_judge=answer_judge,
         answer_min=s.answer_check_min,
+        answer_veto=s.answer_check_veto,
     )
     remove = s.verify_mode == "remove"
     reveal = Reveal(remove_unverified=remove, leads=check.leads, follows=check.follows)

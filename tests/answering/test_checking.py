@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from fakes import FakeEmbedder
@@ -133,3 +134,100 @@ def test_a_later_statement_whose_evidence_does_not_name_the_subject_does_not_fol
     # the same figure, from an article that never names Aleppo: not this question's answer
     assert not check.follows(Checked(Statement(other, (elsewhere,), True, 1.0), True))
     assert check.follows(Checked(Statement(S2.text, (_cite(S2),), True, 1.0), True))  # its title names Aleppo
+
+
+class _FixedJudge:
+    """A judge that answers every question-sentence pair with one P(yes)."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def entailment(self, passage: str, statement: str) -> float:
+        return 1.0
+
+    def answers(self, question: str, sentence: str) -> float:
+        return self.p
+
+
+def test_the_answer_check_vetoes_only_under_its_veto_and_affirms_only_from_its_minimum(tmp_path: Path) -> None:
+    # Measured on BBC pairs (docs/answer-check-2026-11-29.json): a P(yes) of 0.3-0.5 was given to
+    # many sentences that hold the answer ("About 20,000 people have been banned …", 0.44), so an
+    # unsure model neither vetoes a lead nor makes a statement relevant.
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    st = Statement(S1.text, (_cite(S1),), verified=True, support=1.0)
+    verdicts = []
+    for p in (0.1, 0.3, 0.45, 0.5, 0.9):
+        check = StatementChecker(
+            CountingVerifier(),
+            question="How many doctors remained?",
+            texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
+            lines=LINES,
+            relevance_threshold=0.55,
+            context_chars=300,
+            answer_judge=_FixedJudge(p),
+            answer_min=0.5,
+            answer_veto=0.3,
+        )
+        verdicts.append(check.answers(st))
+    assert verdicts == [False, None, None, True, True]
+
+
+def test_the_model_s_yes_does_not_make_an_answer_of_an_article_that_never_names_the_subject(tmp_path: Path) -> None:
+    from fakes import ScriptedJudge
+
+    from rag.answering.checking import Checked
+
+    # BBC eval: "Who is the chief executive of Krispy Kreme?" was answered by a Laura Ashley
+    # sentence the model said yes to; the subject must be named in the cited article.
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    judge = ScriptedJudge(answering=["convoy"])
+
+    def answered(question: str) -> bool:
+        check = StatementChecker(
+            CountingVerifier(),
+            question=question,
+            texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
+            lines=LINES,
+            relevance_threshold=0.0,
+            context_chars=0,
+            answer_judge=judge,
+            answer_min=0.5,
+        )
+        stated = [Checked(Statement(S2.text, (_cite(S2),), verified=True, support=1.0), True)]
+        return check.answer_first(stated, keep=lambda st: True)[1]
+
+    assert not answered("How many people died in the Idlib raid?")  # "Idlib" is nowhere in the article
+    assert answered("How many people died when the lorries near Aleppo were hit?")  # named elsewhere in it
+
+
+def test_another_article_s_different_figure_follows_the_answer(tmp_path: Path) -> None:
+    from rag.answering.checking import Checked
+
+    # BBC eval (conflicting cases): one article says Freddie Mac restated earnings by $4.4bn,
+    # another by $5bn; both are shown, the lead's figure first.
+    a = "Mortgages\n\nFreddie Mac was forced to restate its earnings by $4.4bn last year."
+    b = "Fannie Mae\n\nThe other mortgage firm Freddie Mac restated earnings by $5bn last year after a probe."
+    c = "Lenders\n\nFreddie Mac hired 50 staff to restate earnings last year."
+    lines = []
+    for i, (name, text) in enumerate((("a.txt", a), ("b.txt", b), ("c.txt", c)), 1):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        start = text.index("\n\n") + 2
+        sent = Sentence(start, len(text), text[start:])
+        chunk = Chunk(f"{name}:0", name, name, 0, text, 0, len(text), (sent,), title=text.split("\n")[0])
+        lines.append(SourceLine(i, sent.text, ((chunk, sent),)))
+    check = StatementChecker(
+        CountingVerifier(),
+        question="By how much did Freddie Mac have to restate its earnings?",
+        texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
+        lines=lines,
+        relevance_threshold=0.0,
+        context_chars=300,
+        answer_min=0.5,
+    )
+    first = lines[0]
+    lead = Statement(first.text, (Citation("a.txt", a.index("Freddie"), len(a), first.text, "Mortgages", None, None),))
+    ordered, answered = check.answer_first([Checked(replace(lead, verified=True, support=1.0), True)], keep=lambda st: True)
+    assert answered
+    assert [o.statement.text for o in ordered] == [first.text, lines[1].text]
+    cited = ordered[1].statement.citations[0]
+    assert (cited.source, b[cited.start : cited.end]) == ("b.txt", lines[1].text)

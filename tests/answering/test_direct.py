@@ -29,6 +29,10 @@ def test_no_line_for_a_figure_not_in_the_sentence_a_negation_it_lacks_or_an_unty
     # a short answer not of the asked kind
     assert direct_answer("sales rose", _lead(), "How many games does the DS have?") is None
     assert direct_answer(None, _lead(), "How many games does the DS have?") is None
+    # the question's own name answers nothing (BBC eval: "Amit Yoran" for "Who replaced Amit Yoran?")
+    assert direct_answer("Ms Tan", _lead(), "Who replaced Ms Tan at Nintendo?") is None
+    # unless the question offers it as a choice
+    assert direct_answer("Ms Tan", _lead(), "Who said sales rose, Ms Tan or Mr Lee?") is not None
 
 
 def _yes_no(quote: str, question: str, short: str | None = None) -> str | None:

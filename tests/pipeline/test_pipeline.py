@@ -431,6 +431,27 @@ def test_false_premise_is_named_and_related_sentences_are_quoted_not_answered(ma
     assert a.to_dict()["related"][0]["text"] == a.related[0].text
 
 
+def test_a_premise_the_articles_report_the_opposite_of_is_refused_with_the_sentence_that_does(
+    make_pipeline, corpus
+) -> None:
+    # BBC eval: "Why did Southcorp's board accept Foster's offer?" was answered by the rejection.
+    (corpus / "southcorp.txt").write_text(
+        "Winemaker rejects Foster's offer\n\nAustralian winemaker Southcorp has rejected a takeover offer "
+        "from brewing giant Foster's Group. Southcorp said the offer did not reflect its value.\n",
+        encoding="utf-8",
+    )
+    (corpus / "brewer.txt").write_text("Brewer\n\nThe board accepted a new chairman.\n", encoding="utf-8")
+    pipe, gen = make_pipeline(_reply(("rejected", "Southcorp has rejected a takeover offer.")))
+    pipe.index()
+    a = pipe.ask("Why did Southcorp's board accept Foster's takeover offer?")
+    assert a.abstained and a.statements == () and gen.prompts == []
+    assert a.text.startswith("The articles do not report that") and "“accept”" in a.text
+    (st,) = a.related[:1]
+    assert st.text.startswith("Australian winemaker Southcorp has rejected")
+    (c,) = st.citations
+    assert (corpus / "southcorp.txt").read_text(encoding="utf-8")[c.start : c.end] == st.text
+
+
 def test_the_statement_that_states_the_asked_for_item_comes_first(make_pipeline) -> None:
     from rag.pipeline import StatementReady
 

@@ -1,0 +1,107 @@
+"""A question whose premise the articles report the opposite of.
+
+"Why did Southcorp's board accept Foster's offer?" presupposes an acceptance; the article says
+"Southcorp has rejected a takeover offer …". Every word of such a question is in the text, so the
+premise check (`premise.check_premise`) lets it through, and the answer quotes the rejection as if
+it explained an acceptance. Here a question that presupposes an event ("Why/When/How/Where did
+X <verb> …?") is checked against the retrieved sentences that name its subject: when one of them
+reports the verb's opposite ("rejected" for "accept", "won" for "lose") and none reports the verb
+itself, the premise is false, and the answer says so with that sentence shown as related.
+
+The opposites are pairs of news verbs whose outcomes exclude each other (`OPPOSITES`), as word
+forms, so that no stemmer's guess decides; a question without one of them is never judged here.
+Measured on the BBC and seeds eval cases (README, "Answering on an archive nobody here wrote").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answering.premise import named, subject_names
+from rag.answering.relations import normalize
+
+# Questions that presuppose their event: "Why did …", "When was …", "How has …".
+_PRESUPPOSES = re.compile(r"^\s*(?:why|when|how|where)\s+(?:did|does|do|has|have|had|was|were|is|are)\b", re.I)
+
+
+def _forms(*words: str) -> frozenset[str]:
+    return frozenset(words)
+
+
+# Each verb's forms, and its opposite's. Outcomes that exclude each other: a bid accepted is not
+# rejected, a case won is not lost, a figure that rose did not fall.
+_ACCEPT = _forms("accept", "accepts", "accepted", "accepting")
+_REJECT = _forms("reject", "rejects", "rejected", "rejecting", "turned down", "rebuffed", "spurned")
+_APPROVE = _forms("approve", "approves", "approved", "approving", "backed", "endorsed")
+_WIN = _forms("win", "wins", "won", "winning")
+_LOSE = _forms("lose", "loses", "lost", "losing")
+_RISE = _forms("rise", "rises", "rose", "risen", "rising", "soar", "soars", "soared", "soaring", "climbed", "jumped")
+_FALL = _forms("fall", "falls", "fell", "fallen", "falling", "drop", "drops", "dropped", "plunged", "slumped")
+_ACQUIT = _forms("acquit", "acquits", "acquitted", "cleared")
+_CONVICT = _forms("convict", "convicts", "convicted", "found guilty")
+_CONFIRM = _forms("confirm", "confirms", "confirmed", "admit", "admits", "admitted")
+_DENY = _forms("deny", "denies", "denied")
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
+    (_ACCEPT, _REJECT),
+    (_REJECT, _ACCEPT),
+    (_APPROVE, _REJECT),
+    (_WIN, _LOSE),
+    (_LOSE, _WIN),
+    (_RISE, _FALL),
+    (_FALL, _RISE),
+    (_ACQUIT, _CONVICT),
+    (_CONVICT, _ACQUIT),
+    (_CONFIRM, _DENY),
+    (_DENY, _CONFIRM),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Opposite:
+    """The question's verb and the retrieved sentence that reports its opposite."""
+
+    verb: str  # as the question words it ("accept")
+    sentence: str  # the sentence that reports the opposite, as the article writes it
+
+    def message(self) -> str:
+        """What the answer says instead of an answer."""
+        return f"The articles do not report that, as the question assumes (“{self.verb}”): they report the opposite."
+
+
+def _holds(forms: frozenset[str], text: str) -> str | None:
+    low = normalize(text)
+    return next((f for f in sorted(forms) if re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", low)), None)
+
+
+def opposite(question: str, passages: Sequence[Sequence[str]]) -> Opposite | None:
+    """The retrieved sentence that reports the opposite of the event the question presupposes.
+
+    Args:
+        question: the (standalone) question.
+        passages: the retrieved passages, each as its article's title ("" when untitled) and then
+            its sentences: a passage is about the question when it names all the question's subjects.
+
+    Returns:
+        The question's verb and the first sentence of a passage about the question that holds its
+        opposite, when no sentence of those passages holds the verb itself; None when the question
+        presupposes no event, names no subject, has no verb of `OPPOSITES`, or the text reports it.
+    """
+    if not _PRESUPPOSES.match(question):
+        return None
+    subjects = subject_names(question)
+    if not subjects:
+        return None
+    about = [s for p in passages if all(named(n, normalize(" ".join(p))) for n in subjects) for s in p[1:]]
+    # Of those, the sentences that name a subject themselves: where the event would be reported.
+    naming = [s for s in about if any(named(n, normalize(s)) for n in subjects)]
+    for forms, opposites in OPPOSITES:
+        verb = _holds(forms, question)
+        if verb is None:
+            continue
+        if any(_holds(forms, s) for s in naming):
+            return None  # the text reports the event itself: not judged false
+        against = next((s for s in naming if _holds(opposites, s)), None)
+        return Opposite(verb, against) if against else None
+    return None
