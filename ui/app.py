@@ -30,6 +30,10 @@ CSS = """
 .answer .abstain { font-weight: 600; }
 .answer .direct { font-size: 1.1em; margin-bottom: 4px; }
 .answer mark.answer-words { background: #fff3b0; padding: 0 1px; }
+.answer .form-comparison { display: flex; flex-wrap: wrap; gap: 12px; }
+.answer .form-comparison .side { flex: 1 1 260px; border-left: 3px solid #9ab; padding-left: 8px; }
+.answer .form-comparison .side-name { font-weight: 600; margin: 0 0 2px 0; }
+.answer .form-timeline .label { white-space: nowrap; }
 .error { color: #b00020; font-weight: 600; }
 #upload-log table { font-size: 0.85em; border-collapse: collapse; }
 #upload-log td, #upload-log th { padding: 2px 6px; border-bottom: 1px solid #ddd; text-align: left; }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import replace
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote
 
@@ -143,6 +144,19 @@ def passages_html(passages: Sequence[Passage], limit: int = 3) -> str:
     return f'<div class="closest">Closest passages found:<ul>{"".join(items)}</ul></div>' if items else ""
 
 
+def comparison_html(statements: Sequence[Statement], numbers: dict[str, tuple[int, Citation]]) -> str:
+    """A comparison grouped under each side's (or source's) name, in the answer's order: the name
+    once as the group's heading, then its statements; unlabelled statements last, as "Other"."""
+    groups: dict[str, list[Statement]] = {}
+    for st in statements:
+        groups.setdefault(st.label or "", []).append(st)
+    parts = []
+    for side, sts in sorted(groups.items(), key=lambda kv: kv[0] == ""):
+        items = "".join(f"<li>{statement_html(replace(st, label=None), numbers)}</li>" for st in sts)
+        parts.append(f'<div class="side"><p class="side-name">{esc(side or "Other")}</p><ul>{items}</ul></div>')
+    return f'<div class="form-comparison">{"".join(parts)}</div>'
+
+
 def answer_html(a: Answer) -> str:
     """The final answer: statements with citation links, the cited passages, hidden statements."""
     rewritten = ""
@@ -154,7 +168,9 @@ def answer_html(a: Answer) -> str:
             f"{related_html(a.related) or passages_html(a.passages)}{rejected_html(a.rejected_statements)}</div>"
         )
     numbers = number_citations(a.statements)
-    if a.form in ("summary", "timeline", "comparison"):  # a list: one point, date or side a line
+    if a.form == "comparison":
+        body = comparison_html(a.statements, numbers)
+    elif a.form in ("summary", "timeline"):  # a list: one point or date a line
         items = "".join(f"<li>{statement_html(st, numbers)}</li>" for st in a.statements)
         body = f'<ul class="form-{a.form}">{items}</ul>'
     else:

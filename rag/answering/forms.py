@@ -18,6 +18,7 @@ itself, and a sentence of readers' comments never, so no one's words are shown a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -162,7 +163,9 @@ def _choose(
     chosen: list[Candidate] = []
     per: dict[str, int] = {}
     subjects = subject_names(about)
-    for c in sorted(cands, key=lambda c: -c.score):
+    for c in sorted(cands, key=lambda c: (form == "timeline" and _when(c.text) is None, -c.score)):
+        # A timeline takes the sentences that write their own date first (issue 24's forms eval:
+        # "March 2011", "September 22"), then those dated by their article alone.
         if len(chosen) == rules.limit:
             break
         chunk, sentence = c.locations[0]
@@ -170,7 +173,7 @@ def _choose(
             continue
         if any(containment(c.shingles, o.shingles) >= rules.alike for o in chosen):
             continue
-        if form == "timeline" and _when(c.text) is None and not chunk.date:
+        if form == "timeline" and _when(c.text, chunk.date) is None and _article_day(chunk.date) is None:
             continue
         if sentence.comment:  # a reader's words (`rag.reading.comments`) are not the article's points
             continue
@@ -220,21 +223,64 @@ _WHEN = re.compile(
     r"|(?:in|since|by|until|from|of|during|early|late|mid-?)\s+((?:19|20)\d\d))\b",  # in 2003
     re.I,
 )
+# Dates written without a year ("21 March", "September 22", "Oct. 1", "early July"): the year is
+# the article's when it has a date, else unknown (ordered after every year the text names).
+# "may" alone is a verb, so a bare month needs "in", "early", "late" or "mid" before it.
+_WHEN_NO_YEAR = re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\b(?!\.?,?\s*(?:19|20)\d\d)"  # 21 March
+    rf"|{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?![\d:]|,?\s*(?:19|20)\d\d)"  # September 22, Oct. 1
+    rf"|(?:in|early|late|mid-?|end of)\s+{_MONTH}\b(?!\s*(?:19|20)\d\d))",  # early July
+    re.I,
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(?:on|last|this)\s+(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+_UNKNOWN_YEAR = 9999  # sorts a date of unknown year after every year the articles name
 
 
-def _when(text: str) -> tuple[tuple[int, int, int], str] | None:
-    """The first date a sentence writes with a year, as a sort key (year, month, day) and as written."""
+def _when(text: str, article_date: str | None = None) -> tuple[tuple[int, int, int], str] | None:
+    """The first date a sentence writes, as a sort key (year, month, day) and as written.
+
+    A date with its year first; then one without ("21 March", "early July"), in the article's year
+    when the article is dated, else of unknown year; then a weekday ("on Saturday"), which names a
+    day only in a dated article: the last such day on or before the article's date, shown with it
+    ("Saturday (2016-10-01)"). None when the sentence writes no date.
+    """
     m = _WHEN.search(text)
-    if m is None:
+    if m is not None:
+        g = m.groups()
+        if g[2]:
+            return (int(g[2]), month_number(g[1]), int(g[0])), m.group(0)
+        if g[5]:
+            return (int(g[5]), month_number(g[3]), int(g[4])), m.group(0)
+        if g[7]:
+            return (int(g[7]), month_number(g[6]), 0), m.group(0)
+        return (int(g[8]), 0, 0), g[8]
+    day = _article_day(article_date)
+    year = day.year if day else _UNKNOWN_YEAR
+    m = _WHEN_NO_YEAR.search(text)
+    if m is not None:
+        g = m.groups()
+        if g[0]:
+            return (year, month_number(g[1]), int(g[0])), m.group(0)
+        if g[2]:
+            return (year, month_number(g[2]), int(g[3])), m.group(0)
+        return (year, month_number(g[4]), 0), m.group(0)
+    w = _WEEKDAY.search(text)
+    if w is not None and day is not None:
+        back = (day.weekday() - _WEEKDAYS.index(w.group(1).casefold())) % 7
+        on = day - dt.timedelta(days=back)
+        return (on.year, on.month, on.day), f"{w.group(1).capitalize()} ({on.isoformat()})"
+    return None
+
+
+def _article_day(date: str | None) -> dt.date | None:
+    """The article's date as a `datetime.date`, or None (undated, or a date of unknown year)."""
+    if not date or not re.fullmatch(r"\d{4}-\d\d-\d\d", date):
         return None
-    g = m.groups()
-    if g[2]:
-        return (int(g[2]), month_number(g[1]), int(g[0])), m.group(0)
-    if g[5]:
-        return (int(g[5]), month_number(g[3]), int(g[4])), m.group(0)
-    if g[7]:
-        return (int(g[7]), month_number(g[6]), 0), m.group(0)
-    return (int(g[8]), 0, 0), g[8]
+    try:
+        return dt.date.fromisoformat(date)
+    except ValueError:
+        return None
 
 
 def _timeline(statements: Sequence[Statement]) -> list[Statement]:
@@ -242,13 +288,12 @@ def _timeline(statements: Sequence[Statement]) -> list[Statement]:
     article's); undated ones are left out. Same dates keep the articles' order."""
     dated: list[tuple[tuple[int, int, int], Statement]] = []
     for st in statements:
-        found = _when(st.text)
         date = st.citations[0].date
+        found = _when(st.text, date)
         if found is not None:
             dated.append((found[0], replace(st, label=found[1])))
-        elif date and re.fullmatch(r"\d{4}-\d\d-\d\d", date):
-            y, mo, d = (int(x) for x in date.split("-"))
-            dated.append(((y, mo, d), replace(st, label=date)))
+        elif (day := _article_day(date)) is not None:
+            dated.append(((day.year, day.month, day.day), replace(st, label=date)))
     return [st for _, st in sorted(dated, key=lambda x: x[0])]
 
 

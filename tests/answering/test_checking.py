@@ -231,3 +231,30 @@ def test_another_article_s_different_figure_follows_the_answer(tmp_path: Path) -
     assert [o.statement.text for o in ordered] == [first.text, lines[1].text]
     cited = ordered[1].statement.citations[0]
     assert (cited.source, b[cited.start : cited.end]) == ("b.txt", lines[1].text)
+
+
+def test_an_unsure_model_does_not_keep_a_sentence_with_the_asked_item_from_leading(tmp_path: Path) -> None:
+    from rag.answering.checking import Checked
+
+    # BBC eval: "About 20,000 people have been banned …" for "Roughly how many players did Valve
+    # ban?" had P(yes) 0.44; only a sure no (under the veto) makes it related, not the answer.
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+
+    def answered(p: float) -> bool:
+        check = StatementChecker(
+            CountingVerifier(),
+            question="How many people died when the convoy from east Aleppo was hit?",
+            texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
+            lines=LINES,
+            relevance_threshold=0.0,
+            context_chars=0,
+            answer_judge=_FixedJudge(p),
+            answer_min=0.5,
+            answer_veto=0.3,
+        )
+        cite = replace(_cite(S2), title="Convoy")  # its evidence does not name Aleppo; its article does
+        stated = [Checked(Statement(S2.text, (cite,), verified=True, support=1.0), True)]
+        return check.answer_first(stated, keep=lambda st: True)[1]
+
+    assert answered(0.4) and answered(0.9)
+    assert not answered(0.1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,32 @@ def test_a_sentence_that_names_a_short_topics_subject_is_on_the_topic(tmp_path: 
         "summary", "What do the articles say about Ana Ruiz?", passages, texts, embedder=FakeEmbedder(), rules=rules
     )
     assert out and all("Ana Ruiz" in st.text for st in out)
+
+
+def test_a_timeline_reads_dates_without_a_year_and_weekdays_of_a_dated_article(tmp_path: Path) -> None:
+    # The forms eval: timelines expect "September 22", "early July", "Saturday" (issue 24); a date
+    # without a year takes the article's, and a weekday is the last such day up to the article's date.
+    text = (
+        "Ferry line\n\n"
+        "The ferry line was hit by a strike on Saturday, its owners said. "
+        "The ferry line opened in March 2011 with two boats. "
+        "A ferry line strike of September 22 ended after a week. "
+        "In early July the ferry line added a night crossing."
+    )
+    (tmp_path / "ferry.txt").write_text(text, encoding="utf-8")
+    start = text.index("\n\n") + 2
+    sents = tuple(Sentence(s.start, s.end, s.text) for s in split_sentences(text, start, len(text)))
+    chunk = Chunk("ferry:0", "ferry", "ferry.txt", 0, text[start:], start, len(text), sents, title="Ferry line")
+    texts = SourceTexts(tmp_path, {}, max_bytes=100_000)
+    rules = Composition(per_article=4, relevance=0.0)
+
+    def labels(c: Chunk) -> list[str | None]:
+        q = "Give me a timeline of the ferry line."
+        out = compose("timeline", q, [Passage(c, 1.0, 1)], texts, embedder=FakeEmbedder(), rules=rules)
+        return [st.label for st in out]
+
+    dated = labels(replace(chunk, date="2016-10-02"))
+    assert dated == ["March 2011", "early July", "September 22", "Saturday (2016-10-01)"]
+    undated = labels(chunk)
+    # without the article's date: no weekday can be placed, and a date without a year follows the years
+    assert undated == ["March 2011", "early July", "September 22"]

@@ -131,3 +131,22 @@ def test_a_timeline_is_a_dated_list_with_each_date_composed_in_code() -> None:
     assert (
         render.answer_html(Answer("When?", "x", (replace(st, label=None),), False)).count("<li>") == 1
     )  # the source only
+
+
+def test_a_comparison_is_grouped_under_each_side_s_name() -> None:
+    def st(quote: str, label: str | None) -> Statement:
+        c = Citation(f"{quote[:3]}.txt", 0, len(quote), quote, "Costs", None, None, True, 1.0)
+        return Statement(quote, (c,), True, 1.0, label=label)
+
+    sts = (
+        st("The bridge cost 40m.", "Port Authority"),
+        st("The authority kept to budget.", "Port Authority"),
+        st("Ruiz put it at 55m.", "Ana Ruiz"),
+        st("Work ended late.", None),
+    )
+    out = render.answer_html(Answer("Compare?", "x", sts, False, form="comparison"))
+    assert out.count('class="side-name"') == 3  # each side's name once, then "Other"
+    names = [part.split("</p>")[0] for part in out.split('class="side-name">')[1:]]
+    assert names == ["Port Authority", "Ana Ruiz", "Other"]
+    port = out.split('class="side-name">Port Authority</p>')[1].split("</ul>")[0]
+    assert port.count("<li>") == 2 and "label" not in port  # the name is the heading, not repeated
