@@ -226,7 +226,9 @@ def test_another_article_s_different_figure_follows_the_answer(tmp_path: Path) -
     )
     first = lines[0]
     lead = Statement(first.text, (Citation("a.txt", a.index("Freddie"), len(a), first.text, "Mortgages", None, None),))
-    ordered, answered = check.answer_first([Checked(replace(lead, verified=True, support=1.0), True)], keep=lambda st: True)
+    ordered, answered = check.answer_first(
+        [Checked(replace(lead, verified=True, support=1.0), True)], keep=lambda st: True
+    )
     assert answered
     assert [o.statement.text for o in ordered] == [first.text, lines[1].text]
     cited = ordered[1].statement.citations[0]
