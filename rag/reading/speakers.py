@@ -24,7 +24,6 @@ _TITLED = rf"(?:(?:the |its |his |her |their )?(?:[A-Z][\w&’'-]*(?:[’']s)? )
 # "said Osama Abo Ezz", "told AFP", "said LSE chief executive Clara Furse"
 _SAID_NAME = re.compile(rf"\b(?:said|says|added|told reporters)\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 # "Stephen O’Brien, said", "James Bays, reporting from the Swiss city, said", "Kerry told"
-_NAME_SAID = re.compile(rf"({_NAME})(?:,[^,.“”\"\n]{{1,60}})?,?\s+(?:said|says|told|added)\b")
 # the sentence's own pronoun attribution: ', he said.' at its end
 _PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b[^.”\"]*\.?\s*$")
 # A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …'.
@@ -60,10 +59,28 @@ _BODIES = frozenset(
         "Government",
         "Command",
         "Coalition",
-        "Agency",
         "News",
+        "Association",
+        "Party",
+        "Group",
+        "Commission",
+        "Federation",
+        "Institute",
+        "Foundation",
+        "Trust",
+        "Bank",
+        "Authority",
+        "Board",
+        "Service",
     ]
 )
+# "Stephen O’Brien, said", "James Bays, reporting from the Swiss city, said", "Kerry told"; not
+# "east London, Mr Galloway said", where a person's name right before "said" is the speaker, not an
+# apposition of "London" (a body there is one: "Colin Asplin, Blackpool Hotel Association said").
+_BODY_WORD = "|".join(sorted(_BODIES))
+_SAID_VERB = r"(?:said|says|told|added)\b"
+_PERSON_BEFORE_SAID = rf"\s*(?:[A-Z][a-zA-Z’'-]+ ){{0,3}}(?!(?:{_BODY_WORD})\b)[A-Z][a-zA-Z’'-]+,?\s+{_SAID_VERB}"
+_NAME_SAID = re.compile(rf"({_NAME})(?:,(?!{_PERSON_BEFORE_SAID})[^,.“”\"\n]{{1,60}})?,?\s+{_SAID_VERB}")
 # "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from|of|near|to|into|on|for|by|with|across|around)\s+(?:the\s+)?$", re.I)
 # A name right after a lower-case word that is no job title stands as an object ("would contest

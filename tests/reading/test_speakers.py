@@ -106,3 +106,16 @@ def test_a_name_after_said_that_opens_what_was_said_is_not_the_speaker() -> None
     sentence = 'However, Mr Johnson, who edits a magazine, said Mr Blair "should butt out of" the row.'
     assert named_speaker(sentence) != "Mr Blair"
     assert named_speaker('"The numbers are in line," said analyst Alex Potter at Lehman Brothers.') == "Alex Potter"
+
+
+def test_a_person_named_right_before_said_is_the_speaker_not_an_apposition_of_a_place() -> None:
+    # BBC run at ca43a9b: 'Speaking from a cafe in Brick Lane, east London, Mr Galloway said …' gave
+    # "London", so his next quotation ('He added: "…') was shown with no speaker.
+    text = (
+        "Speaking from a cafe in Brick Lane, east London, Mr Galloway said he was honoured.\n\n"
+        'He added: "Here in this constituency there is a New Labour stooge MP.'
+    )
+    assert speaker_of(text, text.index("He added"), len(text)) == "Mr Galloway"
+    # a body after the name is an apposition: the person before it speaks
+    text = 'Colin Asplin, Blackpool Hotel Association said: "We have tried very hard."'
+    assert speaker_of(text, text.index('"We'), len(text)) == "Colin Asplin"
