@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from rag.answering.premise import named, subject_names
 from rag.answering.relations import normalize
 
+# The reason an abstention gives (its first note), read by the eval's gate table.
+OPPOSITE_NOTE = "the articles report the opposite of the question's premise"
 # Questions that presuppose their event: "Why did …", "When was …", "How has …".
 _PRESUPPOSES = re.compile(r"^\s*(?:why|when|how|where)\s+(?:did|does|do|has|have|had|was|were|is|are)\b", re.I)
 

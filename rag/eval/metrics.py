@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answering.assemble import BESIDE
+from rag.answering.opposite import OPPOSITE_NOTE
 from rag.core.types import Answer, Citation, Passage
 from rag.eval.cases import KINDS, Case
 from rag.reading.ingest import resolve_source
@@ -215,6 +216,7 @@ def failed_thresholds(overall: Scores, minimums: dict[str, float]) -> list[str]:
 REFUSALS = {
     "retrieval found nothing relevant": "relevance gate (retrieval)",
     "the question's premise is not in the articles": "premise check",
+    OPPOSITE_NOTE: "opposite-premise check",
     "no statement states what the question asks for": "asked-for item check",
     "the supported statements do not address the question": "relevance gate (statements)",
     "no statement the sources support": "verification (refusal)",

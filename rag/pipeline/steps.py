@@ -21,7 +21,7 @@ from rag.answering.citations import (
     short_answer,
 )
 from rag.answering.forms import Composition, Form, compose
-from rag.answering.opposite import opposite
+from rag.answering.opposite import OPPOSITE_NOTE, opposite
 from rag.answering.premise import PremiseCheck, check_premise
 from rag.answering.prompting import BuiltPrompt, build_prompt
 from rag.answering.verify import Judge, Verifier
@@ -178,8 +178,7 @@ def _opposite_refusal(
     lines = [line for line in prompt.lines if line.text == found_opposite.sentence]
     related = [st for line in lines[:1] if (st := quote_of(line, texts)) is not None]
     related = related or quoted(q.searched, prompt.lines, texts, limit=RELATED_LIMIT)
-    why = "the articles report the opposite of the question's premise"
-    return abstain(q.draft(found, model), why, text=found_opposite.message(), related=related)
+    return abstain(q.draft(found, model), OPPOSITE_NOTE, text=found_opposite.message(), related=related)
 
 
 def compose_broad(

@@ -367,3 +367,15 @@ def test_a_run_states_the_commit_of_its_code() -> None:
         assert re.fullmatch(r"[0-9a-f]{7,40}(-dirty)?", commit), commit
     else:
         assert commit == ""
+
+
+def test_the_opposite_premise_refusal_is_a_gate_of_its_own(tmp_path: Path) -> None:
+    from rag.answering.opposite import OPPOSITE_NOTE
+    from rag.eval.cases import Case
+    from rag.eval.metrics import gate_table
+
+    false_premise = Case("f1", "Why did X accept?", "false_premise", (), (), True)
+    answerable = Case("a1", "Why did Y accept?", "single_fact", (("reject",),), (), False)
+    refused = {"abstained": True, "notes": [OPPOSITE_NOTE], "related": [{"text": "Y did reject it."}]}
+    row = gate_table([(false_premise, refused), (answerable, refused)], tmp_path)["opposite-premise check"]
+    assert (row["fired"], row["wrong"], row["answer_beside"], row["wrong_ids"]) == (2, 1, 1, ["a1"])
