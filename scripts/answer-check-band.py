@@ -16,6 +16,7 @@ import json
 import random
 import re
 import sys
+from pathlib import Path
 import time
 from typing import Any
 
@@ -51,8 +52,8 @@ def main(report_path: str, cases_path: str) -> None:
     from rag.core.settings import Settings
     from rag.pipeline import Pipeline
 
-    report = json.loads(open(report_path, encoding="utf-8").read())
-    cases = {c["id"]: c for c in map(json.loads, open(cases_path, encoding="utf-8"))}
+    report = json.loads(Path(report_path).read_text(encoding="utf-8"))
+    cases = {c["id"]: c for c in map(json.loads, Path(cases_path).read_text(encoding="utf-8").splitlines())}
     rows = pairs(report, cases)
     gen = Pipeline(Settings()).generator()
     t = time.perf_counter()

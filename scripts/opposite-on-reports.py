@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 
 def main(pairs: list[str]) -> None:
@@ -20,8 +21,8 @@ def main(pairs: list[str]) -> None:
     out = []
     for pair in pairs:
         report_path, cases_path = pair.split(":")
-        report = json.loads(open(report_path, encoding="utf-8").read())
-        cases = {c["id"]: c for c in map(json.loads, open(cases_path, encoding="utf-8"))}
+        report = json.loads(Path(report_path).read_text(encoding="utf-8"))
+        cases = {c["id"]: c for c in map(json.loads, Path(cases_path).read_text(encoding="utf-8").splitlines())}
         fired = []
         for row in report["rows"]:
             case = cases.get(row["id"])
