@@ -16,8 +16,8 @@ import json
 import random
 import re
 import sys
-from pathlib import Path
 import time
+from pathlib import Path
 from typing import Any
 
 
