@@ -227,20 +227,26 @@ def test_real_model_answers_in_the_browser(tmp_path: Path, browser) -> None:
         timeline = page.locator("#chat .answer").last
         labels = timeline.locator("ul.form-timeline li strong.label").all_inner_texts()
         assert len(labels) >= 2 and labels[0] == "March 2011"
+        timeline.locator("ul.form-timeline").scroll_into_view_if_needed()
         page.screenshot(path=str(OUT / "chat-real-timeline.png"), full_page=True)
         _ask(
             page,
             "Compare the civilian death tolls reported for the rebel-held and the government-held parts of Aleppo.",
         )
-        sides = page.locator("#chat .answer").last.locator(".form-comparison .side-name").all_inner_texts()
+        comparison = page.locator("#chat .answer").last.locator(".form-comparison")
+        sides = comparison.locator(".side-name").all_inner_texts()
         assert len(sides) >= 2 and len(set(sides)) == len(sides)
+        comparison.scroll_into_view_if_needed()
         page.screenshot(path=str(OUT / "chat-real-comparison.png"), full_page=True)
         _ask(page, "Was the M10 hospital hit by barrel bombs?")
-        assert page.locator("#chat .answer").last.locator("p.direct strong").inner_text() == "Yes"
+        direct = page.locator("#chat .answer").last.locator("p.direct strong")
+        assert direct.inner_text() == "Yes"
+        direct.scroll_into_view_if_needed()
         page.screenshot(path=str(OUT / "chat-real-yes-no.png"), full_page=True)
         _ask(page, "Which Aleppo hospitals do the articles name as having been bombed?")
         listed = page.locator("#chat .answer").last
         assert "M10" in listed.inner_text() and listed.locator("p a.cite").count() >= 1
+        listed.locator("p").first.scroll_into_view_if_needed()
         page.screenshot(path=str(OUT / "chat-real-list.png"), full_page=True)
         page.close()
 
