@@ -270,15 +270,25 @@ def select_again(check: StatementChecker, shown: set[str]) -> Checked | None:
         if not bears(text, check.asked, check.question) and check.asked == "name":
             # "Who said …?": quoted words whose speaker is named before or after them.
             text, named = check.attributed(line) or (text, None)
-        if text.casefold() in shown or not bears(text, check.asked, check.question):
+        if text.casefold() in shown:
             continue
-        title = line.locations[0][0].title if line.locations else ""
-        if names_missing(check.question, f"{text} {title}"):
-            continue
-        score = addresses_question(check.question, text, title, check.verifier.embedder)
-        if score >= check.relevance_threshold and (best is None or (lexical, score) > best[:2]):
+        score = _answers_as_worded(check, line, text)
+        if score is not None and (best is None or (lexical, score) > best[:2]):
             best = (lexical, score, line, text, named)
     return check.quote_line(*best[2:]) if best else None
+
+
+def _answers_as_worded(check: StatementChecker, line: SourceLine, text: str) -> float | None:
+    """How well a prompt sentence (worded as `text`) addresses the question, when it states an item
+    of the asked kind and it or its article's title names the question's subjects; None when it
+    does not, or scores under the relevance threshold."""
+    if not bears(text, check.asked, check.question):
+        return None
+    title = line.locations[0][0].title if line.locations else ""
+    if names_missing(check.question, f"{text} {title}"):
+        return None
+    score = addresses_question(check.question, text, title, check.verifier.embedder)
+    return score if score >= check.relevance_threshold else None
 
 
 def articles_text(st: Statement, texts: SourceTexts) -> str:
@@ -412,16 +422,12 @@ def other_report(lead: Checked, others: Sequence[Checked], check: StatementCheck
         if any(ch.source in sources for ch, _ in line.locations) or not line.locations:
             continue
         figures = numbers_in(line.text) - numbers_in(check.question)
-        if not figures or figures & have or not bears(line.text, check.asked, check.question):
+        if not figures or figures & have:
             continue
         if lexical_support(check.question, line.text, ignore=QUESTION_FRAME) < SELECT_AGAIN_MIN:
             continue
-        title = line.locations[0][0].title or ""
-        if names_missing(check.question, f"{line.text} {title}"):
-            continue
-        if addresses_question(check.question, line.text, title, check.verifier.embedder) < check.relevance_threshold:
-            continue
-        return check.quote_line(line, line.text, None)
+        if _answers_as_worded(check, line, line.text) is not None:
+            return check.quote_line(line, line.text, None)
     return None
 
 

@@ -23,7 +23,6 @@ _ROLE = (
 _TITLED = rf"(?:(?:the |its |his |her |their )?(?:[A-Z][\w&’'-]*(?:[’']s)? ){{0,2}}(?:[a-z][\w’'-]* ){{0,2}}{_ROLE},? )"
 # "said Osama Abo Ezz", "told AFP", "said LSE chief executive Clara Furse"
 _SAID_NAME = re.compile(rf"\b(?:said|says|added|told reporters)\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
-# "Stephen O’Brien, said", "James Bays, reporting from the Swiss city, said", "Kerry told"
 # the sentence's own pronoun attribution: ', he said.' at its end
 _PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b[^.”\"]*\.?\s*$")
 # A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …'.

@@ -10,7 +10,7 @@ from fakes import FakeEmbedder
 from rag.answering.checking import StatementChecker
 from rag.answering.citations import SourceTexts
 from rag.answering.prompting import SourceLine
-from rag.answering.verify import Evidence, Thresholds, Verifier
+from rag.answering.verify import Evidence, Judge, Thresholds, Verifier
 from rag.core.types import Chunk, Citation, Sentence, Statement
 
 TEXT = "Only 30 doctors remained in east Aleppo. A convoy was hit near the city, killing 20 people."
@@ -30,19 +30,35 @@ class CountingVerifier(Verifier):
         return super().verify(st, ev)
 
 
+def _make(
+    tmp_path: Path,
+    question: str,
+    *,
+    verifier: Verifier | None = None,
+    lines: tuple[SourceLine, ...] = LINES,
+    judge: Judge | None = None,
+    relevance: float = 0.55,
+    context: int = 300,
+    veto: float | None = None,
+) -> StatementChecker:
+    """A checker over the files in `tmp_path` (the answer check's minimum 0.5)."""
+    return StatementChecker(
+        verifier or CountingVerifier(),
+        question=question,
+        texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
+        lines=lines,
+        relevance_threshold=relevance,
+        context_chars=context,
+        answer_judge=judge,
+        answer_min=0.5,
+        answer_veto=veto,
+    )
+
+
 def _checker(tmp_path: Path, question: str) -> tuple[StatementChecker, CountingVerifier]:
     (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
     verifier = CountingVerifier()
-    check = StatementChecker(
-        verifier,
-        question=question,
-        texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
-        lines=LINES,
-        relevance_threshold=0.55,
-        context_chars=300,
-        answer_min=0.5,
-    )
-    return check, verifier
+    return _make(tmp_path, question, verifier=verifier), verifier
 
 
 def _cite(s: Sentence) -> Citation:
@@ -97,16 +113,7 @@ def test_the_model_s_yes_does_not_make_an_answer_of_a_sentence_without_the_asked
     judge = ScriptedJudge(answering=["doctors", "convoy"])  # says yes to both sentences
 
     def checker(question: str) -> StatementChecker:
-        return StatementChecker(
-            CountingVerifier(),
-            question=question,
-            texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
-            lines=LINES,
-            relevance_threshold=0.55,
-            context_chars=300,
-            answer_judge=judge,
-            answer_min=0.5,
-        )
+        return _make(tmp_path, question, judge=judge)
 
     # "When" asks for a date: neither sentence gives one, whatever the model says.
     check = checker("When did the doctors leave east Aleppo?")
@@ -157,17 +164,7 @@ def test_the_answer_check_vetoes_only_under_its_veto_and_affirms_only_from_its_m
     st = Statement(S1.text, (_cite(S1),), verified=True, support=1.0)
     verdicts = []
     for p in (0.1, 0.3, 0.45, 0.5, 0.9):
-        check = StatementChecker(
-            CountingVerifier(),
-            question="How many doctors remained?",
-            texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
-            lines=LINES,
-            relevance_threshold=0.55,
-            context_chars=300,
-            answer_judge=_FixedJudge(p),
-            answer_min=0.5,
-            answer_veto=0.3,
-        )
+        check = _make(tmp_path, "How many doctors remained?", judge=_FixedJudge(p), veto=0.3)
         verdicts.append(check.answers(st))
     assert verdicts == [False, None, None, True, True]
 
@@ -183,16 +180,7 @@ def test_the_model_s_yes_does_not_make_an_answer_of_an_article_that_never_names_
     judge = ScriptedJudge(answering=["convoy"])
 
     def answered(question: str) -> bool:
-        check = StatementChecker(
-            CountingVerifier(),
-            question=question,
-            texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
-            lines=LINES,
-            relevance_threshold=0.0,
-            context_chars=0,
-            answer_judge=judge,
-            answer_min=0.5,
-        )
+        check = _make(tmp_path, question, judge=judge, relevance=0.0, context=0)
         stated = [Checked(Statement(S2.text, (_cite(S2),), verified=True, support=1.0), True)]
         return check.answer_first(stated, keep=lambda st: True)[1]
 
@@ -215,15 +203,8 @@ def test_another_article_s_different_figure_follows_the_answer(tmp_path: Path) -
         sent = Sentence(start, len(text), text[start:])
         chunk = Chunk(f"{name}:0", name, name, 0, text, 0, len(text), (sent,), title=text.split("\n")[0])
         lines.append(SourceLine(i, sent.text, ((chunk, sent),)))
-    check = StatementChecker(
-        CountingVerifier(),
-        question="By how much did Freddie Mac have to restate its earnings?",
-        texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
-        lines=lines,
-        relevance_threshold=0.0,
-        context_chars=300,
-        answer_min=0.5,
-    )
+    question = "By how much did Freddie Mac have to restate its earnings?"
+    check = _make(tmp_path, question, lines=tuple(lines), relevance=0.0)
     first = lines[0]
     lead = Statement(first.text, (Citation("a.txt", a.index("Freddie"), len(a), first.text, "Mortgages", None, None),))
     ordered, answered = check.answer_first(
@@ -243,17 +224,8 @@ def test_an_unsure_model_does_not_keep_a_sentence_with_the_asked_item_from_leadi
     (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
 
     def answered(p: float) -> bool:
-        check = StatementChecker(
-            CountingVerifier(),
-            question="How many people died when the convoy from east Aleppo was hit?",
-            texts=SourceTexts(tmp_path, {}, max_bytes=10_000),
-            lines=LINES,
-            relevance_threshold=0.0,
-            context_chars=0,
-            answer_judge=_FixedJudge(p),
-            answer_min=0.5,
-            answer_veto=0.3,
-        )
+        question = "How many people died when the convoy from east Aleppo was hit?"
+        check = _make(tmp_path, question, judge=_FixedJudge(p), relevance=0.0, context=0, veto=0.3)
         cite = replace(_cite(S2), title="Convoy")  # its evidence does not name Aleppo; its article does
         stated = [Checked(Statement(S2.text, (cite,), verified=True, support=1.0), True)]
         return check.answer_first(stated, keep=lambda st: True)[1]
