@@ -26,7 +26,6 @@ from rag.reading.speakers import (
     inside_quotation,
     is_quotation,
     named_speaker,
-    quotation_goes_on,
     quoted_words,
     speaker_at,
 )
@@ -90,7 +89,7 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     text = texts.get(c.source)
     if text is None:
         return st
-    if not (is_quotation(c.quote) or (inside_quotation(text, c.start) and quotation_goes_on(text, c.start))):
+    if not (is_quotation(c.quote) or inside_quotation(text, c.start)):
         speaker = named_speaker(c.quote)
         return replace(st, voice="quote" if speaker else "reporting", speaker=speaker)
     found = quote_speaker(texts, c)

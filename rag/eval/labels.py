@@ -101,11 +101,16 @@ def load_voices(path: Path = LABELS_FILE) -> dict[Key, tuple[str, str | None]]:
 
 def same_speaker(shown: str | None, labelled: str | None) -> bool:
     """Whether a shown speaker is the labelled one: both none, or one name holds the other's
-    surname ("Clara Furse" and "Ms Furse", "LSE chief executive Clara Furse"), case folded."""
+    surname ("Clara Furse" and "Ms Furse", "LSE chief executive Clara Furse"), case folded; of a
+    statement labelled with two speakers ("Paul LeClerc; John Wilkin"), either."""
     if not shown or not labelled:
         return not shown and not labelled
-    a, b = shown.casefold().split(), labelled.casefold().split()
-    return a[-1] in b or b[-1] in a
+    a = shown.casefold().split()
+    for one in labelled.split(";"):  # "Paul LeClerc; John Wilkin": a statement quoting two speakers
+        b = one.casefold().split()
+        if b and (a[-1] in b or b[-1] in a):
+            return True
+    return False
 
 
 def _names(text: str, speaker: str | None) -> bool:

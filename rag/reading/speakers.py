@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from rag.reading.sentences import sentence_at
+
 _NAME = r"(?:de |al-|bin )?[A-Z][a-zA-Z’'-]+(?: (?:al-|de |bin )?[A-Z][a-zA-Z’'-]+){0,3}"
 # A job title between "said" and the name: "said LSE chief executive Clara Furse", "said the
 # firm's spokesman, Nick Davies". Only these nouns end one: "said shares in Google rose" names no one.
@@ -24,7 +26,8 @@ _TITLED = rf"(?:(?:the |its |his |her |their )?(?:[A-Z][\w&’'-]*(?:[’']s)? )
 # "said Osama Abo Ezz", "told AFP", "said LSE chief executive Clara Furse"
 _SAID_NAME = re.compile(rf"\b(?:said|says|added|told reporters)\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 # the sentence's own pronoun attribution: ', he said.' at its end
-_PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b[^.”\"]*\.?\s*$")
+# (or goes on with what else they said: '…", he said, adding that foxes had been killed "legally".')
+_PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$")
 # A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …'.
 _PRONOUN_OPENS = re.compile(r"^\s*(?:He|She)\s+(?:said|added|says|adds|continued|went on)\s*[:,]?\s*(?=[“\"])")
 # What may follow the name of a closing attribution ("…, said Alex Potter at Lehman Brothers."):
@@ -32,7 +35,7 @@ _PRONOUN_OPENS = re.compile(r"^\s*(?:He|She)\s+(?:said|added|says|adds|continued
 _AFTER_NAME = re.compile(r"\s*(?:[.,;:!?)]|$|(?:at|of|from|in|on|for|who|with|according|and|to)\b)")
 # A person named between an attribution and the quote ("… Mohammad Abu Rajab made an urgent call"):
 # the quote may be theirs, so the earlier speaker is not given.
-_PERSON = re.compile(r"\b[A-Z][a-z’'-]+(?: (?:al-|de |bin )?[A-Z][a-z’'-]+)+")
+_PERSON = re.compile(r"\b[A-Z][a-z’'-]+(?: (?:al-|de |bin )?[A-Z][a-zA-Z’'-]+)+")  # "Mr McLetchie"
 # Names of bodies, not people ("the UN Security Council", "the Syrian Observatory"): not a speaker in between.
 _BODIES = frozenset(
     [
@@ -77,7 +80,9 @@ _BODIES = frozenset(
 # "east London, Mr Galloway said", where a person's name right before "said" is the speaker, not an
 # apposition of "London" (a body there is one: "Colin Asplin, Blackpool Hotel Association said").
 _BODY_WORD = "|".join(sorted(_BODIES))
-_SAID_VERB = r"(?:said|says|told|added)\b"
+# Verbs of saying that attribute what follows to their subject ("Mr Howard denied he had been
+# 'playing politics' … "She's not a human shield …""): the quotation after is the subject's.
+_SAID_VERB = r"(?:said|says|told|added|denied|insisted|warned|argued|claimed|admitted|stressed|explained|replied)\b"
 _PERSON_BEFORE_SAID = rf"\s*(?:[A-Z][a-zA-Z’'-]+ ){{0,3}}(?!(?:{_BODY_WORD})\b)[A-Z][a-zA-Z’'-]+,?\s+{_SAID_VERB}"
 _NAME_SAID = re.compile(rf"({_NAME})(?:,(?!{_PERSON_BEFORE_SAID})[^,.“”\"\n]{{1,60}})?,?\s+{_SAID_VERB}")
 # "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
@@ -94,15 +99,28 @@ _NOT_SPEAKERS = frozenset(
     # pronouns of no one in particular: '"Nobody told us …"' names no speaker
     + ["Nobody", "Somebody", "Someone", "Everyone", "Everybody", "Anyone", "Anybody", "No", "Nothing", "Everything"]
     + ["However", "Meanwhile", "Yet", "Still", "Also"]
+    # adverbs that open a sentence: "Earlier, she told BBC Radio 4 …" names no one
+    + ["Earlier", "Later", "Previously", "Separately", "Elsewhere", "Speaking", "Asked", "Now", "Then", "Today"]
+    + ["Yesterday", "Recently", "Indeed", "Instead", "Similarly", "Finally", "Afterwards", "Overall", "Moreover"]
 )
 _MIN_WORDS = 5  # shorter quoted lines are headings ("‘Close to collapse’"), not speech
 SPEAKER_REACH = 400  # characters before a quoted sentence searched for its speaker
 
 
 def is_quotation(sentence: str) -> bool:
-    """A sentence of quoted words: it opens with a quote mark, ends with "…,” he said.", or opens
-    with 'He added: "…'."""
-    return sentence.lstrip()[:1] in _QUOTE_MARKS or _pronoun_said(sentence)
+    """A sentence of quoted words: it opens with a quote mark, ends with "…,” he said.", opens
+    with 'He added: "…', or closes a quotation it never opened ('… arms and battlefield
+    technology from Europe."' after the speaker's sentence, where the copy lost the opening
+    mark: 3 sentences of the BBC archive, each a quotation's end)."""
+    return (
+        sentence.lstrip()[:1] in _QUOTE_MARKS
+        or _pronoun_said(sentence)
+        or (_ENDS_QUOTE.search(sentence) is not None and _OPENS.search(sentence) is None)
+    )
+
+
+_ENDS_QUOTE = re.compile(r'[.!?…]["”]\s*$')
+_OPENS = re.compile(r'“|(?:^|(?<=[\s(\[:—–-]))"')
 
 
 def _pronoun_said(sentence: str) -> bool:
@@ -112,25 +130,46 @@ def _pronoun_said(sentence: str) -> bool:
 
 def inside_quotation(text: str, start: int) -> bool:
     """Whether `start` lies inside a quotation opened earlier in its paragraph ("Today … And
-    what's happening? The place is being utterly destroyed. That's a fact.")."""
-    before = text[text.rfind("\n", 0, start) + 1 : start]
-    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+    what's happening? The place is being utterly destroyed. That's a fact."): the last quotation
+    mark before it in its paragraph opens one, and the quotation goes on past it: a mark follows
+    in the paragraph (its close, or its reopening in the next paragraph of the copy), or the next
+    paragraph opens with one. A quotation the copy never closes ('"In view of … 'wait and see',
+    the organisation said in its report. Global growth is expected …') does not take in the
+    reporter's next sentences.
+
+    A mark's side is read from its shape (“ opens, ” closes) or, for a straight mark, from what
+    stands around it: a space or the paragraph's start before it and a character after it open
+    (` "Prices`), anything else closes (`fall."`, `community. " A spokesman`). Counting marks would
+    not do: news copy reopens a quotation at each of its paragraphs without closing the last one
+    (`said: "This is damaging. Gordon Brown knows it. "I think …`, the paragraphs run together in
+    the BBC archive), which leaves an odd count after the quotation has closed ("… bold move.
+    "But it shows …" The new iPod …") and an even one inside it.
+    """
+    line = text.rfind("\n", 0, start) + 1
+    before = text[line:start]
+    for i in range(len(before) - 1, -1, -1):
+        if before[i] in _MARKS:
+            if not _opens(before, i):
+                return False
+            stop = text.find("\n", start)
+            rest = text[start : stop if stop >= 0 else len(text)]
+            if any(ch in _MARKS for ch in rest):
+                return True
+            following = text[stop:].lstrip() if stop >= 0 else ""
+            return following[:1] in _MARKS
+    return False
 
 
-def quotation_goes_on(text: str, start: int) -> bool:
-    """Whether the quotation open where a sentence starts goes on into it: the next quotation mark
-    from there, in its paragraph, closes (”, or a straight mark right after a word: `order," he said`) rather
-    than opens one. News copy that reopens a quotation at each sentence without closing it ("…
-    bold move. "But it shows …") leaves an odd count of marks, so the count alone would take the
-    reporter's next sentence for the speaker's words."""
-    stop = text.find("\n", start)
-    rest = text[start : stop if stop >= 0 else len(text)]
-    m = re.search(r'[“”"]', rest)
-    if m is None:
-        return False
-    if m.group(0) != '"':
-        return m.group(0) == "”"
-    return m.start() > 0 and not rest[m.start() - 1].isspace()
+_MARKS = '“”"'
+
+
+def _opens(text: str, i: int) -> bool:
+    """Whether the quotation mark at `text[i]` opens a quotation (see `inside_quotation`)."""
+    mark = text[i]
+    if mark != '"':
+        return mark == "“"
+    spaced = i == 0 or text[i - 1].isspace() or text[i - 1] in "([{:—–-"
+    return spaced and i + 1 < len(text) and not text[i + 1].isspace()
 
 
 _CALENDAR = frozenset(
@@ -144,9 +183,54 @@ def _clean(name: str) -> str | None:
     words = name.split()
     while words and words[0] in _NOT_SPEAKERS:
         words = words[1:]
-    if not words or words[0] in _CALENDAR:
-        return None  # "on Saturday, the organization that supports it said": a day, not a speaker
-    return " ".join(words)
+    if words and words[0] in _CALENDAR:
+        # "on Saturday, the organization that supports it said": a day, not a speaker; "on
+        # Tuesday Mr Ebbers denied": the day goes, the name stays
+        words = words[1:] if len(words) > 1 and words[1][:1].isupper() else []
+    # "In Harrogate Mr Kennedy said": the name starts at its title
+    titled = next((i for i, w in enumerate(words) if i and w in _HONORIFICS), 0)
+    return " ".join(words[titled:]) or None
+
+
+_HONORIFICS = frozenset(["Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Lord", "Lady", "Baroness", "Professor", "Prof"])
+
+
+# What joins the words of a longer name before the matched one: "Laura Brownlees of Save the
+# Children", "the UN's World Summit on the Information Society", "the Department for Transport".
+_JOINED = re.compile(
+    r"(?:\b(?!(?:For|In|At|On|By|With|From|To|As|After|Of|The|A|An|And|But)\b)[A-Z][\w’'-]*\s+)+"
+    r"(?:of|for|on|de|the)\s+(?:the\s+)?$"
+)
+# A body speaking through someone: "A spokeswoman for Royal Mail said".
+_SPEAKS_FOR = re.compile(r"\b(?:spokes(?:man|woman|person)|representative)\s+(?:for|from|of|at)\s+(?:the\s+)?$", re.I)
+
+
+def _name_at(text: str, m: re.Match[str]) -> str | None:
+    """The speaker an attribution match names in `text`: its name whole ("Laura Brownlees of Save
+    the Children", not "Children"), a body that speaks through a spokesman ("a spokeswoman for
+    Royal Mail said"); None when the name is no one's: a place after a preposition ("a GP in
+    the Upper Afan Valley, before becoming AM for Aberavon, said"), a title ("said the Ealing North
+    MP"; "Tom McCabe MSP said" is Tom McCabe)."""
+    name = _clean(m.group(1))
+    if not name:
+        return None
+    at = m.end(1) - len(name)  # _clean drops words from the front only
+    while j := _JOINED.search(text, max(0, at - 80), at):
+        name, at = text[j.start() : at] + name, j.start()
+    before = text[max(0, at - 60) : at]
+    if _PLACE_BEFORE.search(before) and not _SPEAKS_FOR.search(before):
+        return None
+    words = name.split()
+    if words[-1] in _TITLES_IN_CAPITALS:
+        if len(words) < 3 or before.endswith(("the ", "The ")):
+            return None
+        words = words[:-1]
+    return _clean(" ".join(words))
+
+
+# Titles after a name, not part of it: "Tom McCabe MSP", "the Ealing North MP" (a body's
+# initials, "the LSE", "GM", speak for it and stay speakers).
+_TITLES_IN_CAPITALS = frozenset(["MP", "MPs", "MSP", "MEP", "AM", "MLA", "QC", "TD"])
 
 
 _ACCORDING = re.compile(rf"\baccording to ((?:the )?{_NAME})")
@@ -162,9 +246,12 @@ def named_speaker(sentence: str) -> str | None:
     head = " ".join(words[:6])
     tail_at = len(" ".join(words[:-12])) if len(words) > 12 else 0
     m = _NAME_SAID.search(head)
-    if m is None:
-        m = next((x for x in _SAID_NAME.finditer(sentence) if x.start() >= tail_at and _closes(sentence, x)), None)
-    m = m or _ACCORDING.search(sentence)
+    if m is not None:
+        return _name_at(head, m)
+    m = next((x for x in _SAID_NAME.finditer(sentence) if x.start() >= tail_at and _closes(sentence, x)), None)
+    if m is not None:
+        return _name_at(sentence, m)
+    m = _ACCORDING.search(sentence)
     return _clean(m.group(1)) if m else None
 
 
@@ -191,23 +278,29 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     if not (is_quotation(sentence) or inside_quotation(text, start)) or len(sentence.split()) < _MIN_WORDS:
         return None
     own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or _NAME_SAID.search(sentence)
-    if own and _clean(own.group(1)):
-        return _clean(own.group(1)) or "", start + own.start(1)
+    if own and _clean(own.group(1)):  # its own attribution, even one naming no one ("said the Ealing North MP")
+        name = _name_at(sentence, own)
+        return (name, start + own.start(1)) if name else None
     if not _pronoun_said(sentence):
         stop = text.find("\n", end)
         rest = text[end : stop if stop >= 0 else len(text)][:200]
         m = _closing(rest, still_open=inside_quotation(text, end))
         if m:
-            name = _clean(m.group(1))
+            name = _name_at(rest, m)
             return (name, end + m.start(1)) if name else None
     origin = max(0, start - SPEAKER_REACH)
     before = text[origin:start]
-    found = [m for pattern in (_SAID_NAME, _NAME_SAID) for m in pattern.finditer(before)]
+    # "said <name>" only where the name closes the attribution: in 'He said Mr Straw was "naive …"'
+    # Mr Straw is who it is about, not who speaks
+    found = [m for m in _SAID_NAME.finditer(before) if _closes(before, m)] + list(_NAME_SAID.finditer(before))
     for m in sorted(found, key=lambda m: -m.end()):
-        name = _clean(m.group(1))
+        name = _name_at(before, m)
         if not name:
             continue
         rest = before[m.end() :]
+        # the attribution's own sentence: 'X said Mr McLetchie had been considering retirement. He
+        # added: "…' is X's, not Mr McLetchie's
+        said_ends = sentence_at(text, origin + m.start(1))[1]
         between = [
             (person, origin + m.end() + p.start())
             for p in _PERSON.finditer(rest)
@@ -217,6 +310,9 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
             and person.split()[-1] not in _BODIES
             and not _PLACE_BEFORE.search(rest[: p.start()])
             and not _OBJECT_BEFORE.search(rest[: p.start()])
+            # named in someone's words ('Marr said: "… Gordon Brown knows it"'), not by the reporter
+            and not inside_quotation(text, origin + m.end() + p.start())
+            and origin + m.end() + p.start() >= said_ends
         ]
         if not between:
             if _pronoun_said(sentence) and " " not in name:
@@ -231,7 +327,8 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
 
 
 _LEAD = re.compile(r"[\s,”\"’]*")
-_SAID_ONLY = re.compile(r"\s*(?:[.:!?]|,\s+(?:adding|who|the|a|an)\b|$)")
+# "<name> said" ends a closing attribution there; "<name> said:" opens the next quotation instead.
+_SAID_ONLY = re.compile(r"\s*(?:[.!?]|,\s+(?:adding|who|the|a|an)\b|$)")
 
 
 def _closing(rest: str, *, still_open: bool) -> re.Match[str] | None:
@@ -253,8 +350,21 @@ def _closing(rest: str, *, still_open: bool) -> re.Match[str] | None:
 
 
 def attributed(sentence: str, speaker: str) -> str:
-    """The quoted sentence as said by `speaker`: 'Osama Abo Ezz said: “The CT scanner is out of order.”'."""
+    """The quoted sentence as said by `speaker`: 'Osama Abo Ezz said: “The CT scanner is out of order.”'.
+
+    A sentence whose "he said" goes on with more of what was said ('People had turned out "to
+    show en masse …", he said adding that foxes had been killed "legally".') keeps every word,
+    the speaker put in brackets after the pronoun, as editors do: '…, he [John Jackson] said adding …'.
+    """
+    m = _PRONOUN_SAID.search(sentence)
+    if m and _ADDING.search(m.group(0)):
+        at = _PRONOUN.search(sentence, m.start()).end()  # type: ignore[union-attr]  # the match holds one
+        return f"{sentence[:at]} [{speaker}]{sentence[at:]}"
     return f"{speaker} said: “{quoted_words(sentence)}”"
+
+
+_ADDING = re.compile(r"\badding\b")
+_PRONOUN = re.compile(r"\b(?:he|she)\b")
 
 
 def quoted_words(sentence: str) -> str:

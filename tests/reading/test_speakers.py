@@ -119,3 +119,60 @@ def test_a_person_named_right_before_said_is_the_speaker_not_an_apposition_of_a_
     # a body after the name is an apposition: the person before it speaks
     text = 'Colin Asplin, Blackpool Hotel Association said: "We have tried very hard."'
     assert speaker_of(text, text.index('"We'), len(text)) == "Colin Asplin"
+
+
+def _of(text: str, piece: str) -> str | None:
+    start = text.index(piece)
+    return speaker_of(text, start, start + len(piece))
+
+
+def test_a_quotation_reopened_at_each_paragraph_goes_on_and_names_inside_it_are_not_the_pronoun_s() -> None:
+    # Paragraphs run together as in the BBC archive: the quotation is reopened, never closed, so the
+    # sentence between the marks is the speaker's, and "Gordon Brown" (named in Marr's words) is not
+    # who "He added" refers to.
+    text = (
+        'Andrew Marr said: "This is enormously damaging. Gordon Brown knows it as well as Tony Blair. "I think '
+        'the relationship is very poor indeed." He added: "Lots of ministers believe Tony Blair will move '
+        'Gordon Brown out of the Treasury." The vote is due in May.'
+    )
+    assert _of(text, "Gordon Brown knows it as well as Tony Blair.") == "Andrew Marr"
+    assert _of(
+        text, 'He added: "Lots of ministers believe Tony Blair will move Gordon Brown out of the Treasury."'
+    ) == ("Andrew Marr")
+    assert _of(text, "The vote is due in May.") is None  # after the closing mark: the reporter's
+
+
+def test_a_quotation_after_a_verb_of_saying_and_one_whose_opening_mark_was_lost() -> None:
+    text = (
+        'Mr Howard denied he had been "playing politics" by raising the case of Margaret Dixon. And he hit back '
+        'at claims he had used Mrs Dixon as a "human shield". "She is not a human shield, she is a human being." '
+        'He said Mr Straw was "naive beyond belief" if he accepted the claim. The French want the ban lifted '
+        'because they want to sell arms."'
+    )
+    assert _of(text, '"She is not a human shield, she is a human being."') == "Mr Howard"
+    # 'He said Mr Straw was …': Mr Straw is who it is about, so the closing line is still Mr Howard's
+    assert _of(text, 'The French want the ban lifted because they want to sell arms."') == "Mr Howard"
+
+
+def test_he_said_adding_keeps_every_word_with_the_speaker_in_brackets() -> None:
+    text = (
+        "Countryside Alliance chairman John Jackson said that Saturday had been a demonstration. People had turned "
+        'out "to show that the act was a bad law", he said adding that foxes had been killed "legally".'
+    )
+    line = 'People had turned out "to show that the act was a bad law", he said adding that foxes had been killed "legally".'
+    assert _of(text, line) == "John Jackson"
+    assert attributed(line, "John Jackson") == line.replace("he said", "he [John Jackson] said")
+
+
+def test_a_longer_name_is_read_whole_and_no_speaker_comes_from_an_adverb_or_a_title() -> None:
+    text = (
+        'Laura Brownlees of Save the Children said there were concerns. "We are worried about the children sent '
+        'back," she said.\n\nEarlier, she told the programme: "We have written to the minister twice now."\n\n'
+        '"I felt guilt in the marrow of my bones," said the Ealing North MP.'
+    )
+    # the name whole, not "Children"
+    assert (
+        _of(text, '"We are worried about the children sent back," she said.') == "Laura Brownlees of Save the Children"
+    )
+    assert _of(text, 'Earlier, she told the programme: "We have written to the minister twice now."') is None
+    assert _of(text, '"I felt guilt in the marrow of my bones," said the Ealing North MP.') is None
