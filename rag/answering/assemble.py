@@ -152,7 +152,8 @@ def abstain(
 
 def capped_note(cap: int) -> str:
     """What an answer says when the model wrote as many statements as one answer holds (the reply
-    schema's `maxItems`, `RAG_MAX_STATEMENTS`): a list it shows may be partial."""
+    schema's `maxItems`, `RAG_MAX_STATEMENTS`): a list it shows may be partial. Not a yes/no
+    answer's, which lists nothing; every answer at the cap carries `capped`."""
     return (
         f"The answer stops at {cap} statements, the most one answer holds (RAG_MAX_STATEMENTS={cap}): "
         "the articles may list more."
@@ -181,8 +182,8 @@ def assemble(
         short: the model's short answer: shown as the answer's first line ("30 doctors [1]")
             when the first statement's cited sentence holds it (`direct_answer`); for a yes/no
             question the line is "Yes" or "No" when a shown sentence settles it (`yes_no_answer`).
-        capped_at: the statement cap when the model's reply reached it (`hit_cap`); the answer
-            then says that the list may be partial (`capped_note`).
+        capped_at: the statement cap when the model's reply reached it (`hit_cap`); an answer
+            other than yes/no then says that the list may be partial (`capped_note`).
     """
     kept = [c for c in checked if not removed(c.statement, remove_unverified=remove_unverified)]
     rejected = [c.statement for c in checked if removed(c.statement, remove_unverified=remove_unverified)]
@@ -209,7 +210,7 @@ def assemble(
         text = f"As of {show_date(date)}: {text}"
     elif about_now(question):
         notes = (UNDATED_NOTE, *notes)
-    if capped_at is not None:
+    if capped_at is not None and draft.form != "yes_no":
         text = f"{text} ({capped_note(capped_at)})"
         notes = (capped_note(capped_at), *notes)
     return _answer(draft, text, statements, rejected, as_of=date, notes=notes, capped=capped_at, direct=direct)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.answering.assemble import (
     ABSTAIN_TEXT,
     YES_NO_ABSTAIN_TEXT,
@@ -91,12 +93,15 @@ def test_reveal_holds_statements_until_one_is_relevant() -> None:
     assert r.shown == [GOOD, ALSO, late]
 
 
-def test_an_answer_at_the_statement_cap_says_the_list_may_be_partial() -> None:
+def test_an_answer_at_the_statement_cap_says_the_list_may_be_partial_and_a_yes_no_answer_does_not() -> None:
     a = assemble(DRAFT, [Checked(GOOD, True), Checked(ALSO, True)], remove_unverified=True, capped_at=2)
     note = "The answer stops at 2 statements, the most one answer holds (RAG_MAX_STATEMENTS=2): the articles may list more."
     assert capped_note(2) == note
     assert a.text == f"Only 30 doctors remain. [1] The M10 hospital was hit. [2] ({note})"
     assert a.capped == 2 and a.notes == (note, "dropped id 9") and a.to_dict()["capped"] == 2
+    yes_no = replace(DRAFT, question="Did the M10 hospital close?", form="yes_no")
+    one = assemble(yes_no, [Checked(GOOD, True), Checked(ALSO, True)], remove_unverified=True, capped_at=2)
+    assert one.capped == 2 and "may list more" not in one.text and note not in one.notes  # it lists nothing
     plain = assemble(DRAFT, [Checked(GOOD, True)], remove_unverified=True)
     assert plain.capped is None and "RAG_MAX_STATEMENTS" not in plain.text
 
