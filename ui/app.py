@@ -16,7 +16,7 @@ from rag.core.requestlog import ready_line
 from rag.core.settings import Settings
 from rag.pipeline import Pipeline
 from ui import handlers
-from ui.logins import ChatAccess, decide, open_locally
+from ui.logins import REMOVED, ChatAccess, decide, open_locally
 
 CSS = """
 #source-panel .article-text { white-space: pre-wrap; max-height: 70vh; overflow-y: auto; line-height: 1.5; }
@@ -168,14 +168,20 @@ def _wire(app: Any, pipe: Pipeline, w: Widgets, access: ChatAccess, fair: FairUs
     login or session: a minute's limit, a queue's, a longest wait); uploads take the model too."""
     import gradio as gr
 
+    def present(request: Any) -> None:
+        if not access.still_user(getattr(request, "username", None)):
+            raise gr.Error(REMOVED, duration=None)
+
     def respond(message: str, chat: Any, turns: Any, model: str, top: int, chosen: list[str], since: str = "",
                 until: str = "", undated: bool = False, request: Any = None) -> Any:  # fmt: skip
+        present(request)
         yield from handlers.respond(
             pipe, message, chat, turns, model, top, chosen, since, until, bool(undated), client=client_of(request),
             fair=fair,
         )  # fmt: skip
 
-    def open_citation(key: str) -> str:
+    def open_citation(key: str, request: Any = None) -> str:
+        present(request)
         return handlers.open_citation(pipe, key)
 
     def upload(files: list[Any] | None, progress: Any = gr.Progress(), request: Any = None) -> tuple[str, Any, str]:  # noqa: B008 (Gradio idiom)
@@ -187,7 +193,7 @@ def _wire(app: Any, pipe: Pipeline, w: Widgets, access: ChatAccess, fair: FairUs
         shown = gr.update(visible=access.may_upload(user))
         return shown, shown, shown, handlers.uploads_panel(pipe, access, user)
 
-    for fn in (respond, upload, on_load):  # Gradio hands a gr.Request to a parameter annotated so
+    for fn in (respond, open_citation, upload, on_load):  # Gradio hands a gr.Request to a parameter annotated so
         fn.__annotations__["request"] = gr.Request
 
     inputs = [w.box, w.chatbot, w.turns, w.model, w.top, w.filt, w.since, w.until, w.undated]

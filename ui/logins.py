@@ -8,8 +8,8 @@
 | not loopback | - | yes | no | nobody |
 | loopback | has users | yes | no | everyone |
 
-Roles are read from the users file at each login and each upload, so `rag users remove` takes an
-editor's uploads away at once (a removed user's open page keeps asking until the chat restarts).
+Roles are read from the users file at each login, question, citation opened and upload, so `rag
+users remove` takes a user's open page away at once: its next question gets `REMOVED`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ from rag.core.settings import Settings
 
 Uploads = Literal["everyone", "editors", "nobody"]
 LOCAL = "local user (no login)"
+REMOVED = (
+    "This login no longer exists (an administrator removed it with `rag users remove`): "
+    "ask them to add you again (`rag users add`), then reload the page and log in."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,11 @@ class ChatAccess:
         if self.uploads == "everyone":
             return True
         return self.uploads == "editors" and role_of(self.users_file, username) == "editor"
+
+    def still_user(self, username: str | None) -> bool:
+        """Whether this login is still in the users file (always, without logins): a page stays
+        logged in after `rag users remove`, so each request asks again."""
+        return not self.login or role_of(self.users_file, username) is not None
 
     def check_login(self, username: str, password: str) -> bool:
         """Gradio's `auth` callable: the name and password of a user in the file."""

@@ -266,7 +266,7 @@ def test_login_roles_and_a_logged_upload(tmp_path: Path, browser, robustness) ->
     editor's upload is indexed, answered from and shown in the upload log with name and hash."""
     import hashlib
 
-    from rag.core.access import add_user
+    from rag.core.access import add_user, remove_user
 
     users = tmp_path / "users.json"
     add_user(users, "ana", "editor-password", "editor")
@@ -284,6 +284,10 @@ def test_login_roles_and_a_logged_upload(tmp_path: Path, browser, robustness) ->
         page.wait_for_selector("#upload-log", timeout=10_000)
         assert "for editors" in page.inner_text("#upload-log")
         assert not page.locator("#upload").is_visible() and not page.locator("#add-articles").is_visible()
+        remove_user(users, "ben")  # his page stays open and logged in: its next question is refused
+        page.fill("#question textarea", "How many hospitals are there?")
+        page.click("#ask")
+        page.get_by_text("This login no longer exists", exact=False).first.wait_for(timeout=20_000)
         page.context.close()
 
         page = _login(browser, url, "ana", "editor-password")
@@ -314,7 +318,8 @@ def test_login_roles_and_a_logged_upload(tmp_path: Path, browser, robustness) ->
     ]
     robustness.add(
         "Serving a team (chat, browser)",
-        "a wrong password; a reader; an editor's upload",
-        "refused at the login page; the reader asks and sees no upload; the editor's article is indexed, "
+        "a wrong password; a reader, then removed; an editor's upload",
+        "refused at the login page; the reader asks and sees no upload, and once removed his open page's next "
+        "question is refused; the editor's article is indexed, "
         "cited, and logged (who, when, name, SHA-256) in the Articles panel and uploads.jsonl",
     )

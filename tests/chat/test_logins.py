@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.core.access import add_user
+from rag.core.access import add_user, remove_user
 from rag.core.errors import AccessError
 from rag.core.settings import Settings
-from ui.logins import LOCAL, decide
+from ui.logins import LOCAL, decide, open_locally
 
 
 def _settings(tmp_path: Path, *users: tuple[str, str]) -> Settings:
@@ -51,3 +51,12 @@ def test_only_editors_in_the_file_now_may_upload(tmp_path) -> None:
     add_user(tmp_path / "users.json", "ana", "password-ana", "reader")
     assert not access.may_upload("ana"), "the role is read at each upload"
     assert access.who("ana") == "ana" and access.who(None) == LOCAL
+
+
+def test_a_removed_login_is_no_user_at_its_next_request(tmp_path) -> None:
+    s = _settings(tmp_path, ("ana", "editor"), ("ben", "reader"))
+    access = decide(s, "0.0.0.0", no_auth=False)
+    assert access.still_user("ben") and access.still_user("ana")
+    remove_user(tmp_path / "users.json", "ben")
+    assert not access.still_user("ben") and access.still_user("ana")
+    assert open_locally(tmp_path / "users.json").still_user(None), "no logins: the one person at this machine"
