@@ -2,7 +2,8 @@
 the app, each refusal in OpenAI's error shape (`{"error": {"message", "type", "param", "code"}}`).
 
 Order, outermost first: CORS (Starlette's middleware, only when origins are listed: it answers the
-browser's preflight) → `Gate` (a foreign `Origin` → 403; `/health` open; otherwise a missing or
+browser's preflight) → `Gate` (on loopback, a `Host` that is not this machine → 403; a foreign
+`Origin` → 403; `/health` open; otherwise a missing or
 wrong key → 401 `invalid_api_key`; a `Content-Length` over the limit → 413) → the app, which
 reads a body without a length (chunked) up to the limit (`read_body`). A key is never logged: the
 client is known by its `key_id` (`request.state.client`), or by its address when no keys are set.
@@ -79,6 +80,34 @@ def foreign_origin(origin: str) -> Refusal:
     )
 
 
+def foreign_host(host: str) -> Refusal:
+    shown = "".join(ch if ch.isprintable() else "?" for ch in host)[:200]
+    return Refusal(
+        f"This server listens on this machine only and answers requests for localhost or 127.0.0.1, not "
+        f"{shown!r} (a web page that renamed this machine would be one): connect to http://127.0.0.1:PORT, "
+        "or serve other machines with `rag serve --host ADDRESS --api-key KEY`.",
+        status=403,
+        code="host_not_allowed",
+    )
+
+
+def loopback_name(host_header: str) -> bool:
+    """Whether a `Host` header names this machine: localhost or a loopback address, any port."""
+    import ipaddress
+
+    name = host_header.strip()
+    if name.startswith("["):  # "[::1]:8000"
+        name = name[1 : name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:  # "127.0.0.1:8000"
+        name = name.partition(":")[0]
+    if name.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def from_fair_use(exc: FairUseError) -> Refusal:
     """429 (rate, queue) or 503 (waited too long for the model), with `Retry-After`."""
     status = 503 if exc.code == "queue_timeout" else 429
@@ -99,12 +128,17 @@ def split_list(value: str, extra: list[str] | tuple[str, ...] = ()) -> tuple[str
 class Gate:
     """The pure ASGI middleware that checks origin, key and declared body size."""
 
-    def __init__(self, app: Any, *, keys: KeyRing, origins: tuple[str, ...], max_body: int) -> None:
+    def __init__(
+        self, app: Any, *, keys: KeyRing, origins: tuple[str, ...], max_body: int, loopback: bool = False
+    ) -> None:
         self.app, self.keys, self.origins, self.max_body = app, keys, frozenset(origins), max_body
+        self.loopback = loopback
 
     def check(self, scope: Scope) -> Refusal | str:
         """The refusal, or the client's name: its key id, else its address."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if self.loopback and not loopback_name(headers.get("host", "")):
+            return foreign_host(headers.get("host", ""))
         origin = headers.get("origin")
         if origin is not None and origin not in self.origins:
             return foreign_origin(origin)
@@ -142,9 +176,12 @@ async def read_body(request: Any, limit: int) -> bytes:
     return bytes(body)
 
 
-def guard(app: Any, *, keys: KeyRing, origins: tuple[str, ...], max_body: int) -> None:
-    """Put the gate, and CORS for the listed origins, in front of a FastAPI `app`."""
-    app.add_middleware(Gate, keys=keys, origins=origins, max_body=max_body)
+def guard(app: Any, *, keys: KeyRing, origins: tuple[str, ...], max_body: int, loopback: bool = False) -> None:
+    """Put the gate, and CORS for the listed origins, in front of a FastAPI `app`; with `loopback`
+    (the server listens on this machine only) a request must name this machine in its `Host`:
+    a page whose own name was made to point here (DNS rebinding) is refused even where the browser
+    sends no `Origin` (a GET)."""
+    app.add_middleware(Gate, keys=keys, origins=origins, max_body=max_body, loopback=loopback)
     if origins:  # added last = outermost: the preflight of a listed origin is answered before the gate
         from starlette.middleware.cors import CORSMiddleware
 

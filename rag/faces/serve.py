@@ -52,7 +52,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from rag.answering.citations import answer_text
-from rag.core.access import KeyRing, parse_api_keys, require_protection
+from rag.core.access import KeyRing, is_loopback, parse_api_keys, require_protection
 from rag.core.errors import FairUseError, RagError, UnknownSourceError
 from rag.core.limits import FairUse, Ticket
 from rag.core.requestlog import log_request, ready_line
@@ -410,9 +410,12 @@ class RequestLog:
         await self.app(scope, receive, sending)
 
 
-def create_app(pipe: Pipeline, *, keys: tuple[str, ...] | list[str] = (), origins: tuple[str, ...] = ()) -> Any:
+def create_app(
+    pipe: Pipeline, *, keys: tuple[str, ...] | list[str] = (), origins: tuple[str, ...] = (), loopback: bool = False
+) -> Any:
     """The FastAPI app serving `pipe` behind the gate (`rag.faces.gate`): with `keys`, every path
-    but `/health` needs one; browsers may call it only from `origins`. One question is answered at
+    but `/health` needs one; browsers may call it only from `origins`; with `loopback` (it listens on
+    this machine only) requests must name this machine in `Host`. One question is answered at
     a time (one model), under the fair-use limits of `pipe.settings` (`rag.core.limits`)."""
     from fastapi import FastAPI, Request
     from fastapi.responses import StreamingResponse
@@ -420,7 +423,7 @@ def create_app(pipe: Pipeline, *, keys: tuple[str, ...] | list[str] = (), origin
 
     s = pipe.settings
     app = FastAPI(title="cited-rag", version="1")
-    guard(app, keys=KeyRing(tuple(keys)), origins=tuple(origins), max_body=s.max_request_bytes)
+    guard(app, keys=KeyRing(tuple(keys)), origins=tuple(origins), max_body=s.max_request_bytes, loopback=loopback)
     app.add_middleware(RequestLog, questions=s.log_questions)  # added last: outermost, sees every refusal
     fair = FairUse.from_settings(s)
     app.state.fair = fair
@@ -513,7 +516,8 @@ def serve(
     )
     pipe.ensure_index()
     pipe.warm_up()  # before listening: /health answers once a question would not wait for loading
-    app = create_app(pipe, keys=all_keys, origins=split_list(s.cors_origins, tuple(origins)))
+    origins = split_list(s.cors_origins, tuple(origins))
+    app = create_app(pipe, keys=all_keys, origins=origins, loopback=is_loopback(host))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
     announce = threading.Thread(target=_announce_when_up, args=(server, host, port, bool(all_keys)), daemon=True)
     announce.start()

@@ -618,3 +618,33 @@ def test_without_listed_origins_no_page_may_call_it(served) -> None:
     r = httpx.get(f"{base}/health", headers={"Origin": "http://127.0.0.1:9999"})
     assert r.status_code == 403 and "access-control-allow-origin" not in r.headers
     assert httpx.get(f"{base}/health").status_code == 200, "clients that are not browsers send no Origin"
+
+
+def test_on_loopback_a_request_must_name_this_machine(settings, robustness) -> None:
+    # A page whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name as
+    # Host, and a GET carries no Origin: only the Host check refuses it.
+    from rag.faces.gate import loopback_name
+
+    assert [
+        loopback_name(h) for h in ("127.0.0.1:8000", "localhost:8000", "[::1]:8000", "127.0.0.2", "LOCALHOST.")
+    ] == [True] * 5
+    assert not any(loopback_name(h) for h in ("evil.example:8000", "192.168.1.5:8000", "", "localhost.evil.example"))
+    (settings.corpus_dir / "harbour_festival.txt").write_text(FESTIVAL, encoding="utf-8")
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), generator=ScriptedGenerator(_reply))
+    pipe.index()
+    with running(create_app(pipe, loopback=True)) as base:
+        assert httpx.get(f"{base}/v1/models").status_code == 200
+        port = base.rsplit(":", 1)[1]
+        assert httpx.get(f"{base}/v1/models", headers={"Host": f"localhost:{port}"}).status_code == 200
+        refused = httpx.get(f"{base}/v1/models", headers={"Host": f"rebound.example:{port}"})
+        assert refused.status_code == 403
+        error = refused.json()["error"]
+        assert error["code"] == "host_not_allowed" and "http://127.0.0.1:PORT" in error["message"]
+    with running(create_app(pipe)) as base:  # off loopback (keys guard it): any name
+        port = base.rsplit(":", 1)[1]
+        assert httpx.get(f"{base}/v1/models", headers={"Host": f"desk.example:{port}"}).status_code == 200
+    robustness.add(
+        "Serving a team (`rag serve`)",
+        "on loopback, a request whose Host is another name (DNS rebinding)",
+        "403 host_not_allowed, naming http://127.0.0.1:PORT and --host/--api-key; localhost and 127.0.0.1 served",
+    )
