@@ -24,7 +24,9 @@ _ROLE = (
 )
 _TITLED = rf"(?:(?:the |its |his |her |their )?(?:[A-Z][\w&’'-]*(?:[’']s)? ){{0,2}}(?:[a-z][\w’'-]* ){{0,2}}{_ROLE},? )"
 # "said Osama Abo Ezz", "told AFP", "said LSE chief executive Clara Furse"
-_SAID_NAME = re.compile(rf"\b(?:said|says|added|told reporters)\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
+_SAID_NAME = re.compile(
+    rf"\b(?:said|says|added|wrote|writes|asked|asks|told reporters)\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})"
+)
 # the sentence's own pronoun attribution: ', he said.' at its end
 # (or goes on with what else they said: '…", he said, adding that foxes had been killed "legally".')
 _PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$")
@@ -82,9 +84,28 @@ _BODIES = frozenset(
 _BODY_WORD = "|".join(sorted(_BODIES))
 # Verbs of saying that attribute what follows to their subject ("Mr Howard denied he had been
 # 'playing politics' … "She's not a human shield …""): the quotation after is the subject's.
-_SAID_VERB = r"(?:said|says|told|added|denied|insisted|warned|argued|claimed|admitted|stressed|explained|replied)\b"
+_SAID_VERB = (
+    r"(?:said|says|told|added|denied|insisted|warned|argued|claimed|admitted|stressed|explained|replied|recalled|"
+    r"wrote|asked)\b"
+)
 _PERSON_BEFORE_SAID = rf"\s*(?:[A-Z][a-zA-Z’'-]+ ){{0,3}}(?!(?:{_BODY_WORD})\b)[A-Z][a-zA-Z’'-]+,?\s+{_SAID_VERB}"
 _NAME_SAID = re.compile(rf"({_NAME})(?:,(?!{_PERSON_BEFORE_SAID})[^,.“”\"\n]{{1,60}})?,?\s+{_SAID_VERB}")
+# Someone the article does not name: 'A Labour spokesman denied …', '…," a spokeswoman said.',
+# '…," said one analyst.' The quotation is theirs, shown as "A Labour spokesman said: “…”", never
+# given to a person named earlier.
+_UNNAMED = (
+    rf"((?:[Aa]n?|[Oo]ne|[Aa]nother)\s+(?:[A-Z][\w’'-]*\s+|[a-z][\w’'-]*\s+){{0,3}}?"
+    rf"(?:{_ROLE}|source|aide|insider|friend|colleague|witness|resident|member)s?)"
+)
+# After a verb of saying, the start of what was reported: 'A spokesman said Downing Street had no
+# comment' reports its own words, it does not close the quotation before it.
+_REPORTED_CLAUSE = re.compile(r"\s+(?:[A-Z]|(?:that|the|it|he|she|they|there|this|its|his|her)\b)")
+_UNNAMED_SAID = re.compile(rf"\b{_UNNAMED},?\s+{_SAID_VERB}")
+_SAID_UNNAMED = re.compile(rf"\b(?:said|says|added|wrote|asked|told reporters)\s+{_UNNAMED}")
+# A quotation's own closing attribution to a description: '"Who can forget …?" asked the magazine.'
+_SAID_THE = re.compile(
+    r"[,?!…][”\"]\s+(?:said|says|added|wrote|asked)\s+(the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*[.,]"
+)
 # "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from|of|near|to|into|on|for|by|with|across|around)\s+(?:the\s+)?$", re.I)
 # A name right after a lower-case word that is no job title stands as an object ("would contest
@@ -102,6 +123,8 @@ _NOT_SPEAKERS = frozenset(
     # adverbs that open a sentence: "Earlier, she told BBC Radio 4 …" names no one
     + ["Earlier", "Later", "Previously", "Separately", "Elsewhere", "Speaking", "Asked", "Now", "Then", "Today"]
     + ["Yesterday", "Recently", "Indeed", "Instead", "Similarly", "Finally", "Afterwards", "Overall", "Moreover"]
+    # conjunctions that open a sentence: "When asked about …, he told …"
+    + ["When", "If", "As", "After", "Before", "While", "Although", "Though", "Since", "Once", "Until", "Because"]
 )
 _MIN_WORDS = 5  # shorter quoted lines are headings ("‘Close to collapse’"), not speech
 SPEAKER_REACH = 400  # characters before a quoted sentence searched for its speaker
@@ -180,6 +203,8 @@ _CALENDAR = frozenset(
 
 
 def _clean(name: str) -> str | None:
+    if name[-1:] in "'’":  # "… Betty', he said": the end of quoted words, not a name
+        return None
     words = name.split()
     while words and words[0] in _NOT_SPEAKERS:
         words = words[1:]
@@ -255,6 +280,12 @@ def named_speaker(sentence: str) -> str | None:
     return _clean(m.group(1)) if m else None
 
 
+def _described(m: re.Match[str]) -> str:
+    """An unnamed speaker as the article describes them, capitalised to open "… said: “…”"."""
+    words = " ".join(m.group(1).split())
+    return words[:1].upper() + words[1:]
+
+
 def _closes(sentence: str, m: re.Match[str]) -> bool:
     """Whether a "said <name>" match closes an attribution rather than opens what was said."""
     return _AFTER_NAME.match(sentence, m.end(1)) is not None
@@ -281,20 +312,26 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     if own and _clean(own.group(1)):  # its own attribution, even one naming no one ("said the Ealing North MP")
         name = _name_at(sentence, own)
         return (name, start + own.start(1)) if name else None
+    # its own attribution to someone unnamed or described: '…," said a Vodafone spokesman.', '…?"
+    # asked the magazine.' ("said the spokesman" is no wrong speaker where an earlier one named him)
+    unnamed = _SAID_UNNAMED.search(sentence) or _UNNAMED_SAID.search(sentence) or _SAID_THE.search(sentence)
+    if unnamed and not _REPORTED_CLAUSE.match(sentence, unnamed.end()):
+        return _described(unnamed), start + unnamed.start(1)
     if not _pronoun_said(sentence):
         stop = text.find("\n", end)
         rest = text[end : stop if stop >= 0 else len(text)][:200]
         m = _closing(rest, still_open=inside_quotation(text, end))
         if m:
-            name = _name_at(rest, m)
+            name = _described(m) if m.re in (_UNNAMED_SAID, _SAID_UNNAMED) else _name_at(rest, m)
             return (name, end + m.start(1)) if name else None
     origin = max(0, start - SPEAKER_REACH)
     before = text[origin:start]
     # "said <name>" only where the name closes the attribution: in 'He said Mr Straw was "naive …"'
     # Mr Straw is who it is about, not who speaks
     found = [m for m in _SAID_NAME.finditer(before) if _closes(before, m)] + list(_NAME_SAID.finditer(before))
+    found += [*_UNNAMED_SAID.finditer(before), *_SAID_UNNAMED.finditer(before)]
     for m in sorted(found, key=lambda m: -m.end()):
-        name = _name_at(before, m)
+        name = _described(m) if m.re in (_UNNAMED_SAID, _SAID_UNNAMED) else _name_at(before, m)
         if not name:
             continue
         rest = before[m.end() :]
@@ -342,10 +379,10 @@ def _closing(rest: str, *, still_open: bool) -> re.Match[str] | None:
         return None
     at = _LEAD.match(rest, close.end() if close else 0)
     lead = at.end() if at else 0
-    m = _SAID_NAME.match(rest, lead)
+    m = _SAID_NAME.match(rest, lead) or _SAID_UNNAMED.match(rest, lead)
     if m:
         return m
-    m = _NAME_SAID.match(rest, lead)
+    m = _NAME_SAID.match(rest, lead) or _UNNAMED_SAID.match(rest, lead)
     return m if m and _SAID_ONLY.match(rest, m.end()) else None
 
 

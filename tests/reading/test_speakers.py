@@ -176,3 +176,47 @@ def test_a_longer_name_is_read_whole_and_no_speaker_comes_from_an_adverb_or_a_ti
     )
     assert _of(text, 'Earlier, she told the programme: "We have written to the minister twice now."') is None
     assert _of(text, '"I felt guilt in the marrow of my bones," said the Ealing North MP.') is None
+
+
+def test_an_unnamed_source_is_the_speaker_not_a_person_named_before() -> None:
+    # "A Labour spokesman denied …" stands between Mr Mennear's words and the quotation: it is the
+    # spokesman's (a newcomer saw it given to Mr Mennear), shown as the article describes him.
+    text = (
+        "The campaign was insensitive, Mr Mennear added. A Labour spokesman denied the campaign was anti-Semitic. "
+        '"As we said at the time, pigs will fly before the sums add up. This poster is making a serious point," '
+        'he said.\n\n"The roaming market is competitive and we expect to resist the charges," said a Vodafone '
+        'spokesman.\n\n"It is not right to say that you must be disadvantaged," the spokesman said.'
+    )
+    assert _of(text, '"As we said at the time, pigs will fly before the sums add up.') == "A Labour spokesman"
+    assert _of(text, 'This poster is making a serious point," he said.') == "A Labour spokesman"
+    piece = '"The roaming market is competitive and we expect to resist the charges," said a Vodafone spokesman.'
+    assert _of(text, piece) == "A Vodafone spokesman"
+
+
+def test_wrote_and_asked_attribute_and_a_description_is_the_last_resort() -> None:
+    text = (
+        '"An addiction is something you cannot stop doing in your free time," wrote Travis Anderson, in Texas.\n\n'
+        '"Who can forget the first time they held a portable CD player?" asked the magazine.\n\n'
+        'Gillian Shepherd remembered how a colleague called all women "Betty". "When I said, \'Look you know my '
+        "name isn't Betty', he said, 'ah but you're all the same, so I call you all Betty'.\"\n\n"
+        'When asked about the leadership, he told the programme: "That contest is a long way away now."'
+    )
+    assert _of(
+        text, '"An addiction is something you cannot stop doing in your free time," wrote Travis Anderson, in Texas.'
+    ) == ("Travis Anderson")
+    assert (
+        _of(text, '"Who can forget the first time they held a portable CD player?" asked the magazine.')
+        == "The magazine"
+    )
+    # "Betty'" closes quoted words and "When" opens a clause: neither is a speaker
+    assert (
+        _of(
+            text,
+            "\"When I said, 'Look you know my name isn't Betty', he said, 'ah but you're all the same, so I call you all Betty'.\"",
+        )
+        is None
+    )
+    assert (
+        _of(text, 'When asked about the leadership, he told the programme: "That contest is a long way away now."')
+        is None
+    )
