@@ -125,6 +125,7 @@ _NOT_SPEAKERS = frozenset(
     + ["Yesterday", "Recently", "Indeed", "Instead", "Similarly", "Finally", "Afterwards", "Overall", "Moreover"]
     # conjunctions that open a sentence: "When asked about …, he told …"
     + ["When", "If", "As", "After", "Before", "While", "Although", "Though", "Since", "Once", "Until", "Because"]
+    + ["For", "In", "At", "On", "By", "With", "From", "To", "Of"]
 )
 _MIN_WORDS = 5  # shorter quoted lines are headings ("‘Close to collapse’"), not speech
 SPEAKER_REACH = 400  # characters before a quoted sentence searched for its speaker
@@ -338,18 +339,11 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
         # the attribution's own sentence: 'X said Mr McLetchie had been considering retirement. He
         # added: "…' is X's, not Mr McLetchie's
         said_ends = sentence_at(text, origin + m.start(1))[1]
+        # not one named in someone's words ('Marr said: "… Gordon Brown knows it"')
         between = [
             (person, origin + m.end() + p.start())
-            for p in _PERSON.finditer(rest)
-            if (person := _clean(p.group(0)))
-            and " " in person
-            and person not in name
-            and person.split()[-1] not in _BODIES
-            and not _PLACE_BEFORE.search(rest[: p.start()])
-            and not _OBJECT_BEFORE.search(rest[: p.start()])
-            # named in someone's words ('Marr said: "… Gordon Brown knows it"'), not by the reporter
-            and not inside_quotation(text, origin + m.end() + p.start())
-            and origin + m.end() + p.start() >= said_ends
+            for p, person in _persons(rest, text, origin + m.end())
+            if person not in name and origin + m.end() + p.start() >= said_ends
         ]
         if not between:
             if _pronoun_said(sentence) and " " not in name:
@@ -360,7 +354,39 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
         if _pronoun_said(sentence) and len({person for person, _ in between}) == 1:
             return between[-1]
         return None
+    if _pronoun_said(sentence):  # no attribution within reach: "he" is the subject of the sentence before
+        s = sentence_at(text, max(0, start - 2))[0]
+        m = _SUBJECT.match(text, s, start)
+        name = _clean(m.group(1)) if m else None
+        if m and name and " " in name and name.split()[0] not in _CALENDAR:
+            return name, m.start(1)
     return None
+
+
+# The person a sentence opens with, after an opening phrase at most ("Launching the initiative, Mr
+# Blair completed an agility course …"), followed by what they did: the antecedent of the next
+# sentence's 'He said: "…'.
+_SURNAME = r"[A-Z][a-zA-Z-]*(?:[’'][A-Z][a-zA-Z-]+)?"  # "O'Brien"; not "Castro's"
+_SUBJECT = re.compile(
+    rf"(?:[A-Z][^,.\n]{{0,60}},\s+)?((?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Professor) {_SURNAME}|[A-Z][a-z-]+ {_SURNAME})"
+    r"\s+(?!(?:and|or|of|for)\b)[a-z]"
+)
+
+
+def _persons(rest: str, text: str, at: int) -> list[tuple[re.Match[str], str]]:
+    """The people the reporter names in `rest` (which starts at offset `at` of `text`): two words or
+    more, not a body, not after a preposition ("in Bustan al-Qasr") or as an object ("would
+    contest Bethnal Green"), not inside someone's words."""
+    return [
+        (p, person)
+        for p in _PERSON.finditer(rest)
+        if (person := _clean(p.group(0)))
+        and " " in person
+        and person.split()[-1] not in _BODIES
+        and not _PLACE_BEFORE.search(rest[: p.start()])
+        and not _OBJECT_BEFORE.search(rest[: p.start()])
+        and not inside_quotation(text, at + p.start())
+    ]
 
 
 _LEAD = re.compile(r"[\s,”\"’]*")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.reading.speakers import attributed, speaker_of
+from rag.reading.speakers import attributed, named_speaker, speaker_of
 
 TEXT = (
     '"We have patients who will die in the dozens if they are not evacuated," said Osama Abo Ezz, a general '
@@ -220,3 +220,13 @@ def test_wrote_and_asked_attribute_and_a_description_is_the_last_resort() -> Non
         _of(text, 'When asked about the leadership, he told the programme: "That contest is a long way away now."')
         is None
     )
+
+
+def test_he_said_with_no_attribution_within_reach_is_the_subject_of_the_sentence_before() -> None:
+    text = (
+        '"It is an important part of education," Mr Blair said. ' + "The plan covers yoga and Tai Chi. " * 12 + "\n\n"
+        "Launching the initiative, Mr Blair completed an agility course with students from the Waverley College. "
+        'He said: "You have got to bring back school sport now."\n\nOn Tuesday, traders in Asia said the bank sold.'
+    )
+    assert _of(text, 'He said: "You have got to bring back school sport now."') == "Mr Blair"
+    assert named_speaker("On Tuesday, traders in Asia said the bank sold.") is None  # a day is no speaker
