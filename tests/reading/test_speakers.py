@@ -230,3 +230,13 @@ def test_he_said_with_no_attribution_within_reach_is_the_subject_of_the_sentence
     )
     assert _of(text, 'He said: "You have got to bring back school sport now."') == "Mr Blair"
     assert named_speaker("On Tuesday, traders in Asia said the bank sold.") is None  # a day is no speaker
+
+
+def test_reported_speech_ending_he_added_is_not_put_inside_quotation_marks() -> None:
+    line = 'But as BT handled 180 million calls a day monitoring was "quite a task in itself", he added.'
+    assert attributed(line, "Gavin Patterson") == line.replace("he added", "he [Gavin Patterson] added")
+    quoted = '"We are looking at whether we can improve this," he added.'
+    assert (
+        attributed(quoted, "Gavin Patterson")
+        == "Gavin Patterson said: “We are looking at whether we can improve this.”"
+    )
