@@ -287,6 +287,12 @@ def _described(m: re.Match[str]) -> str:
     return words[:1].upper() + words[1:]
 
 
+def _speaker_named(text: str, m: re.Match[str]) -> str | None:
+    """Who an attribution match in `text` gives: the description of an unnamed source
+    (`_UNNAMED_SAID`, `_SAID_UNNAMED`), else the name (`_name_at`)."""
+    return _described(m) if m.re in (_UNNAMED_SAID, _SAID_UNNAMED) else _name_at(text, m)
+
+
 def _closes(sentence: str, m: re.Match[str]) -> bool:
     """Whether a "said <name>" match closes an attribution rather than opens what was said."""
     return _AFTER_NAME.match(sentence, m.end(1)) is not None
@@ -323,7 +329,7 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
         rest = text[end : stop if stop >= 0 else len(text)][:200]
         m = _closing(rest, still_open=inside_quotation(text, end))
         if m:
-            name = _described(m) if m.re in (_UNNAMED_SAID, _SAID_UNNAMED) else _name_at(rest, m)
+            name = _speaker_named(rest, m)
             return (name, end + m.start(1)) if name else None
     origin = max(0, start - SPEAKER_REACH)
     before = text[origin:start]
@@ -332,7 +338,7 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     found = [m for m in _SAID_NAME.finditer(before) if _closes(before, m)] + list(_NAME_SAID.finditer(before))
     found += [*_UNNAMED_SAID.finditer(before), *_SAID_UNNAMED.finditer(before)]
     for m in sorted(found, key=lambda m: -m.end()):
-        name = _described(m) if m.re in (_UNNAMED_SAID, _SAID_UNNAMED) else _name_at(before, m)
+        name = _speaker_named(before, m)
         if not name:
             continue
         rest = before[m.end() :]
@@ -436,7 +442,7 @@ def _reporters_words(sentence: str) -> bool:
     opened before it."""
     if sentence.lstrip()[:1] in _QUOTE_MARKS:
         return False
-    return _OPENS.search(sentence) is not None or not any(ch in sentence for ch in '“”"')
+    return _OPENS.search(sentence) is not None or not any(ch in sentence for ch in _MARKS)
 
 
 _ADDING = re.compile(r"\badding\b")
