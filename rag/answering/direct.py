@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from rag.answering.forms import factual_yes_no
+from rag.answering.measures import fits, measure_of
 from rag.answering.premise import DATE, Asked, asked_for
 from rag.answering.verify import numbers_in
 from rag.core.types import Citation, DirectAnswer, Statement
@@ -44,7 +45,7 @@ def direct_answer(short: str | None, statements: Sequence[Statement], question: 
         answer is not of a kind, or the lead's quotes lack a word, figure or negation of it.
     """
     text = " ".join((short or "").split()).strip(" .;,")
-    if not text or not statements or not _typed(text, asked_for(question)):
+    if not text or not statements or not _typed(text, asked_for(question), question):
         return None
     words = set(tokenize(text))
     figures = numbers_in(text)
@@ -127,10 +128,12 @@ def _before(quote: str, start: int, n: int) -> int:
     return starts[-n] if len(starts) >= n else 0
 
 
-def _typed(short: str, asked: Asked | None) -> bool:
-    """Whether a short answer is an item of the asked kind."""
+def _typed(short: str, asked: Asked | None, question: str) -> bool:
+    """Whether a short answer is an item of the asked kind; for a count, not a share or an amount
+    ("31%" for "How many votes …": `measures`). Other measures are not judged on the short answer,
+    which may drop its unit ("1bn" for "$1bn", "32" for an age)."""
     if asked == "figure":
-        return bool(numbers_in(short))
+        return bool(numbers_in(short)) and (measure_of(question) != "count" or fits(short, "count"))
     if asked == "date":
         return DATE.search(short) is not None
     if asked == "name":

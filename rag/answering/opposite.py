@@ -60,6 +60,22 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
 )
 
 
+# Words that leave an outcome unsettled: a condition, a modal, a plan or a wish. "If the court
+# lets Apple get away with this, … the public will lose …" reports no loss, and "both the
+# Parliament and the states have to approve" no approval (BBC eval bt054, bt058).
+_UNSETTLED = re.compile(
+    r"\b(?:if|unless|whether|would|could|might|may|will|shall|should|must|ha(?:ve|s|d) to|needs? to|"
+    r"plan\w*|expect\w*|hope\w*|want\w*|seek\w*|tr(?:y|ies|ying) to|urg\w*|calls? for|likely|unlikely|"
+    r"possib\w*|propos\w*|threat\w*)\b|[’']ll\b",
+    re.I,
+)
+
+
+def asserted(sentence: str) -> bool:
+    """Whether a sentence states an outcome as settled: no condition, modal, plan or wish in it."""
+    return _UNSETTLED.search(sentence) is None
+
+
 @dataclass(frozen=True, slots=True)
 class Opposite:
     """The question's verb and the retrieved sentence that reports its opposite."""
@@ -86,9 +102,10 @@ def opposite(question: str, passages: Sequence[Sequence[str]]) -> Opposite | Non
             its sentences: a passage is about the question when it names all the question's subjects.
 
     Returns:
-        The question's verb and the first sentence of a passage about the question that holds its
-        opposite, when no sentence of those passages holds the verb itself; None when the question
-        presupposes no event, names no subject, has no verb of `OPPOSITES`, or the text reports it.
+        The question's verb and the first sentence of a passage about the question that states its
+        opposite as settled (`asserted`), when no sentence of those passages states the verb
+        itself; None when the question presupposes no event, names no subject, has no verb of
+        `OPPOSITES`, or the text reports it.
     """
     if not _PRESUPPOSES.match(question):
         return None
@@ -102,8 +119,8 @@ def opposite(question: str, passages: Sequence[Sequence[str]]) -> Opposite | Non
         verb = _holds(forms, question)
         if verb is None:
             continue
-        if any(_holds(forms, s) for s in naming):
+        if any(_holds(forms, s) and asserted(s) for s in naming):
             return None  # the text reports the event itself: not judged false
-        against = next((s for s in naming if _holds(opposites, s)), None)
+        against = next((s for s in naming if _holds(opposites, s) and asserted(s)), None)
         return Opposite(verb, against) if against else None
     return None

@@ -31,6 +31,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from rag.answering.measures import fits, measure_of, same_span
 from rag.answering.relations import normalize
 from rag.answering.verify import ALIASES, name_in, names_in, numbers_in
 from rag.index.lexical import QUESTION_FRAME, tokenize, unspaced
@@ -133,7 +134,11 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
         if not (named(name, hay) or all(t in vocabulary for t in tokenize(name))):
             missing.append(name)
     have_numbers = numbers_in(" ".join(texts))
-    missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have_numbers and not 1900 <= n <= 2100]
+    missing += [
+        f"{n:g}"
+        for n in sorted(numbers_in(question))
+        if n not in have_numbers and not 1900 <= n <= 2100 and not same_span(n, question, " ".join(texts))
+    ]
     name_words = set(tokenize(" ".join(names)))
     # What the question is about, besides its names and figures. Bigrams of an unspaced script
     # (Chinese, Japanese) are not judged: the list of words a question may use freely is English,
@@ -373,6 +378,8 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
         about = set(tokenize(question)) - _FREE - {noun}
         stated = figures_of(statement, None, followed_by=about) if tolls else set()
         skip = numbers_in(question) | _years(statement)  # "bought two labels in 2003" gives no price
+        if not fits(statement, measure_of(question), given=numbers_in(question)):
+            return False  # "31% of the vote" counts no votes (`measures`)
         return any(v not in skip and (v not in tolls or v in stated) for v in figures_of(statement, noun))
     if kind == "date":
         asked = {m.group(0).casefold() for m in DATE.finditer(question)}
@@ -387,7 +394,10 @@ def of_kind(statement: str, kind: Asked | None, question: str) -> bool:
     for "How many … jets", which `bears` does not take); else as `bears`. For the model's "yes" to
     make a sentence the answer: "for an unspecified sum" holds no price (issue 23)."""
     if kind == "figure":
-        return bool(numbers_in(statement) - numbers_in(question) - _years(statement))
+        given = numbers_in(question)
+        return bool(numbers_in(statement) - given - _years(statement)) and fits(
+            statement, measure_of(question), given=given
+        )
     return bears(statement, kind, question)
 
 

@@ -33,6 +33,8 @@ def test_no_line_for_a_figure_not_in_the_sentence_a_negation_it_lacks_or_an_unty
     assert direct_answer("Ms Tan", _lead(), "Who replaced Ms Tan at Nintendo?") is None
     # unless the question offers it as a choice
     assert direct_answer("Ms Tan", _lead(), "Who said sales rose, Ms Tan or Mr Lee?") is not None
+    # a share is no count: "30%" is not bold for "How many …" (BBC eval bp028: "31%" for votes)
+    assert direct_answer("30%", _lead(), "How many games were sold on 9 November?") is None
 
 
 def _yes_no(quote: str, question: str, short: str | None = None) -> str | None:
