@@ -139,6 +139,7 @@ def is_quotation(sentence: str) -> bool:
     return (
         sentence.lstrip()[:1] in _QUOTE_MARKS
         or _pronoun_said(sentence)
+        or _IT_SAID.search(sentence) is not None
         or (_ENDS_QUOTE.search(sentence) is not None and _OPENS.search(sentence) is None)
     )
 
@@ -324,6 +325,10 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     unnamed = _SAID_UNNAMED.search(sentence) or _UNNAMED_SAID.search(sentence) or _SAID_THE.search(sentence)
     if unnamed and not _REPORTED_CLAUSE.match(sentence, unnamed.end()):
         return _described(unnamed), start + unnamed.start(1)
+    if _IT_SAID.search(sentence):  # "…,” it said.": a body, the subject of a sentence just before
+        body = _body_before(text, start)
+        if body:
+            return body
     if not _pronoun_said(sentence):
         stop = text.find("\n", end)
         rest = text[end : stop if stop >= 0 else len(text)][:200]
@@ -379,6 +384,49 @@ _SUBJECT = re.compile(
 )
 
 
+_NOT_BODIES = frozenset(
+    ["There", "Here", "What", "Why", "How", "Where", "Many", "Some", "Most", "All", "One", "Its", "Their", "His", "Her"]
+    + ["These", "Those", "So", "Last", "Next", "Under", "According", "Business", "Monitoring"]
+)
+# "…,” it said (in a statement)." closes a body's words; the body is the subject of one of the
+# sentences just before ("The BPI is equally quick to condemn …", "Sony has said that …").
+_IT_SAID = re.compile(r"[,.!?…]?\s*[”\"’],?\s+it (?:said|added|says)\b[^.”\"]*\.?\s*$")
+_BODY_SUBJECT = re.compile(
+    r"((?:The )?(?!(?:" + "|".join(sorted(_NOT_SPEAKERS | _NOT_BODIES)) + r")\b)"
+    r"[A-Z][\w&.-]*(?: (?:of |for |and |& )?[A-Z][\w&.-]*){0,5})\s+"
+    r"(?:(?:has|have|had|is|was|will|would|could|also|now|later|then|strongly|equally|itself)\b|"
+    + _SAID_VERB
+    + r"|[a-z]+(?:ed|es|s)\b)"
+)
+_BODY_LOOKBACK = 3  # sentences searched for the body of "it said"
+
+
+def _body_before(text: str, start: int) -> tuple[str, int] | None:
+    """The body that one of the sentences just before `start`, in its paragraph, opens with, and
+    where it stands; a body whose words an earlier "it said" closed goes on. None when one of them
+    opens with a person (a title: "Mr Martin was freed") or none opens with a body."""
+    at, paragraph = start, text.rfind("\n", 0, start) + 1
+    for _ in range(_BODY_LOOKBACK):
+        if at <= paragraph:
+            return None  # in its own paragraph only
+        s, _end = sentence_at(text, max(0, at - 2))
+        if s >= at or s < paragraph:
+            return None
+        m = _BODY_SUBJECT.match(text, s, at)
+        at = s
+        if _IT_SAID.search(text[s:_end]):
+            return _body_before(text, s)  # the body's words go on: '"…," it said. "Illegal file-sharers …'
+        if not m or is_quotation(text[s:_end]):
+            continue  # a quotation's subject is the speaker's, not the reporter's ('"China is censoring …
+        name = m.group(1)
+        if name.split()[0] in _HONORIFICS or (
+            " " in name and _PERSON.fullmatch(name) and name.split()[-1] not in _BODIES and not name.startswith("The ")
+        ):
+            return None  # a person: "it" is not them
+        return name, m.start(1)
+    return None
+
+
 def _persons(rest: str, text: str, at: int) -> list[tuple[re.Match[str], str]]:
     """The people the reporter names in `rest` (which starts at offset `at` of `text`): two words or
     more, not a body, not after a preposition ("in Bustan al-Qasr") or as an object ("would
@@ -428,7 +476,7 @@ def attributed(sentence: str, speaker: str) -> str:
     pronoun, as editors do: '…, he [Gavin Patterson] added.'; only words the article quotes are put
     inside quotation marks.
     """
-    m = _PRONOUN_SAID.search(sentence)
+    m = _PRONOUN_SAID.search(sentence) or _IT_SAID.search(sentence)
     if m and (_ADDING.search(m.group(0)) or _reporters_words(sentence)):
         at = _PRONOUN.search(sentence, m.start()).end()  # type: ignore[union-attr]  # the match holds one
         return f"{sentence[:at]} [{speaker}]{sentence[at:]}"
@@ -446,12 +494,18 @@ def _reporters_words(sentence: str) -> bool:
 
 
 _ADDING = re.compile(r"\badding\b")
-_PRONOUN = re.compile(r"\b(?:he|she)\b")
+_PRONOUN = re.compile(r"\b(?:he|she|it)\b")
 
 
 def quoted_words(sentence: str) -> str:
     """The words a quoted sentence quotes, without its quotation marks and its "he said"."""
-    core = _PRONOUN_OPENS.sub("", _PRONOUN_SAID.sub("", sentence)).strip().strip(_QUOTE_MARKS).strip().rstrip(",")
+    core = (
+        _PRONOUN_OPENS.sub("", _IT_SAID.sub("", _PRONOUN_SAID.sub("", sentence)))
+        .strip()
+        .strip(_QUOTE_MARKS)
+        .strip()
+        .rstrip(",")
+    )
     if core[-1:] not in (".", "!", "?", "…"):
         core += "."
     return core

@@ -240,3 +240,24 @@ def test_reported_speech_ending_he_added_is_not_put_inside_quotation_marks() -> 
         attributed(quoted, "Gavin Patterson")
         == "Gavin Patterson said: “We are looking at whether we can improve this.”"
     )
+
+
+def test_it_said_is_the_body_a_sentence_just_before_opens_with_and_never_a_person() -> None:
+    text = (
+        "He urged people to dump brands. The BPI is equally quick to condemn established brands. "
+        "'Networks like eDonkey facilitate illegal filesharing. The BPI strongly believes that any reputable "
+        'company should look carefully at their support," it said in a statement. "Illegal file-sharers steal '
+        'millions of pounds worth of music. We are sure the companies would not put up with theft," it said.\n\n'
+        "Mr Martin was freed from prison in July 2003. "
+        '"Householders will be dealt with as swiftly as possible," it said.'
+    )
+    first = 'The BPI strongly believes that any reputable company should look carefully at their support," it said'
+    assert _of(text, first + " in a statement.") == "The BPI"
+    # the body's words go on after its first "it said"
+    assert _of(text, 'We are sure the companies would not put up with theft," it said.') == "The BPI"
+    # "it" is no person, and a body is not looked for in another paragraph
+    assert _of(text, '"Householders will be dealt with as swiftly as possible," it said.') is None
+    line = '"This move today is the best of both worlds," it said.'
+    assert attributed(line, "The British Chambers of Commerce") == (
+        "The British Chambers of Commerce said: “This move today is the best of both worlds.”"
+    )
