@@ -231,14 +231,14 @@ class StatementChecker:
         """Whether a statement states an item of the kind the question asks for (`premise.bears`)."""
         return bears(checked.statement.text, self.asked, self.question)
 
-    def quote_line(self, line: SourceLine, text: str, named: Citation | None) -> Checked | None:
-        """A prompt sentence quoted as `text` (its words, or its words with their speaker), citing
-        the sentence and, when the speaker is named in another, that one too."""
+    def quote_line(self, line: SourceLine) -> Checked | None:
+        """A prompt sentence quoted as the answer, as it is shown: its words, or a quotation's words
+        with their speaker (the words `attributed` gives), citing the sentence and, when the
+        speaker is named in another, that one too (`shown_quote`)."""
         st = quote_of(line, self.texts)
         if st is None or any(cites_comment(self.texts, c) for c in st.citations):
             return None  # a reader's comment is never quoted as the answer
-        cites = st.citations if named is None else tuple(sorted({*st.citations, named}, key=lambda c: c.start))
-        return Checked(replace(st, text=text, citations=cites), True)
+        return Checked(voiced(st, self.texts), True)
 
     def attributed(self, line: SourceLine) -> tuple[str, Citation | None] | None:
         """The quoted sentence with its speaker named, from the article's own attribution, and the
@@ -275,7 +275,7 @@ def select_again(check: StatementChecker, shown: set[str]) -> Checked | None:
         score = _answers_as_worded(check, line, text)
         if score is not None and (best is None or (lexical, score) > best[:2]):
             best = (lexical, score, line, text, named)
-    return check.quote_line(*best[2:]) if best else None
+    return check.quote_line(best[2]) if best else None
 
 
 def _answers_as_worded(check: StatementChecker, line: SourceLine, text: str) -> float | None:
@@ -349,7 +349,7 @@ def speaker_first(
         found = check.attributed(line)
         if found is not None and surname in _fold(found[0].split(" said: ", 1)[0]):
             best = (score, line, *found)
-    lead = check.quote_line(*best[1:]) if best else None
+    lead = check.quote_line(best[1]) if best else None
     if lead is None:
         return list(checked)
     return [lead, *_others(lead, checked)]
@@ -427,7 +427,7 @@ def other_report(lead: Checked, others: Sequence[Checked], check: StatementCheck
         if lexical_support(check.question, line.text, ignore=QUESTION_FRAME) < SELECT_AGAIN_MIN:
             continue
         if _answers_as_worded(check, line, line.text) is not None:
-            return check.quote_line(line, line.text, None)
+            return check.quote_line(line)
     return None
 
 
@@ -464,13 +464,21 @@ RELATED_LIMIT = 2  # sentences shown as "related" beside an abstention
 def quote_of(line: SourceLine, texts: SourceTexts) -> Statement | None:
     """A prompt sentence as a statement in its own words, cited at its exact offsets.
 
-    Supported by construction (the statement is the cited text); None when the file changed.
+    Supported by construction (the statement is the cited text); None when the file changed. As
+    shown, it is read for its voice (`shown_quote`).
     """
     found = resolve([RawStatement(sources=[line.id], text=line.text)], [line], texts).statements
     if not found:
         return None
     cites = tuple(replace(c, verified=True, support=1.0) for c in found[0].citations)
     return replace(found[0], citations=cites, verified=True, support=1.0)
+
+
+def shown_quote(line: SourceLine, texts: SourceTexts) -> Statement | None:
+    """A prompt sentence quoted as it is shown: with its voice, a quotation with its speaker and
+    the sentence that names them cited too (`voice.voiced`); None when the file changed."""
+    st = quote_of(line, texts)
+    return None if st is None else voiced(st, texts)
 
 
 def quoted(question: str, lines: Sequence[SourceLine], texts: SourceTexts, *, limit: int) -> list[Statement]:
@@ -480,7 +488,7 @@ def quoted(question: str, lines: Sequence[SourceLine], texts: SourceTexts, *, li
     for score, line in scored:
         if len(out) == limit or score == 0:
             break
-        st = quote_of(line, texts)
+        st = shown_quote(line, texts)
         if st is not None:
             out.append(st)
     return out

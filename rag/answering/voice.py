@@ -74,7 +74,8 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
 
     A statement citing only readers' comments is shown as "A reader wrote: “<their words>”" (the
     model's wording of them is not shown); one citing the article too loses the comments'
-    citations. Otherwise only a statement that quotes one sentence as it stands is read; any other
+    citations. Otherwise only a statement that quotes its sentences as they stand is read (one
+    sentence, or one in several copies of an article, or several in turn: `_joined`); any other
     (the model's own wording, a statement already attributed) is returned as it is.
     """
     if st.voice is not None:
@@ -83,9 +84,13 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     if reader is not None and reader.voice == COMMENT:
         return reader
     st = reader or st
-    if len(st.citations) != 1 or st.text != st.citations[0].quote:
+    # the same sentence in two copies of an article (syndicated) is one sentence, read in the first
+    quotes = list(dict.fromkeys(c.quote for c in st.citations))
+    if len(quotes) > 1 and " ".join(st.text.split()) == " ".join(" ".join(quotes).split()):
+        return _joined(st, texts)
+    if len(quotes) != 1 or st.text != quotes[0]:
         return st
-    c = st.citations[0]
+    c, copies = st.citations[0], st.citations[1:]
     text = texts.get(c.source)
     if text is None:
         return st
@@ -98,5 +103,33 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     speaker, named = found
     if named is None:
         return replace(st, voice="quote", speaker=speaker)
-    cites = tuple(sorted((c, named), key=lambda x: x.start))
+    cites = (*sorted((c, named), key=lambda x: x.start), *copies)
     return replace(st, text=attributed(c.quote, speaker), citations=cites, voice="quote", speaker=speaker)
+
+
+def _joined(st: Statement, texts: SourceTexts) -> Statement:
+    """A statement that quotes two or more sentences as they stand, each read for its voice: a
+    quotation among them is shown with its speaker, in place ('He added: "We have an opportunity
+    …" Tuesday's meeting is hosted by Tony Blair.' would give the words to no one, or to Blair: a
+    newcomer's run, issue 28). Consecutive quotations of one speaker are shown as one. The voice is
+    "quote" when any sentence is one, and the speakers are joined by "; "."""
+    by_quote: dict[str, list[Citation]] = {}
+    for c in st.citations:
+        by_quote.setdefault(c.quote, []).append(c)
+    parts = [
+        voiced(replace(st, text=q, citations=tuple(cs), voice=None, speaker=None), texts) for q, cs in by_quote.items()
+    ]
+    if all(p.voice == "reporting" for p in parts):
+        return replace(st, voice="reporting", speaker=None)
+    texts_out: list[str] = []
+    last: str | None = None
+    for p in parts:
+        prefix = f"{p.speaker} said: “"
+        if last is not None and p.speaker == last and p.text.startswith(prefix) and texts_out[-1].endswith("”"):
+            texts_out[-1] = texts_out[-1][:-1] + " " + p.text[len(prefix) :]
+        else:
+            texts_out.append(p.text)
+        last = p.speaker if p.voice == "quote" else None
+    cites = tuple(dict.fromkeys(c for p in parts for c in p.citations))
+    speakers = list(dict.fromkeys(p.speaker for p in parts if p.speaker))
+    return replace(st, text=" ".join(texts_out), citations=cites, voice="quote", speaker="; ".join(speakers) or None)

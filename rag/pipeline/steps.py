@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag.answering.assemble import Draft, Reveal, about_now, abstain, assemble, removed
-from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quote_of, quoted, readers_last
+from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quoted, readers_last, shown_quote
 from rag.answering.citations import (
     SourceTexts,
     StatementStream,
@@ -176,7 +176,7 @@ def _opposite_refusal(
     if found_opposite is None:
         return None
     lines = [line for line in prompt.lines if line.text == found_opposite.sentence]
-    related = [st for line in lines[:1] if (st := quote_of(line, texts)) is not None]
+    related = [st for line in lines[:1] if (st := shown_quote(line, texts)) is not None]
     related = related or quoted(q.searched, prompt.lines, texts, limit=RELATED_LIMIT)
     return abstain(q.draft(found, model), OPPOSITE_NOTE, text=found_opposite.message(), related=related)
 

@@ -120,3 +120,29 @@ def test_a_reporters_sentence_after_a_quotation_reopened_without_closing_stays_r
     c = Citation("shops.txt", s, s + len(sentence), sentence, "Shops react", None, None, True, 1.0)
     out = voiced(Statement(sentence, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
     assert (out.text, out.voice, out.speaker) == (sentence, "reporting", None)
+
+
+def _joined(tmp_path: Path, *sentences: str) -> tuple[Statement, SourceTexts]:
+    cites = tuple(_st(tmp_path, s)[0].citations[0] for s in sentences)
+    return Statement(" ".join(sentences), cites, True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000)
+
+
+def test_a_statement_joining_sentences_shows_each_quotation_with_its_speaker(tmp_path: Path) -> None:
+    # a quotation then the reporter's sentence: the words keep their speaker, in place
+    st, texts = _joined(tmp_path, 'Boats can sail from six."', "The council voted to fund a second ferry.")
+    out = voiced(st, texts)
+    assert out.text == "Lena Berg said: “Boats can sail from six.” The council voted to fund a second ferry."
+    assert (out.voice, out.speaker) == ("quote", "Lena Berg")
+    assert [c.quote for c in out.citations] == [
+        'Harbour master Lena Berg said: "The channel is clear again.',
+        'Boats can sail from six."',
+        "The council voted to fund a second ferry.",
+    ]
+    # two reporting sentences stay as they are
+    st, texts = _joined(tmp_path, "The council voted to fund a second ferry.", "Ferry service resumes")
+    assert voiced(st, texts) == Statement(st.text, st.citations, True, 1.0, voice="reporting")
+    # two speakers are both given
+    st, texts = _joined(
+        tmp_path, 'Boats can sail from six."', '"We have waited three weeks for this," said Omar Sayed, a ferry captain.'
+    )
+    assert voiced(st, texts).speaker == "Lena Berg; Omar Sayed"
