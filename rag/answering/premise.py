@@ -430,7 +430,11 @@ def names_missing(question: str, evidence: str) -> list[str]:
     # The question's own figures too ("homes in Qaryat al-Nur 50", "in 10 days"), years aside:
     # a sentence about "Qaryat al-Nur 150" does not answer for "Qaryat al-Nur 50".
     have = numbers_in(evidence)
-    missing += [f"{n:g}" for n in sorted(numbers_in(question)) if n not in have and not 1900 <= n <= 2100]
+    missing += [
+        f"{n:g}"
+        for n in sorted(numbers_in(question))
+        if n not in have and not 1900 <= n <= 2100 and not same_span(n, question, evidence)
+    ]
     # A name with a figure ("Bab al-Hawa 450") is named by that figure beside it, not by a 450
     # elsewhere in the evidence next to "Bab al-Hawa 1750".
     for name in subject_names(question):

@@ -69,3 +69,12 @@ def test_a_span_of_time_in_other_units_is_the_same_figure() -> None:
     assert check_premise(q, ["Krispy Kreme " + text], index).holds
     other = check_premise("What value did Krispy Kreme shed in 40 months?", ["Krispy Kreme " + text], index)
     assert other.missing == ("40",)
+
+
+def test_a_statement_with_the_span_in_other_units_names_the_question_s_figure() -> None:
+    from rag.answering.premise import names_missing
+
+    q = "How much of its market value has Krispy Kreme shed in a little over twelve months?"
+    evidence = "Krispy Kreme has lost 80% of its stock value in just over a year."
+    assert names_missing(q, evidence) == []
+    assert names_missing("What did Krispy Kreme shed in 40 months?", evidence) == ["40"]

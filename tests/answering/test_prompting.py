@@ -51,3 +51,42 @@ def test_prompt_numbers_lines_by_article_in_document_order() -> None:
 def test_naive_prompt_takes_every_sentence_of_the_top_chunks() -> None:
     p = naive_prompt("q", _passages(), max_statements=3)
     assert [line.text for line in p.lines] == S
+
+
+def _chunk_of(sentences: list[str], name: str = "b") -> list[Passage]:
+    sents, pos = [], 0
+    for s in sentences:
+        sents.append(Sentence(pos, pos + len(s), s))
+        pos += len(s) + 1
+    chunk = Chunk(
+        f"{name}:0", name, f"seeds/{name}.txt", 0, " ".join(sentences), 0, pos - 1, tuple(sents), title="Trial"
+    )
+    return [Passage(chunk, 1.0, 1)]
+
+
+def test_the_sentence_after_the_best_match_and_one_stating_the_item_come_before_others(monkeypatch) -> None:
+    from rag.answering import prompting
+    from rag.answering.prompting import scored_candidates
+
+    trial = [
+        "The prosecution called a whistleblower as their first witness on Monday.",
+        "Ms Mwangi told the court she had seen the payments.",
+        "The court building was crowded with reporters and onlookers.",
+    ]
+    scored = {
+        c.text: c.score
+        for c in scored_candidates("Who did the prosecution call as first witness?", _chunk_of(trial), FakeEmbedder())
+    }
+    # the sentence that names her follows the one that matches the question's words
+    assert scored[trial[1]] >= 0.8 * scored[trial[0]]
+    assert scored[trial[1]] > scored[trial[2]]
+    # a sentence holding a figure for "how many" gains the item bonus; one without gains nothing
+    counts = ["Eastern Aleppo still has a few doctors.", "Eastern Aleppo still has 30 doctors."]
+    passages = [*_chunk_of(counts[:1], "c"), *_chunk_of(counts[1:], "d")]
+
+    def scores() -> list[float]:
+        return [c.score for c in scored_candidates("How many doctors remained?", passages, FakeEmbedder())]
+
+    with_bonus = scores()
+    monkeypatch.setattr(prompting, "ITEM_BONUS", 0.0)
+    assert [round(a - b, 6) for a, b in zip(with_bonus, scores(), strict=True)] == [0.0, 0.05]

@@ -143,6 +143,8 @@ def test_a_statement_joining_sentences_shows_each_quotation_with_its_speaker(tmp
     assert voiced(st, texts) == Statement(st.text, st.citations, True, 1.0, voice="reporting")
     # two speakers are both given
     st, texts = _joined(
-        tmp_path, 'Boats can sail from six."', '"We have waited three weeks for this," said Omar Sayed, a ferry captain.'
+        tmp_path,
+        'Boats can sail from six."',
+        '"We have waited three weeks for this," said Omar Sayed, a ferry captain.',
     )
     assert voiced(st, texts).speaker == "Lena Berg; Omar Sayed"
