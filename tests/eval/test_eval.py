@@ -150,7 +150,9 @@ def test_the_real_archive_case_file_is_valid() -> None:
     kinds = Counter(c.kind for c in cases)
     assert len(cases) >= 150 and len({c.id for c in cases}) == len(cases)
     assert kinds["unanswerable"] + kinds["false_premise"] >= 30 and kinds["broad"] >= 20
-    assert {"single_fact", "numeric", "quote", "yes_no", "alias", "paraphrase", "conflicting"} <= set(kinds)
+    assert {"single_fact", "numeric", "quote", "yes_no", "alias", "paraphrase", "conflicting", "reason"} <= set(kinds)
+    # a premise rule is judged on both sides: questions that presuppose an event the articles report
+    assert kinds["reason"] >= 20
     assert sum(c.held_out for c in cases) >= len(cases) // 4
     slice_ = ROOT / "tests" / "data" / "bbc"
     for c in cases:
@@ -170,10 +172,9 @@ def test_case_file_is_valid() -> None:
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids))
     kinds = Counter(c.kind for c in cases)
-    # those four: bbc.jsonl; the answer forms: forms_seeds.jsonl and forms_bbc.jsonl
-    assert set(kinds) | {"yes_no", "alias", "paraphrase", "broad", "summary", "timeline", "comparison", "list"} == set(
-        KINDS
-    )
+    # those five: bbc.jsonl; the answer forms: forms_seeds.jsonl and forms_bbc.jsonl
+    bbc_and_forms = {"yes_no", "alias", "paraphrase", "broad", "reason", "summary", "timeline", "comparison", "list"}
+    assert set(kinds) | bbc_and_forms == set(KINDS)
     assert kinds["unanswerable"] >= 12 and kinds["adversarial"] >= 6
     assert {c.kind for c in cases if c.ci} == set(CI_KINDS)
     for kind, least in {
