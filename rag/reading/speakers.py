@@ -23,10 +23,15 @@ _ROLE = (
     r"mayor|senator|adviser|advisor|consultant|researcher|owner|spokesperson)"
 )
 _TITLED = rf"(?:(?:the |its |his |her |their )?(?:[A-Z][\w&’'-]*(?:[’']s)? ){{0,2}}(?:[a-z][\w’'-]* ){{0,2}}{_ROLE},? )"
-# "said Osama Abo Ezz", "told AFP", "said LSE chief executive Clara Furse"
-_SAID_NAME = re.compile(
-    rf"\b(?:said|says|added|wrote|writes|asked|asks|told reporters)\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})"
+# Verbs of saying written before their speaker: '…," said X', '…," replied Mr Sullivan.'
+# The others ("warned", "argued") take an object as often ("MPs warned Mr Blair about …"), so they
+# name a speaker only where they close a quotation or a clause: after a comma or a closing mark.
+_SAYS = (
+    r"(?:said|says|added|adds|wrote|writes|asked|asks|told reporters|"
+    r"(?:(?<=,\s)|(?<=[”\"]\s))(?:replied|explained|insisted|warned|argued|claimed|stressed|recalled|continued))"
 )
+# "said Osama Abo Ezz", "told AFP", "said LSE chief executive Clara Furse"
+_SAID_NAME = re.compile(rf"\b{_SAYS}\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 # the sentence's own pronoun attribution: ', he said.' at its end
 # (or goes on with what else they said: '…", he said, adding that foxes had been killed "legally".')
 _PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$")
@@ -101,11 +106,9 @@ _UNNAMED = (
 # comment' reports its own words, it does not close the quotation before it.
 _REPORTED_CLAUSE = re.compile(r"\s+(?:[A-Z]|(?:that|the|it|he|she|they|there|this|its|his|her)\b)")
 _UNNAMED_SAID = re.compile(rf"\b{_UNNAMED},?\s+{_SAID_VERB}")
-_SAID_UNNAMED = re.compile(rf"\b(?:said|says|added|wrote|asked|told reporters)\s+{_UNNAMED}")
+_SAID_UNNAMED = re.compile(rf"\b{_SAYS}\s+{_UNNAMED}")
 # A quotation's own closing attribution to a description: '"Who can forget …?" asked the magazine.'
-_SAID_THE = re.compile(
-    r"[,?!…][”\"]\s+(?:said|says|added|wrote|asked)\s+(the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*[.,]"
-)
+_SAID_THE = re.compile(r"[,?!…][”\"]\s+" + _SAYS + r"\s+(the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*[.,]")
 # "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from|of|near|to|into|on|for|by|with|across|around)\s+(?:the\s+)?$", re.I)
 # A name right after a lower-case word that is no job title stands as an object ("would contest
@@ -386,11 +389,16 @@ _SUBJECT = re.compile(
 
 _NOT_BODIES = frozenset(
     ["There", "Here", "What", "Why", "How", "Where", "Many", "Some", "Most", "All", "One", "Its", "Their", "His", "Her"]
-    + ["These", "Those", "So", "Last", "Next", "Under", "According", "Business", "Monitoring"]
+    + ["These", "Those", "So", "Last", "Next", "Under", "According", "Business", "Monitoring", "Other", "Such"]
+    + ["Both", "Each", "Every", "Several", "Few", "Neither", "Either", "Such", "Another"]
 )
 # "…,” it said (in a statement)." closes a body's words; the body is the subject of one of the
 # sentences just before ("The BPI is equally quick to condemn …", "Sony has said that …").
-_IT_SAID = re.compile(r"[,.!?…]?\s*[”\"’],?\s+it (?:said|added|says)\b[^.”\"]*\.?\s*$")
+_IT_SAID = re.compile(
+    r"[,.!?…]?\s*[”\"’],?\s+(?:it|the (?:company|firm|group|bank|airline|retailer|carrier|agency|body|union|"
+    r"watchdog|regulator|organisation|organization|club|party|ministry|department|government)) "
+    r"(?:said|added|says|adds)\b[^.”\"]*\.?\s*$"
+)
 _BODY_SUBJECT = re.compile(
     r"((?:The )?(?!(?:" + "|".join(sorted(_NOT_SPEAKERS | _NOT_BODIES)) + r")\b)"
     r"[A-Z][\w&.-]*(?: (?:of |for |and |& )?[A-Z][\w&.-]*){0,5})\s+"
@@ -427,18 +435,25 @@ def _body_before(text: str, start: int) -> tuple[str, int] | None:
     return None
 
 
+# A name followed by what they are ("came from Brian Gammage, vice-president of research at
+# Gartner") is a person even after a preposition.
+_APPOSED = re.compile(r",\s+(?:a |an |the )?(?:[a-z-]+ ){0,2}(?:" + _ROLE + r"|vice-president|director|analyst)\b")
+
+
 def _persons(rest: str, text: str, at: int) -> list[tuple[re.Match[str], str]]:
     """The people the reporter names in `rest` (which starts at offset `at` of `text`): two words or
-    more, not a body, not after a preposition ("in Bustan al-Qasr") or as an object ("would
-    contest Bethnal Green"), not inside someone's words."""
+    more, not a body, not after a preposition ("in Bustan al-Qasr") or as an object ("would contest
+    Bethnal Green") unless followed by what they are (`_APPOSED`), not inside someone's words."""
     return [
         (p, person)
         for p in _PERSON.finditer(rest)
         if (person := _clean(p.group(0)))
         and " " in person
         and person.split()[-1] not in _BODIES
-        and not _PLACE_BEFORE.search(rest[: p.start()])
-        and not _OBJECT_BEFORE.search(rest[: p.start()])
+        and (
+            _APPOSED.match(rest, p.end()) is not None
+            or not (_PLACE_BEFORE.search(rest[: p.start()]) or _OBJECT_BEFORE.search(rest[: p.start()]))
+        )
         and not inside_quotation(text, at + p.start())
     ]
 
@@ -494,7 +509,7 @@ def _reporters_words(sentence: str) -> bool:
 
 
 _ADDING = re.compile(r"\badding\b")
-_PRONOUN = re.compile(r"\b(?:he|she|it)\b")
+_PRONOUN = re.compile(r"\b(?:he|she|it|the [a-z]+)\b")
 
 
 def quoted_words(sentence: str) -> str:

@@ -261,3 +261,25 @@ def test_it_said_is_the_body_a_sentence_just_before_opens_with_and_never_a_perso
     assert attributed(line, "The British Chambers of Commerce") == (
         "The British Chambers of Commerce said: “This move today is the best of both worlds.”"
     )
+
+
+def test_inverted_verbs_close_a_quotation_and_a_person_with_a_title_after_from_is_the_antecedent() -> None:
+    # "replied X" closes the sentence's own quotation; "warned" without a comma takes an object
+    line = '"On that date, yes. I was lying," replied Mr Sullivan.'
+    assert _of(line, 'I was lying," replied Mr Sullivan.') == "Mr Sullivan"
+    assert named_speaker("Labour MPs this week warned Mr Blair about the dangers of disunity.") is None
+    assert named_speaker("Processing claims abroad would not work, argued Mr Blair.") == "Mr Blair"
+    # "came from Brian Gammage, vice-president …": a person after a preposition, followed by what he is
+    text = (
+        '"It is very much a computer," said Mr Fogg. One dissenting opinion came from Brian Gammage, '
+        'vice-president of research at analysts Gartner. He said: "I do not think it changes the world."'
+    )
+    assert _of(text, 'He said: "I do not think it changes the world."') == "Brian Gammage"
+    # "the company added" closes a body's words like "it said", and is left out of the quoted words
+    emi = (
+        "EMI said two albums had been delayed. "
+        '"Sales in January have been lower than anticipated," the company added.'
+    )
+    piece = '"Sales in January have been lower than anticipated," the company added.'
+    assert _of(emi, piece) == "EMI"
+    assert attributed(piece, "EMI") == "EMI said: “Sales in January have been lower than anticipated.”"
