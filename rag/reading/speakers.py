@@ -35,8 +35,15 @@ _SAID_NAME = re.compile(rf"\b{_SAYS}\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 # the sentence's own pronoun attribution: ', he said.' at its end
 # (or goes on with what else they said: '…", he said, adding that foxes had been killed "legally".')
 _PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$")
-# A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …'.
-_PRONOUN_OPENS = re.compile(r"^\s*(?:He|She)\s+(?:said|added|says|adds|continued|went on)\s*[:,]?\s*(?=[“\"])")
+# A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …',
+# 'He told BBC News: "…', 'She said in a statement: "…' (not 'He said the man shouted: "…').
+_PRONOUN_OPENS = re.compile(
+    r"^\s*(?:He|She)\s+(?:(?:said|added|says|adds|continued|went on)\s*[:,]?|"
+    r"(?:(?:said|added|says|wrote)\s(?:in|on|at|to)|told)\s[^:“\"]{1,40}:)\s*(?=[“\"])"
+)
+# "he said" between two parts of one quotation: '"It was thought to be like skateboarding," he said,
+# "a craze that everyone thought would go away."'
+_PRONOUN_MID = re.compile(r",?[”\"’]\s+(?:he|she) (?:said|added|says)\s*,\s*[“\"]")
 # What may follow the name of a closing attribution ("…, said Alex Potter at Lehman Brothers."):
 # not a quote or a verb, which make the name the subject of what was said ('said Mr Blair "should …').
 _AFTER_NAME = re.compile(r"\s*(?:[.,;:!?)]|$|(?:at|of|from|in|on|for|who|with|according|and|to)\b)")
@@ -153,7 +160,7 @@ _OPENS = re.compile(r'“|(?:^|(?<=[\s(\[:—–-]))"')
 
 def _pronoun_said(sentence: str) -> bool:
     """Whether a quoted sentence gives its speaker as "he"/"she" ("…,” he said." / 'He added: "…')."""
-    return _PRONOUN_SAID.search(sentence) is not None or _PRONOUN_OPENS.match(sentence) is not None
+    return any(p.search(sentence) for p in (_PRONOUN_SAID, _PRONOUN_MID)) or _PRONOUN_OPENS.match(sentence) is not None
 
 
 def inside_quotation(text: str, start: int) -> bool:
@@ -515,7 +522,7 @@ _PRONOUN = re.compile(r"\b(?:he|she|it|the [a-z]+)\b")
 def quoted_words(sentence: str) -> str:
     """The words a quoted sentence quotes, without its quotation marks and its "he said"."""
     core = (
-        _PRONOUN_OPENS.sub("", _IT_SAID.sub("", _PRONOUN_SAID.sub("", sentence)))
+        _PRONOUN_OPENS.sub("", _IT_SAID.sub("", _PRONOUN_SAID.sub("", _PRONOUN_MID.sub(", ", sentence))))
         .strip()
         .strip(_QUOTE_MARKS)
         .strip()

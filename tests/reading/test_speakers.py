@@ -283,3 +283,21 @@ def test_inverted_verbs_close_a_quotation_and_a_person_with_a_title_after_from_i
     piece = '"Sales in January have been lower than anticipated," the company added.'
     assert _of(emi, piece) == "EMI"
     assert attributed(piece, "EMI") == "EMI said: “Sales in January have been lower than anticipated.”"
+
+
+def test_he_said_inside_a_quotation_and_he_told_a_programme_attribute_to_the_person_named_before() -> None:
+    text = (
+        "Peter Molyneux was made an OBE. "
+        '"It was thought to be like skateboarding," he said, "a craze that everyone thought would go away." '
+        'He told BBC News: "I never would have guessed it." '
+        'He said the man shouted: "You have offended my religion."'
+    )
+    mid = '"It was thought to be like skateboarding," he said, "a craze that everyone thought would go away."'
+    assert _of(text, mid) == "Peter Molyneux"
+    assert attributed(mid, "Peter Molyneux") == (
+        "Peter Molyneux said: “It was thought to be like skateboarding, a craze that everyone thought would go away.”"
+    )
+    told = 'Mark Oaten spoke after the vote. He told BBC News: "I never would have guessed it."'
+    assert _of(told, 'He told BBC News: "I never would have guessed it."') == "Mark Oaten"
+    # the words after "the man shouted:" are the man's, not the pronoun's
+    assert _of(text, 'He said the man shouted: "You have offended my religion."') is None
