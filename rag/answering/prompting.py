@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import prompts
-from rag.answering.premise import asked_for, bears
 from rag.core.days import show_date
 from rag.core.settings import AnswerStyle
 from rag.core.tokens import count as count_tokens
@@ -98,38 +97,6 @@ def _score(question: str, cands: list[Candidate], embedder: Embedder) -> None:
     for c, d, sim in zip(cands, docs, dense, strict=True):
         lexical = sum(idf[t] for t in q_tokens & d) / total
         c.score = 0.5 * float(sim) + 0.4 * lexical + 0.1 / c.passage_rank
-    _carry_to_next(cands)
-    kind = asked_for(question)
-    if kind is not None:
-        for c in cands:
-            if bears(c.text, kind, question):
-                c.score += ITEM_BONUS
-
-
-# How a sentence's score reaches past it, and what stating the asked-for item adds. The answer is
-# often the sentence after the one that matches the question's words ("… called a whistleblower
-# as their first witness. Ms X told the court …"), and a sentence holding a figure of the asked
-# measure, a date or a new name for an item question is likelier to answer it. Measured by whether
-# the gold sentence reaches the prompt, at the same token budget: on the BBC eval's 188 answerable
-# cases 79.3% before, 83.0% with the carry alone, 81.9% with the bonus alone, 86.2% with both; on
-# the seeds cases 94.5% and 95.5% (issue 23).
-CARRY = 0.8
-ITEM_BONUS = 0.05
-
-
-def _carry_to_next(cands: list[Candidate]) -> None:
-    """Give each sentence at least `CARRY` of the score of the sentence before it in its passage."""
-    by_position = {(c.locations[0][0].source, c.locations[0][1].start): c for c in cands}
-    carried: dict[int, float] = {}
-    for c in cands:
-        chunk, sent = c.locations[0]
-        starts = [x.start for x in chunk.sentences]
-        i = starts.index(sent.start) if sent.start in starts else -1
-        nxt = by_position.get((chunk.source, starts[i + 1])) if 0 <= i < len(starts) - 1 else None
-        if nxt is not None:
-            carried[id(nxt)] = max(carried.get(id(nxt), 0.0), CARRY * c.score)
-    for c in cands:
-        c.score = max(c.score, carried.get(id(c), 0.0))
 
 
 def _render_sources(chosen: list[Candidate]) -> tuple[str, list[SourceLine]]:
