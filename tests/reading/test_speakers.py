@@ -277,8 +277,7 @@ def test_inverted_verbs_close_a_quotation_and_a_person_with_a_title_after_from_i
     assert _of(text, 'He said: "I do not think it changes the world."') == "Brian Gammage"
     # "the company added" closes a body's words like "it said", and is left out of the quoted words
     emi = (
-        "EMI said two albums had been delayed. "
-        '"Sales in January have been lower than anticipated," the company added.'
+        'EMI said two albums had been delayed. "Sales in January have been lower than anticipated," the company added.'
     )
     piece = '"Sales in January have been lower than anticipated," the company added.'
     assert _of(emi, piece) == "EMI"
