@@ -240,18 +240,15 @@ class StatementChecker:
             return None  # a reader's comment is never quoted as the answer
         return Checked(voiced(st, self.texts), True)
 
-    def attributed(self, line: SourceLine) -> tuple[str, Citation | None] | None:
-        """The quoted sentence with its speaker named, from the article's own attribution, and the
-        sentence that names the speaker when it is another one (cited too); the sentence as it is
-        when it names its speaker itself; None if untold."""
+    def attributed(self, line: SourceLine) -> str | None:
+        """The quoted sentence with its speaker named, from the article's own attribution (as
+        `quote_line` shows it); the sentence as it is when it names its speaker itself; None if untold."""
         st = quote_of(line, self.texts)
         found = quote_speaker(self.texts, st.citations[0]) if st is not None else None
         if found is None:
             return None
         speaker, named = found
-        if named is None:
-            return line.text, None  # the sentence names its speaker itself
-        return attributed(line.text, speaker), named
+        return line.text if named is None else attributed(line.text, speaker)
 
     def verify(self, st: Statement) -> Statement:
         """The statement verified against its citations and the text around them."""
@@ -261,20 +258,20 @@ class StatementChecker:
 def select_again(check: StatementChecker, shown: set[str]) -> Checked | None:
     """The prompt sentence quoted as the answer when no statement states the asked-for item (see
     `StatementChecker.answer_first`); None when none qualifies."""
-    best: tuple[float, float, SourceLine, str, Citation | None] | None = None
+    best: tuple[float, float, SourceLine] | None = None
     for line in check.lines:
         lexical = lexical_support(check.question, line.text, ignore=QUESTION_FRAME)
         if lexical < SELECT_AGAIN_MIN:
             continue
-        text, named = line.text, None
+        text = line.text
         if not bears(text, check.asked, check.question) and check.asked == "name":
             # "Who said …?": quoted words whose speaker is named before or after them.
-            text, named = check.attributed(line) or (text, None)
+            text = check.attributed(line) or text
         if text.casefold() in shown:
             continue
         score = _answers_as_worded(check, line, text)
         if score is not None and (best is None or (lexical, score) > best[:2]):
-            best = (lexical, score, line, text, named)
+            best = (lexical, score, line)
     return check.quote_line(best[2]) if best else None
 
 
@@ -341,14 +338,14 @@ def speaker_first(
         for c in checked
         if keep(c.statement) and surname in _fold(f"{c.statement.text} {check.evidence(c.statement)}")
     ]
-    best: tuple[float, SourceLine, str, Citation | None] | None = None
+    best: tuple[float, SourceLine] | None = None
     for line in check.lines:
         score = on_topic(line.text)
         if score <= max(shown, default=0.0) or (best is not None and score <= best[0]):
             continue
         found = check.attributed(line)
-        if found is not None and surname in _fold(found[0].split(" said: ", 1)[0]):
-            best = (score, line, *found)
+        if found is not None and surname in _fold(found.split(" said: ", 1)[0]):
+            best = (score, line)
     lead = check.quote_line(best[1]) if best else None
     if lead is None:
         return list(checked)

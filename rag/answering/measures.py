@@ -38,6 +38,14 @@ _ASKS_COUNT = re.compile(
     r"\bhow many\b(?!\s+(?:[a-z]+\s+)?(?:percentage|per|percent|years|months|weeks|days|hours|times)\b)", re.I
 )
 
+# In this order: the first that matches decides.
+_ASKS: tuple[tuple[Measure, re.Pattern[str]], ...] = (
+    ("money", _ASKS_MONEY),
+    ("percent", _ASKS_PERCENT),
+    ("age", _ASKS_AGE),
+    ("duration", _ASKS_DURATION),
+    ("count", _ASKS_COUNT),
+)
 _SECOND_ASK = re.compile(r"\b(?:and|or|but)\s+(?:how|what|which|who|when|where|why)\b", re.I)
 
 _NUM = r"\d[\d,]*(?:\.\d+)?"
@@ -74,17 +82,7 @@ def measure_of(question: str) -> Measure | None:
     """
     if _SECOND_ASK.search(question):
         return None
-    if _ASKS_MONEY.search(question):
-        return "money"
-    if _ASKS_PERCENT.search(question):
-        return "percent"
-    if _ASKS_AGE.search(question):
-        return "age"
-    if _ASKS_DURATION.search(question):
-        return "duration"
-    if _ASKS_COUNT.search(question):
-        return "count"
-    return None
+    return next((measure for measure, asks in _ASKS if asks.search(question)), None)
 
 
 def fits(text: str, measure: Measure | None, *, given: set[float] | frozenset[float] = frozenset()) -> bool:

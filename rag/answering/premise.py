@@ -133,12 +133,8 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
     for name in names:
         if not (named(name, hay) or all(t in vocabulary for t in tokenize(name))):
             missing.append(name)
-    have_numbers = numbers_in(" ".join(texts))
-    missing += [
-        f"{n:g}"
-        for n in sorted(numbers_in(question))
-        if n not in have_numbers and not 1900 <= n <= 2100 and not same_span(n, question, " ".join(texts))
-    ]
+    joined = " ".join(texts)
+    missing += _figures_missing(question, joined, numbers_in(joined))
     name_words = set(tokenize(" ".join(names)))
     # What the question is about, besides its names and figures. Bigrams of an unspaced script
     # (Chinese, Japanese) are not judged: the list of words a question may use freely is English,
@@ -370,6 +366,9 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
     if kind == "figure":
         from rag.answering.relations import figure_bindings, outcomes_in
 
+        own = numbers_in(question)
+        if not fits(statement, measure_of(question), given=own):
+            return False  # "31% of the vote" counts no votes (`measures`)
         noun = counted(question)
         # A death or injury toll does not answer "how many people live under siege", unless the
         # figure itself is followed by what the question asks about ("250,000 people live ...").
@@ -377,9 +376,7 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
         tolls = {v for v, o in figure_bindings(statement, both_ways=True) if o in _TOLLS and o not in asked}
         about = set(tokenize(question)) - _FREE - {noun}
         stated = figures_of(statement, None, followed_by=about) if tolls else set()
-        skip = numbers_in(question) | _years(statement)  # "bought two labels in 2003" gives no price
-        if not fits(statement, measure_of(question), given=numbers_in(question)):
-            return False  # "31% of the vote" counts no votes (`measures`)
+        skip = own | _years(statement)  # "bought two labels in 2003" gives no price
         return any(v not in skip and (v not in tolls or v in stated) for v in figures_of(statement, noun))
     if kind == "date":
         asked = {m.group(0).casefold() for m in DATE.finditer(question)}
@@ -419,6 +416,16 @@ def subject_names(question: str) -> list[str]:
     return out
 
 
+def _figures_missing(question: str, text: str, have: Collection[float]) -> list[str]:
+    """The question's figures that `text` (whose figures are `have`) lacks, years aside, and a span
+    of time the text writes in other units ("twelve months" for "a year") not lacking."""
+    return [
+        f"{n:g}"
+        for n in sorted(numbers_in(question))
+        if n not in have and not 1900 <= n <= 2100 and not same_span(n, question, text)
+    ]
+
+
 def names_missing(question: str, evidence: str) -> list[str]:
     """The question's subject names and figures that a statement's evidence (text, quotes, titles, lead-in) lacks.
 
@@ -430,11 +437,7 @@ def names_missing(question: str, evidence: str) -> list[str]:
     # The question's own figures too ("homes in Qaryat al-Nur 50", "in 10 days"), years aside:
     # a sentence about "Qaryat al-Nur 150" does not answer for "Qaryat al-Nur 50".
     have = numbers_in(evidence)
-    missing += [
-        f"{n:g}"
-        for n in sorted(numbers_in(question))
-        if n not in have and not 1900 <= n <= 2100 and not same_span(n, question, evidence)
-    ]
+    missing += _figures_missing(question, evidence, have)
     # A name with a figure ("Bab al-Hawa 450") is named by that figure beside it, not by a 450
     # elsewhere in the evidence next to "Bab al-Hawa 1750".
     for name in subject_names(question):

@@ -397,7 +397,7 @@ _SUBJECT = re.compile(
 _NOT_BODIES = frozenset(
     ["There", "Here", "What", "Why", "How", "Where", "Many", "Some", "Most", "All", "One", "Its", "Their", "His", "Her"]
     + ["These", "Those", "So", "Last", "Next", "Under", "According", "Business", "Monitoring", "Other", "Such"]
-    + ["Both", "Each", "Every", "Several", "Few", "Neither", "Either", "Such", "Another"]
+    + ["Both", "Each", "Every", "Several", "Few", "Neither", "Either", "Another"]
 )
 # "…,” it said (in a statement)." closes a body's words; the body is the subject of one of the
 # sentences just before ("The BPI is equally quick to condemn …", "Sony has said that …").
