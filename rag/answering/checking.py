@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from rag.answering.citations import RawStatement, SourceTexts, resolve
-from rag.answering.premise import asked_for, bears, named, names_missing, of_kind, subject_names
+from rag.answering.premise import asked_for, bears, named, names_missing, of_kind, other_year, subject_names
 from rag.answering.prompting import SourceLine
 from rag.answering.relations import normalize
 from rag.answering.verify import (
@@ -105,6 +105,8 @@ class StatementChecker:
             return False  # a reader's words never answer (`rag.reading.comments`)
         if not (checked.relevant and bears(st.text, self.asked, self.question)):
             return False
+        if other_year(st.text, self.question):
+            return False  # set in another year than the question's
         # "Who said <words>?": the statement must hold those words, not just any name.
         if (
             self.asked == "name"
@@ -117,10 +119,11 @@ class StatementChecker:
         return self.answers(st) is not False  # the model, asked, may still say it gives something else
 
     def follows(self, checked: Checked) -> bool:
-        """Whether a statement may follow the first: its evidence names the question's subjects, and
-        for an item question it states one (figures from the BBC hand labels: README, issue 23)."""
+        """Whether a statement may follow the first: its evidence names the question's subjects, it is
+        not set in another year (`other_year`), and for an item question it states one (figures
+        from the BBC hand labels: README, issue 23)."""
         st = checked.statement
-        if names_missing(self.question, f"{st.text} {self.evidence(st)}"):
+        if names_missing(self.question, f"{st.text} {self.evidence(st)}") or other_year(st.text, self.question):
             return False
         return self.asked is None or self.bears(checked)
 
@@ -203,7 +206,12 @@ class StatementChecker:
             keep: whether verification keeps a statement.
         """
         if self.asked is None:
-            return speaker_first(self, checked, keep), True
+            # A statement set in another year than the question's is beside it (`other_year`).
+            ordered = [
+                replace(c, follows=False) if other_year(c.statement.text, self.question) else c
+                for c in speaker_first(self, checked, keep)
+            ]
+            return ordered, any(c.follows and keep(c.statement) for c in ordered)
         kept = [c for c in checked if keep(c.statement)]
         lead = next((c for c in kept if self.leads(c)), None)
         if lead is None:

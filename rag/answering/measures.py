@@ -70,7 +70,8 @@ _AGE = re.compile(
     r"|\b(\d{1,3})[\s-]year[\s-]olds?\b|\b(\d{1,3}) years old\b|\b(\d{1,3})(?:st|nd|rd|th) birthday\b",
     re.I,
 )
-_YEAR = re.compile(r"(?<![\w$£€¥.,])(?:19|20)\d\d(?![\w%]|[.,]\d)")
+# A year ("in 2003", "2004's"), never an amount ("2000 million"); one pattern for every check.
+YEAR = re.compile(r"(?<![\w$£€¥.,])(?:19|20)\d\d(?![\w%]|[.,]\d|\s*(?:m|bn|million|billion|k)\b)")
 
 
 def measure_of(question: str) -> Measure | None:
@@ -102,7 +103,7 @@ def fits(text: str, measure: Measure | None, *, given: set[float] | frozenset[fl
     if measure == "age":
         return bool({float(v) for m in _AGE.finditer(text) for v in m.groups() if v and 0 < int(v) < 125} - given)
     rest = text
-    for pattern in (_MONEY, _PERCENT, _DURATION, _YEAR):
+    for pattern in (_MONEY, _PERCENT, _DURATION, YEAR):
         rest = pattern.sub(" ", rest)
     return bool(numbers_in(rest) - given)
 

@@ -232,3 +232,19 @@ def test_an_unsure_model_does_not_keep_a_sentence_with_the_asked_item_from_leadi
 
     assert answered(0.4) and answered(0.9)
     assert not answered(0.1)
+
+
+def test_a_statement_set_in_another_year_is_beside_the_answer(tmp_path: Path) -> None:
+    """BBC bp018: "the May 2005 general election" is not answered by the 2001 turnout."""
+    from rag.answering.checking import Checked
+
+    text = "Turnout fell to 59% at the general election in 2001. Turnout rose to 61% at the May 2005 general election."
+    first, second = Sentence(0, 52, text[0:52]), Sentence(53, len(text), text[53:])
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    check = _make(tmp_path, "What was the voter turnout at the May 2005 general election?")
+    old, new = (Checked(Statement(s.text, (_cite(s),), True, 1.0), True) for s in (first, second))
+    assert not check.follows(old) and check.follows(new)
+    ordered, answered = check.answer_first([old, new], keep=lambda st: True)
+    assert answered and [c.follows for c in ordered] == [False, True]
+    _, answered = check.answer_first([old], keep=lambda st: True)
+    assert not answered  # only the 2001 figure: related, not an answer

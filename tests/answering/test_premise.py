@@ -237,3 +237,45 @@ def test_a_time_of_day_answers_when() -> None:
     assert bears("The bridge closes at 9.30pm.", "date", q)
     assert not bears("The bridge will close.", "date", q)
     assert not bears("A ticket costs 4.50 pounds.", "date", q)
+
+
+def test_the_question_s_own_people_by_title_and_surname_are_no_new_name() -> None:
+    """BBC hand labels: "Mr Ghosn …" for "… once Carlos Ghosn takes over" named nobody new."""
+    from rag.answering.premise import bears
+
+    q = "Who will manage Nissan day to day once Carlos Ghosn takes over at Renault?"
+    assert not bears(
+        "Mr Ghosn is to become chief executive of Renault, the Japanese carmaker's owner, in April.", "name", q
+    )
+    assert bears("As chief operating officer, Toshiyuki Shiga will run Nissan on a daily basis.", "name", q)
+    q = "Who is taking over as Laura Ashley's chief executive after Ainum Mohd-Saaid leaves?"
+    assert not bears("On Thursday, Laura Ashley thanked Ms Mohd-Saaid for her services.", "name", q)
+    assert bears("Ms Mohd-Saaid is to be replaced by Lillian Tan.", "name", q)
+
+
+def test_holidays_are_dates_not_names_to_find_together() -> None:
+    """BBC bt019: the article writes "New Year's Eve and New Year's Day" as "31 December" and "1 January"."""
+    q = "How many texts were sent in the UK over New Year's Eve and New Year's Day?"
+    assert question_names(q) == ["UK"]
+    texts = [
+        "Between midnight on 31 December and midnight on 1 January, 133m text messages were sent in the UK.",
+        "Shops will stay shut on New Year's Eve and New Year's Day, the Trading Bill says. Unions back it.",
+        "Mobile firms expect more texts this year. The networks coped.",
+    ]
+    assert check_premise(q, texts).holds
+
+
+def test_a_statement_set_in_another_year_than_the_question_s() -> None:
+    from rag.answering.premise import other_year
+
+    q = "What was the voter turnout at the May 2005 general election?"
+    assert other_year("Turnout fell to 59% in the last general election in 2001.", q)
+    assert not other_year("Turnout rose to 61% in May 2005, up from 59% in 2001.", q)
+    assert not other_year("Turnout was 61%.", q)  # no year: not judged
+    assert not other_year("Turnout fell in 2001.", "What was the voter turnout?")  # the question names none
+    # a year a figure is measured against or counted from sets no time
+    q = "What was Boeing's net profit in the final quarter of 2004?"
+    assert not other_year("Net profit was $186m in the quarter, compared with $1.13bn in the same period in 2003.", q)
+    assert not other_year(
+        "It is the eighth Budget since Labour came to power in 1997.", "Was the March 2005 Budget his eighth?"
+    )
