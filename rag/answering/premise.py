@@ -366,7 +366,9 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
 
     A figure for "how many doctors" must count doctors ("30 doctors", not "two hospitals run by
     Doctors Without Borders"); a date is a weekday, month, year or "last week"; a name is one the
-    question does not already use.
+    question does not already use, in any form (title and surname), and not a weekday or a
+    nationality: on the hand-labelled BBC statements this took 7 statements of who-questions, all
+    labelled irrelevant (README, issue 23).
     """
     if kind is None:
         return True
@@ -388,10 +390,11 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
     if kind == "date":
         asked = {m.group(0).casefold() for m in DATE.finditer(question)}
         return any(m.group(0).casefold() not in asked for m in DATE.finditer(statement))
-    given = normalize(question)
-    own = question_names(question)
+    # A name the question gives in another form ("Mr Ghosn" for "Carlos Ghosn"), a weekday and a
+    # nationality ("Japanese") name nobody new.
+    given, people = normalize(question), question_names(question)
     return any(
-        not (name_in(name, given) or _adjective(name, "ese|ish|ian") or any(_names(n, name) for n in own))
+        not (name_in(name, given) or _adjective(name, "ese|ish|ian") or any(_names(n, name) for n in people))
         for name in names_in(statement)
     )
 
