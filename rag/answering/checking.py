@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from rag.answering.citations import RawStatement, SourceTexts, resolve
+from rag.answering.forms import form_of
 from rag.answering.premise import asked_for, bears, named, names_missing, of_kind, other_year, subject_names
 from rag.answering.prompting import SourceLine
 from rag.answering.relations import normalize
@@ -198,20 +199,17 @@ class StatementChecker:
         sentence that states one and shares most words with the question (at least
         `SELECT_AGAIN_MIN` of them, and relevant) is quoted at the front, instead of an answer
         beside the point or an abstention. On the eval's answerable questions this quoted the
-        right sentence in 4 cases and none wrongly; "why" and "what did X say" questions, whose
-        answers have no such item, are left as they are (and count as answered).
+        right sentence in 4 cases and none wrongly. "Why" and "what did X say" questions, whose
+        answers have no such item, keep the model's order (a speaker's own words first, see
+        `speaker_first`); they count as answered unless every statement is set in another year
+        (`other_year`) or the model says no to each (`all_vetoed`).
 
         Args:
             checked: the checked statements, in the model's order.
             keep: whether verification keeps a statement.
         """
         if self.asked is None:
-            # A statement set in another year than the question's is beside it (`other_year`).
-            ordered = [
-                replace(c, follows=False) if other_year(c.statement.text, self.question) else c
-                for c in speaker_first(self, checked, keep)
-            ]
-            return ordered, any(c.follows and keep(c.statement) for c in ordered)
+            return no_item_first(self, checked, keep)
         kept = [c for c in checked if keep(c.statement)]
         lead = next((c for c in kept if self.leads(c)), None)
         if lead is None:
@@ -261,6 +259,35 @@ class StatementChecker:
     def verify(self, st: Statement) -> Statement:
         """The statement verified against its citations and the text around them."""
         return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))
+
+
+def no_item_first(
+    check: StatementChecker, checked: Sequence[Checked], keep: Callable[[Statement], bool]
+) -> tuple[list[Checked], bool]:
+    """`StatementChecker.answer_first` for a question that asks for no item ("why", "what did X
+    say", yes/no): the model's order, a speaker's own words first (`speaker_first`), a statement
+    set in another year than the question's beside the answer (`other_year`); answered unless
+    nothing is left or the model says no to every relevant statement (`all_vetoed`)."""
+    ordered = [
+        replace(c, follows=False) if other_year(c.statement.text, check.question) else c
+        for c in speaker_first(check, checked, keep)
+    ]
+    shown = [c for c in ordered if c.follows and keep(c.statement)]
+    return ordered, bool(shown) and not all_vetoed(check, shown)
+
+
+def all_vetoed(check: StatementChecker, shown: Sequence[Checked]) -> bool:
+    """Whether the model says no (under the veto) to every relevant statement of an answer to a
+    question that asks for no item, a yes/no question excepted ("was not fined" answers "Was it
+    fined?" with a No the model does not see as the answer): the answer then abstains with them
+    as related. Measured on the answers of the last BBC run (docs/answer-veto-2026-11-30.json): 6
+    of 20 answered unanswerable or false-premise questions abstain ("Why did the European
+    Parliament unanimously approve …?" answered "Politicians unanimously rejected the bill"), and 1
+    of 54 answerable ones (bp054); none of the seeds run's 26."""
+    if check.answer_judge is None or form_of(check.question) == "yes_no":
+        return False
+    relevant = [c for c in shown if c.relevant]
+    return bool(relevant) and all(check.answers(c.statement) is False for c in relevant)
 
 
 def select_again(check: StatementChecker, shown: set[str]) -> Checked | None:

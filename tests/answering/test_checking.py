@@ -248,3 +248,20 @@ def test_a_statement_set_in_another_year_is_beside_the_answer(tmp_path: Path) ->
     assert answered and [c.follows for c in ordered] == [False, True]
     _, answered = check.answer_first([old], keep=lambda st: True)
     assert not answered  # only the 2001 figure: related, not an answer
+
+
+def test_an_answer_the_model_says_no_to_throughout_is_related_not_an_answer(tmp_path: Path) -> None:
+    """docs/answer-veto-2026-11-30.json: "Why did the European Parliament approve the bill?" was
+    answered with "Politicians rejected the bill"; the model's P(yes) for it was 0.12."""
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    why = "Why was the convoy hit near Aleppo?"
+    st = Statement(S2.text, (_cite(S2),), True, 1.0)
+    for p, answered in ((0.1, False), (0.4, True), (0.9, True)):
+        check = _make(tmp_path, why, judge=_FixedJudge(p), veto=0.3)
+        assert check.answer_first([check(st)], keep=lambda s: True)[1] is answered
+    # a yes/no question's "No" sentence is not judged so: the model does not see it as the answer
+    check = _make(tmp_path, "Was the convoy hit near Aleppo?", judge=_FixedJudge(0.1), veto=0.3)
+    assert check.answer_first([check(st)], keep=lambda s: True)[1] is True
+    # without a judge (the fast model, RAG_ANSWER_CHECK=false) nothing changes
+    check = _make(tmp_path, why)
+    assert check.answer_first([check(st)], keep=lambda s: True)[1] is True
