@@ -389,7 +389,15 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
 # sentence's 'He said: "…'.
 _SURNAME = r"[A-Z][a-zA-Z-]*(?:[’'][A-Z][a-zA-Z-]+)?"  # "O'Brien"; not "Castro's"
 _SUBJECT = re.compile(
-    rf"(?:[A-Z][^,.\n]{{0,60}},\s+)?((?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Professor) {_SURNAME}|[A-Z][a-z-]+ {_SURNAME})"
+    rf"(?:[A-Z][^,.\n]{{0,60}},\s+)?"
+    # what they are, before the name: "Health Secretary John Reid", "backbench Labour MP Karen Buck"
+    # (not a pronoun, a verb of saying or a preposition: "But he said Mr Blair had …", "marketing
+    # manager at Snappy Snaps")
+    r"(?:(?!(?i:he|she|it|they|we|said|says|told|added|who|which|that|is|was|has|had|have|the|a|an|at|of|"
+    r"for|in|on|with|from|by|to)\b)[\w-]+ ){0,4}?"
+    rf"((?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Professor) {_SURNAME}|[A-Z][a-z-]+ {_SURNAME})"
+    rf"(?!\s+(?:[a-z-]+\s+)?{_ROLE}\b)"  # "Home Office minister Hazel Blears": the office is not the person
+    r"(?:,[^,.\n“”\"]{1,80},)?"  # and after it: "Mr Hague, 43, told …", "Lord Janner, who is …, branded …"
     r"\s+(?!(?:and|or|of|for)\b)[a-z]"
 )
 

@@ -300,3 +300,21 @@ def test_he_said_inside_a_quotation_and_he_told_a_programme_attribute_to_the_per
     assert _of(told, 'He told BBC News: "I never would have guessed it."') == "Mark Oaten"
     # the words after "the man shouted:" are the man's, not the pronoun's
     assert _of(text, 'He said the man shouted: "You have offended my religion."') is None
+
+
+def test_the_pronoun_s_antecedent_may_follow_what_they_are_and_be_followed_by_an_aside() -> None:
+    """BBC articles (docs/speaker-changes-2026-11-30f.json): 'Health Secretary John Reid earlier
+    warned …. He told BBC News: "…"' is Reid's; "Mr Hague, 43, told …" and "Former Labour MP Lord
+    Janner, who is …, branded …" name the "He" of the next sentence."""
+    cases = {
+        "Health Secretary John Reid earlier warned that members would not forgive anybody.": "John Reid",
+        "However, backbench Labour MP Karen Buck warned against proposed changes.": "Karen Buck",
+        "Mr Hague, 43, told the Daily Telegraph he would now find politics boring.": "Mr Hague",
+        "Former Labour MP Lord Janner, who is a member of the community, branded it stupid.": "Lord Janner",
+    }
+    quote = 'He told BBC News: "Those who inspire these books have to know that they will be found out."'
+    for before, speaker in cases.items():
+        assert _of(f"{before} {quote}", quote) == speaker
+    # an aside that names someone else is not the subject: "who is chairing the Power Inquiry"
+    text = "Labour peer Baroness Kennedy, who is chairing the Power Inquiry, rejected it. " + quote
+    assert _of(text, quote) == "Baroness Kennedy"
