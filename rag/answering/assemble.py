@@ -27,6 +27,8 @@ YES_NO_ABSTAIN_TEXT = "The articles do not say."
 # Words that ask about the present. Not "remain": "How many doctors remain?" is asked of the
 # articles, and an "As of" on every such answer is noise.
 _ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|any ?more)\b", re.I)
+# Why an answer abstains when no statement states what the question asks for.
+ITEM_NOTE = "no statement states what the question asks for"
 # Why a later statement is left out: it states no item of the kind the question asks for.
 BESIDE = "does not state what the question asks for"
 UNDATED_NOTE = "the question asks about the present, and the cited articles carry no date"
@@ -168,6 +170,7 @@ def assemble(
     answered: bool = True,
     short: str | None = None,
     capped_at: int | None = None,
+    unanswered: str = ITEM_NOTE,
 ) -> Answer:
     """Answer with the kept statements, or abstain when none is supported, relevant, or an answer.
 
@@ -184,17 +187,18 @@ def assemble(
             question the line is "Yes" or "No" when a shown sentence settles it (`yes_no_answer`).
         capped_at: the statement cap when the model's reply reached it (`hit_cap`); an answer
             other than yes/no then says that the list may be partial (`capped_note`).
+        unanswered: the abstention's note when not `answered` (the gate that decided, for the eval).
     """
     kept = [c for c in checked if not removed(c.statement, remove_unverified=remove_unverified)]
     rejected = [c.statement for c in checked if removed(c.statement, remove_unverified=remove_unverified)]
     if not kept:
         return abstain(draft, "no statement the sources support", rejected)
     if not any(c.relevant for c in kept):
-        unanswered = [replace(c.statement, reason=c.statement.reason or "does not address the question") for c in kept]
-        return abstain(draft, "the supported statements do not address the question", [*rejected, *unanswered])
+        beside = [replace(c.statement, reason=c.statement.reason or "does not address the question") for c in kept]
+        return abstain(draft, "the supported statements do not address the question", [*rejected, *beside])
     if not answered:
         related = [c.statement for c in kept if c.relevant]
-        return abstain(draft, "no statement states what the question asks for", rejected, related=related)
+        return abstain(draft, unanswered, rejected, related=related)
     beside = [replace(c.statement, reason=BESIDE) for c in kept if not c.follows]
     statements = tuple(c.statement for c in kept if c.follows)
     rejected = [*rejected, *beside]

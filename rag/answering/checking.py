@@ -35,6 +35,8 @@ from rag.reading.ingest import withheld_spans
 from rag.reading.sentences import sentence_at
 from rag.reading.speakers import attributed
 
+# Why an answer abstains when the answer check says no to each of its statements (`all_vetoed`).
+VETOED_NOTE = "the model says no statement gives what the question asks for"
 # Share of the question's words a prompt sentence must hold to be quoted as the answer when the
 # model's statements miss the asked-for item (measured on the eval: see `answer_first`).
 SELECT_AGAIN_MIN = 0.6
@@ -91,6 +93,7 @@ class StatementChecker:
         self.asked = asked_for(question)
         self.subjects = subject_names(question)
         self.said = words_asked(question)
+        self.vetoed = False  # the answer check said no to every statement (`all_vetoed`)
         self._done: dict[str, Checked] = {}
         self._answers: dict[str, bool | None] = {}
         self._evidence: dict[tuple[Citation, ...], str] = {}
@@ -273,7 +276,8 @@ def no_item_first(
         for c in speaker_first(check, checked, keep)
     ]
     shown = [c for c in ordered if c.follows and keep(c.statement)]
-    return ordered, bool(shown) and not all_vetoed(check, shown)
+    check.vetoed = bool(shown) and all_vetoed(check, shown)
+    return ordered, bool(shown) and not check.vetoed
 
 
 def all_vetoed(check: StatementChecker, shown: Sequence[Checked]) -> bool:

@@ -22,7 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.answering.assemble import BESIDE
+from rag.answering.assemble import BESIDE, ITEM_NOTE
+from rag.answering.checking import VETOED_NOTE
 from rag.answering.opposite import OPPOSITE_NOTE
 from rag.core.types import Answer, Citation, Passage
 from rag.eval.cases import KINDS, Case
@@ -217,7 +218,8 @@ REFUSALS = {
     "retrieval found nothing relevant": "relevance gate (retrieval)",
     "the question's premise is not in the articles": "premise check",
     OPPOSITE_NOTE: "opposite-premise check",
-    "no statement states what the question asks for": "asked-for item check",
+    ITEM_NOTE: "asked-for item check",
+    VETOED_NOTE: "answer check (veto)",
     "the supported statements do not address the question": "relevance gate (statements)",
     "no statement the sources support": "verification (refusal)",
 }

@@ -9,8 +9,16 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from rag.answering.assemble import Draft, Reveal, about_now, abstain, assemble, removed
-from rag.answering.checking import RELATED_LIMIT, Checked, StatementChecker, quoted, readers_last, shown_quote
+from rag.answering.assemble import ITEM_NOTE, Draft, Reveal, about_now, abstain, assemble, removed
+from rag.answering.checking import (
+    RELATED_LIMIT,
+    VETOED_NOTE,
+    Checked,
+    StatementChecker,
+    quoted,
+    readers_last,
+    shown_quote,
+)
 from rag.answering.citations import (
     SourceTexts,
     StatementStream,
@@ -277,4 +285,9 @@ def generate(
     draft = q.draft(found, gen.name, prompt_tokens=usage.prompt_tokens, notes=final.dropped)
     short = short_answer(parser.text, s.answer_style)
     cap = s.max_statements if hit_cap(parser.text, s.answer_style, s.max_statements) else None
-    yield Done(assemble(draft, checked, remove_unverified=remove, answered=answered, short=short, capped_at=cap))
+    why = VETOED_NOTE if check.vetoed else ITEM_NOTE
+    yield Done(
+        assemble(
+            draft, checked, remove_unverified=remove, answered=answered, short=short, capped_at=cap, unanswered=why
+        )
+    )

@@ -259,6 +259,7 @@ def test_an_answer_the_model_says_no_to_throughout_is_related_not_an_answer(tmp_
     for p, answered in ((0.1, False), (0.4, True), (0.9, True)):
         check = _make(tmp_path, why, judge=_FixedJudge(p), veto=0.3)
         assert check.answer_first([check(st)], keep=lambda s: True)[1] is answered
+        assert check.vetoed is not answered  # the abstention names this gate (VETOED_NOTE)
     # a yes/no question's "No" sentence is not judged so: the model does not see it as the answer
     check = _make(tmp_path, "Was the convoy hit near Aleppo?", judge=_FixedJudge(0.1), veto=0.3)
     assert check.answer_first([check(st)], keep=lambda s: True)[1] is True
