@@ -326,7 +326,10 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     sentence = text[start:end]
     if not (is_quotation(sentence) or inside_quotation(text, start)) or len(sentence.split()) < _MIN_WORDS:
         return None
-    own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or _NAME_SAID.search(sentence)
+    # its own attribution, outside the words it quotes ('“The Secretary stressed …,” Kirby said.')
+    own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or next(
+        (x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(sentence, x.start())), None
+    )
     if own and _clean(own.group(1)):  # its own attribution, even one naming no one ("said the Ealing North MP")
         name = _name_at(sentence, own)
         return (name, start + own.start(1)) if name else None

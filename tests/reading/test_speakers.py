@@ -318,3 +318,18 @@ def test_the_pronoun_s_antecedent_may_follow_what_they_are_and_be_followed_by_an
     # an aside that names someone else is not the subject: "who is chairing the Power Inquiry"
     text = "Labour peer Baroness Kennedy, who is chairing the Power Inquiry, rejected it. " + quote
     assert _of(text, quote) == "Baroness Kennedy"
+
+
+def test_a_name_and_a_verb_of_saying_inside_the_quoted_words_are_not_its_attribution() -> None:
+    """seeds hand labels: '“The Secretary stressed …,” Kirby said.' had been read as the Secretary's."""
+    line = "“The Secretary stressed that the burden remains on Russia to stop this assault,” Kirby said."
+    assert _of(line, line) == "Kirby"
+    text = (
+        "On Thursday, Mr Howard told the Today programme Mr Blair had refused the change. "
+        "He said: \"We've had three policy positions in three months. "
+        "\"It's not surprising Gordon Brown told him: 'There's nothing you could say to me now.'\""
+    )
+    assert (
+        _of(text, "\"It's not surprising Gordon Brown told him: 'There's nothing you could say to me now.'\"")
+        == "Mr Howard"
+    )
