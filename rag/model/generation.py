@@ -16,11 +16,13 @@ model's first choice before the whole vocabulary; the same tokens, a third less 
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,7 +160,7 @@ def load_llama(
         defaults = lowlevel.llama_model_default_params
         lowlevel.llama_model_default_params = model_defaults(extra_buffers)
         try:
-            return project_llama(greedy_grammar_llama(Llama) if grammar_first_choice else Llama)(
+            llm = project_llama(greedy_grammar_llama(Llama) if grammar_first_choice else Llama)(
                 model_path=str(model_path),
                 n_ctx=n_ctx,
                 n_threads=n_threads or os.cpu_count() or 2,
@@ -174,6 +176,20 @@ def load_llama(
             ) from exc
         finally:
             lowlevel.llama_model_default_params = defaults
+    atexit.register(_close_at_exit, weakref.ref(llm))
+    return llm
+
+
+def _close_at_exit(ref: weakref.ref[Any]) -> None:
+    """Free a model still loaded when the interpreter exits, while llama_cpp's functions exist.
+
+    Left to `Llama.__del__` at shutdown, the free runs after the module's globals are gone and
+    prints "TypeError: 'NoneType' object is not callable" (llama-cpp-python issues 1610, 2002; it
+    showed at the end of every real-model test run here).
+    """
+    llm = ref()
+    if llm is not None:
+        llm.close()
 
 
 class GreedyGrammarSampler:

@@ -97,3 +97,28 @@ def test_without_it_the_library_reads_the_same_prompt_in_other_evaluations() -> 
     again = reads(llm, Q1)
     twice = reads(llm, Q1)
     assert first[0] == (0, Q1) and again[0] == (6, [8, EOT, 3]) and twice[0] == (8, [3])
+
+
+def test_a_model_still_loaded_at_exit_is_closed_first_and_a_freed_one_is_left() -> None:
+    """`load_llama` registers `_close_at_exit`: llama.cpp's free must run before its module's
+    globals are gone (the TypeError printed after the real-model suite)."""
+    import gc
+    import weakref
+
+    from rag.model.generation import _close_at_exit
+
+    class Model:
+        closed = 0
+
+        def close(self) -> None:
+            Model.closed += 1
+
+    live = Model()
+    _close_at_exit(weakref.ref(live))
+    assert Model.closed == 1
+    gone = Model()
+    ref = weakref.ref(gone)
+    del gone
+    gc.collect()
+    _close_at_exit(ref)  # already freed: nothing to close
+    assert Model.closed == 1
