@@ -74,9 +74,9 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
 
     A statement citing only readers' comments is shown as "A reader wrote: “<their words>”" (the
     model's wording of them is not shown); one citing the article too loses the comments'
-    citations. Otherwise only a statement that quotes its sentences as they stand is read (one
-    sentence, or one in several copies of an article, or several in turn: `_joined`); any other
-    (the model's own wording, a statement already attributed) is returned as it is.
+    citations. A statement that quotes its sentences as they stand is read sentence by sentence
+    (one sentence, or one in several copies of an article, or several in turn: `_joined`); one in
+    the model's own words takes the voice of the sentences it cites (`_worded`).
     """
     if st.voice is not None:
         return st
@@ -89,7 +89,7 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     if len(quotes) > 1 and " ".join(st.text.split()) == " ".join(" ".join(quotes).split()):
         return _joined(st, texts)
     if len(quotes) != 1 or st.text != quotes[0]:
-        return st
+        return _worded(st, texts)
     c, copies = st.citations[0], st.citations[1:]
     text = texts.get(c.source)
     if text is None:
@@ -133,3 +133,30 @@ def _joined(st: Statement, texts: SourceTexts) -> Statement:
     cites = tuple(dict.fromkeys(c for p in parts for c in p.citations))
     speakers = list(dict.fromkeys(p.speaker for p in parts if p.speaker))
     return replace(st, text=" ".join(texts_out), citations=cites, voice="quote", speaker="; ".join(speakers) or None)
+
+
+def _worded(st: Statement, texts: SourceTexts) -> Statement:
+    """A statement in the model's own words (`RAG_ANSWER_STYLE=written`, or a sentence whose first
+    letter was raised) takes the voice of the sentences it cites: "reporting" when each is the
+    article's own; else "quote", with the speakers the article names for them, the sentences that
+    name them cited too, and, when its words neither name them nor attribute the claim themselves
+    ("…, according to SAMS"), "According to <speaker>: " before
+    it ("According to a source the article does not name: " when the article names none). The
+    model's wording of a quotation is never put inside quotation marks."""
+    parts = [
+        voiced(replace(st, text=c.quote, citations=(c,), voice=None, speaker=None), texts)
+        for c in {c.quote: c for c in st.citations}.values()
+    ]
+    if not parts or all(p.voice == "reporting" for p in parts):
+        return replace(st, voice="reporting", speaker=None) if parts else st
+    speakers = list(dict.fromkeys(p.speaker for p in parts if p.speaker))
+    cites = tuple(dict.fromkeys((*st.citations, *(c for p in parts for c in p.citations))))
+    said = "; ".join(speakers) or None
+    folded = st.text.casefold()
+    if not speakers:
+        text = f"According to a source the article does not name: {st.text}"
+    elif named_speaker(st.text) or all(s.split()[-1].casefold() in folded for s in speakers):
+        text = st.text  # its words say whose claim it is ("…, according to SAMS.", "Ms Berg says …")
+    else:
+        text = f"According to {' and '.join(speakers)}: {st.text}"
+    return replace(st, text=text, citations=cites, voice="quote", speaker=said)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rag.answering.citations import SourceTexts
@@ -58,10 +59,28 @@ def test_a_quotation_whose_speaker_cannot_be_told_is_never_shown_as_the_articles
     assert (out.voice, out.speaker) == ("quote", None)
 
 
-def test_a_statement_in_the_models_own_words_is_not_read(tmp_path: Path) -> None:
+def test_a_statement_in_the_models_own_words_takes_the_voice_of_what_it_cites(tmp_path: Path) -> None:
+    """`RAG_ANSWER_STYLE=written`: issue 28 asks every shown statement to say whose claim it is."""
     st, texts = _st(tmp_path, "The council voted to fund a second ferry.")
     written = Statement("The council will fund a second ferry.", st.citations, True, 1.0)
-    assert voiced(written, texts) == written
+    assert voiced(written, texts) == replace(written, voice="reporting")
+    # a quotation put in the model's words: the speaker before it, never quotation marks around it
+    quoted, _ = _st(tmp_path, 'Boats can sail from six."')
+    out = voiced(Statement("Boats may leave from six o'clock.", quoted.citations, True, 1.0), texts)
+    assert out.text == "According to Lena Berg: Boats may leave from six o'clock."
+    assert (out.voice, out.speaker) == ("quote", "Lena Berg")
+    assert [c.quote for c in out.citations] == [
+        quoted.text,
+        'Harbour master Lena Berg said: "The channel is clear again.',
+    ]
+    # words that name the speaker already say whose they are
+    out = voiced(Statement("Ms Berg says boats may leave from six.", quoted.citations, True, 1.0), texts)
+    assert (out.text, out.speaker) == ("Ms Berg says boats may leave from six.", "Lena Berg")
+    # a quotation nobody is named for
+    opening, _ = _st(tmp_path, '"Nobody told us when the dredger would leave."')
+    out = voiced(Statement("No one knew when the dredger would go.", opening.citations, True, 1.0), texts)
+    assert out.text == "According to a source the article does not name: No one knew when the dredger would go."
+    assert (out.voice, out.speaker) == ("quote", None)
 
 
 # Written for these tests: a short report, then readers' comments printed after it.
@@ -102,7 +121,7 @@ def test_a_statement_citing_the_article_and_a_comment_keeps_only_the_article(tmp
     comment = "Why should islanders pay more for a boat that is late half the time?"
     out = voiced(Statement("Fares will rise by 4% in April.", (_cite(fact), _cite(comment)), True, 1.0), texts)
     assert out.citations == (_cite(fact),)
-    assert out.voice is None and out.text == "Fares will rise by 4% in April."
+    assert out.voice == "reporting" and out.text == "Fares will rise by 4% in April."
 
 
 def test_a_reporters_sentence_after_a_quotation_reopened_without_closing_stays_reporting(tmp_path: Path) -> None:
