@@ -101,7 +101,7 @@ _SAID_VERB = (
     r"wrote|asked)\b"
 )
 _PERSON_BEFORE_SAID = rf"\s*(?:[A-Z][a-zA-Z’'-]+ ){{0,3}}(?!(?:{_BODY_WORD})\b)[A-Z][a-zA-Z’'-]+,?\s+{_SAID_VERB}"
-_NAME_SAID = re.compile(rf"({_NAME})(?:,(?!{_PERSON_BEFORE_SAID})[^,.“”\"\n]{{1,60}})?,?\s+{_SAID_VERB}")
+_NAME_SAID = re.compile(rf"({_NAME})(?:,(?!{_PERSON_BEFORE_SAID})[^,.“”\"\n]{{1,80}})?,?\s+{_SAID_VERB}")
 # Someone the article does not name: 'A Labour spokesman denied …', '…," a spokeswoman said.',
 # '…," said one analyst.' The quotation is theirs, shown as "A Labour spokesman said: “…”", never
 # given to a person named earlier.
@@ -282,9 +282,11 @@ def named_speaker(sentence: str) -> str | None:
     words = sentence.split()
     head = " ".join(words[:6])
     tail_at = len(" ".join(words[:-12])) if len(words) > 12 else 0
-    m = _NAME_SAID.search(head)
-    if m is not None:
-        return _name_at(head, m)
+    # the subject may be followed by what they are, past the first six words ("Kaha Kiknavelidze,
+    # analyst at Troika Dialog, said: …")
+    m = _NAME_SAID.search(sentence)
+    if m is not None and m.start() <= len(head):
+        return _name_at(sentence, m)
     m = next((x for x in _SAID_NAME.finditer(sentence) if x.start() >= tail_at and _closes(sentence, x)), None)
     if m is not None:
         return _name_at(sentence, m)
@@ -349,13 +351,17 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
         if m:
             name = _speaker_named(rest, m)
             return (name, end + m.start(1)) if name else None
-    origin = max(0, start - SPEAKER_REACH)
+    # whole sentences: a reach that cuts "Jeffrey Matsuura, director of … at the University of
+    # Dayton, said" would leave "University of Dayton, said"
+    origin = sentence_at(text, max(0, start - SPEAKER_REACH))[0]
     before = text[origin:start]
     # "said <name>" only where the name closes the attribution: in 'He said Mr Straw was "naive …"'
     # Mr Straw is who it is about, not who speaks
     found = [m for m in _SAID_NAME.finditer(before) if _closes(before, m)] + list(_NAME_SAID.finditer(before))
     found += [*_UNNAMED_SAID.finditer(before), *_SAID_UNNAMED.finditer(before)]
-    for m in sorted(found, key=lambda m: -m.end()):
+    # the nearest attribution; of two that end at one "said", the whole one ("Jeffrey Matsuura,
+    # director of … at the University of Dayton, said", not "University of Dayton, said")
+    for m in sorted(found, key=lambda m: (-m.end(), m.start())):
         name = _speaker_named(before, m)
         if not name:
             continue

@@ -333,3 +333,18 @@ def test_a_name_and_a_verb_of_saying_inside_the_quoted_words_are_not_its_attribu
         _of(text, "\"It's not surprising Gordon Brown told him: 'There's nothing you could say to me now.'\"")
         == "Mr Howard"
     )
+
+
+def test_a_subject_followed_by_what_they_are_names_the_sentence_s_source_and_a_later_he() -> None:
+    """A newcomer's run: 'Kaha Kiknavelidze, analyst at Troika Dialog, said: "…' was shown as the
+    article's words, and a later '"…," he said.' as the University of Dayton's."""
+    line = 'Kaha Kiknavelidze, analyst at Troika Dialog, said: "I think the decision was taken long ago.'
+    assert named_speaker(line) == "Kaha Kiknavelidze"
+    lead = (
+        "Jeffrey Matsuura, director of the law and technology programme at the University of Dayton, "
+        "said personal websites can be hazardous."
+    )
+    assert named_speaker(lead) == "Jeffrey Matsuura"
+    quote = '"You have to remember that you don\'t have total free speech anymore," he said.'
+    filler = "It was crucial that any policy was expressed clearly and enforced fairly in company policy. " * 3
+    assert _of(f"{lead} {filler}{quote}", quote) == "Jeffrey Matsuura"
