@@ -185,10 +185,14 @@ def _close_at_exit(ref: weakref.ref[Any]) -> None:
 
     Left to `Llama.__del__` at shutdown, the free runs after the module's globals are gone and
     prints "TypeError: 'NoneType' object is not callable" (llama-cpp-python issues 1610, 2002; it
-    showed at the end of every real-model test run here).
+    showed at the end of every real-model test run here), and so does the grammar sampler the
+    Llama keeps from its last generation (`GreedyGrammarSampler`), freed first.
     """
     llm = ref()
     if llm is not None:
+        sampler = getattr(llm, "_sampler", None)  # the last generation's, kept by the Llama
+        if isinstance(sampler, GreedyGrammarSampler):
+            sampler.close()
         llm.close()
 
 
@@ -259,10 +263,14 @@ class GreedyGrammarSampler:
         self._apply(self._all, self._n_vocab)
         return int(view["id"][int(np.argmax(view["logit"]))])
 
-    def __del__(self) -> None:
+    def close(self) -> None:
+        """Free the grammar sampler (once)."""
         if getattr(self, "_grammar", None):
             self._lib.llama_sampler_free(self._grammar)
             self._grammar = None
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def greedy_grammar_sampler(llm: Any, **kw: Any) -> Any:

@@ -116,9 +116,21 @@ def test_a_model_still_loaded_at_exit_is_closed_first_and_a_freed_one_is_left() 
     live = Model()
     _close_at_exit(weakref.ref(live))
     assert Model.closed == 1
+    # the grammar sampler a Llama keeps from its last generation is freed too, before the model
+    from rag.model.generation import GreedyGrammarSampler
+
+    sampler = GreedyGrammarSampler.__new__(GreedyGrammarSampler)
+    freed: list[object] = []
+    sampler._lib = type("Lib", (), {"llama_sampler_free": staticmethod(freed.append)})()
+    sampler._grammar = "grammar"
+    live._sampler = sampler  # type: ignore[attr-defined]
+    _close_at_exit(weakref.ref(live))
+    assert freed == ["grammar"] and sampler._grammar is None and Model.closed == 2
+    sampler.close()  # once only
+    assert freed == ["grammar"]
     gone = Model()
     ref = weakref.ref(gone)
     del gone
     gc.collect()
     _close_at_exit(ref)  # already freed: nothing to close
-    assert Model.closed == 1
+    assert Model.closed == 2
