@@ -107,18 +107,24 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     return replace(st, text=attributed(c.quote, speaker), citations=cites, voice="quote", speaker=speaker)
 
 
+def _sentences(st: Statement, texts: SourceTexts) -> list[Statement]:
+    """Each sentence a statement cites, read for its voice as a statement of its own (with every
+    copy of it the statement cites), in the order first cited."""
+    by_quote: dict[str, list[Citation]] = {}
+    for c in st.citations:
+        by_quote.setdefault(c.quote, []).append(c)
+    return [
+        voiced(replace(st, text=q, citations=tuple(cs), voice=None, speaker=None), texts) for q, cs in by_quote.items()
+    ]
+
+
 def _joined(st: Statement, texts: SourceTexts) -> Statement:
     """A statement that quotes two or more sentences as they stand, each read for its voice: a
     quotation among them is shown with its speaker, in place ('He added: "We have an opportunity
     …" Tuesday's meeting is hosted by Tony Blair.' would give the words to no one, or to Blair: a
     newcomer's run, issue 28). Consecutive quotations of one speaker are shown as one. The voice is
     "quote" when any sentence is one, and the speakers are joined by "; "."""
-    by_quote: dict[str, list[Citation]] = {}
-    for c in st.citations:
-        by_quote.setdefault(c.quote, []).append(c)
-    parts = [
-        voiced(replace(st, text=q, citations=tuple(cs), voice=None, speaker=None), texts) for q, cs in by_quote.items()
-    ]
+    parts = _sentences(st, texts)
     if all(p.voice == "reporting" for p in parts):
         return replace(st, voice="reporting", speaker=None)
     texts_out: list[str] = []
@@ -143,12 +149,11 @@ def _worded(st: Statement, texts: SourceTexts) -> Statement:
     ("…, according to SAMS"), "According to <speaker>: " before
     it ("According to a source the article does not name: " when the article names none). The
     model's wording of a quotation is never put inside quotation marks."""
-    parts = [
-        voiced(replace(st, text=c.quote, citations=(c,), voice=None, speaker=None), texts)
-        for c in {c.quote: c for c in st.citations}.values()
-    ]
-    if not parts or all(p.voice == "reporting" for p in parts):
-        return replace(st, voice="reporting", speaker=None) if parts else st
+    parts = _sentences(st, texts)
+    if not parts:
+        return st
+    if all(p.voice == "reporting" for p in parts):
+        return replace(st, voice="reporting", speaker=None)
     speakers = list(dict.fromkeys(p.speaker for p in parts if p.speaker))
     cites = tuple(dict.fromkeys((*st.citations, *(c for p in parts for c in p.citations))))
     said = "; ".join(speakers) or None
