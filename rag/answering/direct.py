@@ -4,7 +4,10 @@ In the "quoted" answer style the model writes a short answer ("30 doctors", "Lil
 the ids of the sentences that state it. Those words are the model's, so they are shown above the
 quoted evidence only when the answer's first cited sentence holds every content word and figure
 of them (stemmed, numbers normalised, as the verifier's exact checks), and every negation ("not",
-"no", "never"): "not hurt" is not shown for "He was hurt". The words of the quote that carry the
+"no", "never"): "not hurt" is not shown for "He was hurt". Where the quote writes those words in
+one run, the line is the quote's run, with a figure's currency and qualifier ("$1bn", "up to 85
+years", "more than 677,000" for the model's "1bn", "85 years", "677,000": a newcomer's run found
+the bold line dropping them, issue 24). The words of the quote that carry the
 answer (the shortest run of the quote that holds them all) are returned too, so the chat can
 highlight them and the API can give their offsets.
 """
@@ -57,8 +60,30 @@ def direct_answer(short: str | None, statements: Sequence[Statement], question: 
     for c in statements[0].citations:
         if words <= set(tokenize(c.quote)) and figures <= numbers_in(c.quote) and negations <= _negations(c.quote):
             start, end = _window(c.quote, words)
-            return DirectAnswer(text=text, citation=c, start=c.start + start, end=c.start + end)
+            line, start = _as_written(text, c.quote, start, end, qualify=bool(figures))
+            return DirectAnswer(text=line, citation=c, start=c.start + start, end=c.start + end)
     return None
+
+
+# What a figure's sentence says of its size, kept before the figure in the line: "almost 50",
+# "up to 85 years" and "more than five million" are not "50", "85 years" and "five million".
+_QUALIFIER = re.compile(
+    r"\b(?:up to|almost|nearly|about|around|roughly|approximately|some|over|under|just (?:over|under)|"
+    r"(?:more|less|fewer) than|at (?:least|most)|as (?:many|much|few|little) as|an estimated|estimated)\s+$",
+    re.I,
+)
+
+
+def _as_written(short: str, quote: str, start: int, end: int, *, qualify: bool) -> tuple[str, int]:
+    """The line and its start in the quote: the quote's own words when they run no longer than the
+    model's, with a figure's qualifier ("$1bn" for the model's "1bn", "more than 677,000" for
+    "677,000"), so the line says what its sentence says; the model's words, and the run as found,
+    when the quote holds other words between them."""
+    if len(_TOKEN.findall(quote, start, end)) > len(_TOKEN.findall(short)):
+        return short, start
+    if qualify and (m := _QUALIFIER.search(quote[:start])):
+        start = m.start()
+    return quote[start:end], start
 
 
 def _echoes(words: set[str], figures: set[float], question: str) -> bool:

@@ -139,9 +139,10 @@ class Statement:
 @dataclass(frozen=True, slots=True)
 class DirectAnswer:
     """The answer line above the evidence: the model's short answer, shown because the cited
-    sentence holds every word, figure and negation of it (`rag.answering.direct`)."""
+    sentence holds every word, figure and negation of it, in the sentence's own words where they
+    run as the model's do (`rag.answering.direct`)."""
 
-    text: str  # as the model wrote it, at most 80 characters
+    text: str  # the quote's words ("more than $1bn" for the model's "1bn"), else the model's; at most 80 characters
     citation: Citation  # the sentence that holds it (the answer's first statement cites it)
     start: int  # source offsets (code points) of the quote's words that carry the answer
     end: int

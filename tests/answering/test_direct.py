@@ -21,6 +21,25 @@ def test_a_short_answer_its_sentence_holds_is_the_line_with_the_words_that_carry
     assert direct_answer("9 November", _lead(), "When did sales rise?") is not None
 
 
+def test_the_line_is_the_quotes_own_words_with_a_figures_currency_and_qualifier() -> None:
+    def line(short: str, quote: str, question: str = "How much did it raise?") -> tuple[str, str] | None:
+        d = direct_answer(short, _lead(quote), question)
+        return None if d is None else (d.text, quote[d.start - 100 : d.end - 100])
+
+    assert line("1bn", "Air China plans to raise $1bn (£514m) from the flotation.") == ("$1bn", "$1bn")
+    sold = "Latest figures suggest it has sold more than 677,000 copies."
+    assert line("677,000", sold, "How many copies were sold?") == ("more than 677,000", "more than 677,000")
+    jail = "He could face up to 85 years in jail."
+    assert line("85 years", jail, "How long could he be jailed?") == ("up to 85 years", "up to 85 years")
+    # the model's order of a name is the quote's; its "about" is the quote's "almost"
+    tan = "Ms Mohd-Saaid is to be replaced by Lillian Tan, presently a director."
+    assert line("Tan, Lillian", tan, "Who replaced Ms Mohd-Saaid?") == ("Lillian Tan", "Lillian Tan")
+    assert line("about 50", "There were almost 50 dead.", "How many died?") == ("almost 50", "almost 50")
+    # words the quote holds apart stay the model's; the highlight is the run that holds them
+    held_apart = ("700 sales", "700 games, and Ms Tan said sales")
+    assert line("700 sales", QUOTE, "How many games does the DS have?") == held_apart
+
+
 def test_no_line_for_a_figure_not_in_the_sentence_a_negation_it_lacks_or_an_untyped_question() -> None:
     assert direct_answer("800 games", _lead(), "How many games does the DS have?") is None
     assert direct_answer("not 700 games", _lead(), "How many games does the DS have?") is None
