@@ -60,7 +60,7 @@ def direct_answer(short: str | None, statements: Sequence[Statement], question: 
     for c in statements[0].citations:
         if words <= set(tokenize(c.quote)) and figures <= numbers_in(c.quote) and negations <= _negations(c.quote):
             start, end = _window(c.quote, words)
-            line, start = _as_written(text, c.quote, start, end, qualify=bool(figures))
+            line, start, end = _as_written(text, c.quote, start, end, qualify=bool(figures))
             return DirectAnswer(text=line, citation=c, start=c.start + start, end=c.start + end)
     return None
 
@@ -68,22 +68,27 @@ def direct_answer(short: str | None, statements: Sequence[Statement], question: 
 # What a figure's sentence says of its size, kept before the figure in the line: "almost 50",
 # "up to 85 years" and "more than five million" are not "50", "85 years" and "five million".
 _QUALIFIER = re.compile(
-    r"\b(?:up to|almost|nearly|about|around|roughly|approximately|some|over|under|just (?:over|under)|"
+    r"\b(?:only|just|up to|almost|nearly|about|around|roughly|approximately|some|over|under|just (?:over|under)|"
     r"(?:more|less|fewer) than|at (?:least|most)|as (?:many|much|few|little) as|an estimated|estimated)\s+$",
     re.I,
 )
 
 
-def _as_written(short: str, quote: str, start: int, end: int, *, qualify: bool) -> tuple[str, int]:
-    """The line and its start in the quote: the quote's own words when they run no longer than the
-    model's, with a figure's qualifier ("$1bn" for the model's "1bn", "more than 677,000" for
-    "677,000"), so the line says what its sentence says; the model's words, and the run as found,
-    when the quote holds other words between them."""
-    if len(_TOKEN.findall(quote, start, end)) > len(_TOKEN.findall(short)):
-        return short, start
-    if qualify and (m := _QUALIFIER.search(quote[:start])):
-        start = m.start()
-    return quote[start:end], start
+def _as_written(short: str, quote: str, start: int, end: int, *, qualify: bool) -> tuple[str, int, int]:
+    """The line and its run (offsets in the quote): the model's words as the quote writes them,
+    else the quote's run of them when it is no longer than the model's words, with a figure's
+    currency and qualifier ("$1bn" for the model's "1bn", "more than 677,000" for "677,000"), so the
+    line says what its sentence says; the model's words, with the run as found, when the quote
+    holds other words between them."""
+    if m := re.search(rf"(?<!\w){re.escape(short)}(?!\w)", quote, re.I):
+        start, end = m.span()
+    elif len(_TOKEN.findall(quote, start, end)) > len(_TOKEN.findall(short)):
+        return short, start, end
+    if qualify:
+        start -= quote[start - 1 : start] in ("£", "$", "€") and start > 0
+        if m := _QUALIFIER.search(quote[:start]):
+            start = m.start()
+    return quote[start:end], start, end
 
 
 def _echoes(words: set[str], figures: set[float], question: str) -> bool:

@@ -130,8 +130,8 @@ def test_quoted_style_answers_with_the_named_sentences_as_they_stand(make_pipeli
     assert a.text == "only 30 doctors [1]\n\n" + sentence + " [1]"
     assert a.direct is not None and a.direct.citation == a.statements[0].citations[0]
     raw = (settings.root / a.direct.citation.source).read_text(encoding="utf-8")
-    assert raw[a.direct.start : a.direct.end] == "30 doctors"  # the words that carry it ("only" is a stopword)
-    assert a.to_dict()["direct_answer"]["words"] == "30 doctors"
+    assert raw[a.direct.start : a.direct.end] == "only 30 doctors"  # the words that carry it, as written
+    assert a.to_dict()["direct_answer"]["words"] == "only 30 doctors"
     assert gen.schemas[-1]["required"] == ["answer", "quotes"]
     _check_contract(a, settings.root)
 
