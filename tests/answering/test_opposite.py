@@ -46,3 +46,33 @@ def test_a_conditional_or_planned_outcome_neither_reports_the_event_nor_its_oppo
     # a settled outcome of the verb itself still lets the question through
     won_then_lost = [*APPLE, "Apple later lost its appeal to make the bloggers reveal their sources."]
     assert opposite("Why did Apple lose its court bid?", [won_then_lost]) is None
+
+
+HOME_OFFICE = [
+    "Murder sentences review",
+    "Judges had called for change.",
+    "But the Home Office said mandatory life sentences would not be abolished and argued courts already had flexibility.",
+]
+
+
+def test_a_sentence_naming_the_subject_that_negates_the_questions_own_word_is_a_false_premise() -> None:
+    found = opposite("Why did the Home Office decide to abolish the mandatory life sentence for murder?", [HOME_OFFICE])
+    assert found is not None and found.verb == "abolish" and found.sentence == HOME_OFFICE[2]
+    boris = [
+        "Johnson backs Livingstone",
+        'Ken Livingstone should "stick to his guns" and not apologise, Tory MP Boris Johnson has insisted.',
+    ]
+    found = opposite("Why did Boris Johnson urge Ken Livingstone to apologise for his jibe?", [boris])
+    assert found is not None and found.verb == "apologise"
+
+
+def test_no_false_premise_from_a_negation_that_is_conditional_about_others_or_of_another_word() -> None:
+    q = "Why did the Home Office decide to abolish the mandatory life sentence for murder?"
+    maybe = [HOME_OFFICE[0], "The Home Office said life sentences may not be abolished."]
+    assert opposite(q, [maybe]) is None  # a possibility settles nothing
+    unnamed = [HOME_OFFICE[0], "Ministers said life sentences would not be abolished."]
+    assert opposite(q, [unnamed]) is None  # the sentence does not name the Home Office
+    other_word = [HOME_OFFICE[0], "The Home Office said it would not comment on the review."]
+    assert opposite(q, [other_word]) is None  # "comment" is not the question's
+    # a negated question presupposes no event that a negation contradicts
+    assert opposite("Why did the Home Office not abolish the mandatory life sentence?", [HOME_OFFICE]) is None
