@@ -155,6 +155,7 @@ def is_quotation(sentence: str) -> bool:
 
 
 _ENDS_QUOTE = re.compile(r'[.!?…]["”]\s*$')
+_CLOSE_BEFORE_STOP = re.compile(r'["”]([.!?…])$')
 _OPENS = re.compile(r'“|(?:^|(?<=[\s(\[:—–-]))"')
 
 
@@ -545,6 +546,8 @@ def quoted_words(sentence: str) -> str:
         .strip()
         .rstrip(",")
     )
+    if _OPENS.search(core) is None:
+        core = _CLOSE_BEFORE_STOP.sub(r"\1", core)  # '… fight six men".': the mark the copy put before its full stop
     if core[-1:] not in (".", "!", "?", "…"):
         core += "."
     return core

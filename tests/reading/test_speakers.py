@@ -100,6 +100,20 @@ def test_a_sentence_opening_with_he_added_is_a_quotation_of_the_person_named_bef
     assert quoted_words(text[start:]) == "Here in this constituency there is a New Labour stooge MP."
 
 
+def test_the_quoted_words_lose_a_closing_mark_the_copy_put_before_the_full_stop() -> None:
+    from rag.reading.speakers import attributed, quoted_words
+
+    # BBC politics/mp-attacked-by-muggers-in-kenya.txt: '… you cannot fight six men".'
+    said = '"I knew I had to stay very calm and passive - you cannot fight six men".'
+    assert (
+        attributed(said, "Mr Davies")
+        == "Mr Davies said: “I knew I had to stay very calm and passive - you cannot fight six men.”"
+    )
+    # a quotation inside the quoted words keeps its marks
+    assert quoted_words('"We want a "fair deal".') == 'We want a "fair deal".'
+    assert quoted_words("The deal is “done”.") == "The deal is “done”."
+
+
 def test_a_name_after_said_that_opens_what_was_said_is_not_the_speaker() -> None:
     from rag.reading.speakers import named_speaker
 
