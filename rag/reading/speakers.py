@@ -34,7 +34,13 @@ _SAYS = (
 _SAID_NAME = re.compile(rf"\b{_SAYS}\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 # the sentence's own pronoun attribution: ', he said.' at its end
 # (or goes on with what else they said: '…", he said, adding that foxes had been killed "legally".')
-_PRONOUN_SAID = re.compile(r"[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$")
+# Other verbs close a quotation only after its closing mark ('…," he told a Russian court.'); "he
+# warned of job losses." is no attribution.
+_PRONOUN_SAID = re.compile(
+    r"(?:[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)|[,.!?…]?[”\"’],?\s+(?:he|she) "
+    r"(?:told|tells|explained|insisted|warned|argued|stressed|claimed|continued|replied|wrote))"
+    r"\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$"
+)
 # A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …',
 # 'He told BBC News: "…', 'She said in a statement: "…' (not 'He said the man shouted: "…').
 _PRONOUN_OPENS = re.compile(
@@ -407,7 +413,9 @@ _SUBJECT = re.compile(
     r"for|in|on|with|from|by|to)\b)[\w-]+ ){0,4}?"
     rf"((?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady|Professor) {_SURNAME}|[A-Z][a-z-]+ {_SURNAME})"
     rf"(?!\s+(?:[a-z-]+\s+)?{_ROLE}\b)"  # "Home Office minister Hazel Blears": the office is not the person
-    r"(?:,[^,.\n“”\"]{1,80},)?"  # and after it: "Mr Hague, 43, told …", "Lord Janner, who is …, branded …"
+    # and after it: "Mr Hague, 43, told …", "Lord Janner, who is …, branded …", "Mr Khodorkovsky - who
+    # has been in jail for more than a year - pleaded …"
+    r"(?:,[^,.\n“”\"]{1,80},|\s[-–—]\s[^.\n“”\"–—-]{1,80}\s[-–—])?"
     r"\s+(?!(?:and|or|of|for)\b)[a-z]"
 )
 

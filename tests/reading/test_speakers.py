@@ -334,6 +334,18 @@ def test_the_pronoun_s_antecedent_may_follow_what_they_are_and_be_followed_by_an
     assert _of(text, quote) == "Baroness Kennedy"
 
 
+def test_he_told_after_a_closing_mark_is_an_attribution_and_a_dashed_aside_keeps_the_subject() -> None:
+    """A newcomer's "Who said …?" on BBC business/yukos-loses-us-bankruptcy-battle.txt was refused:
+    '"…," he told a Russian court.' was read as no one's words."""
+    from rag.reading.speakers import is_quotation
+
+    before = "Mr Khodorkovsky - who has been in jail for more than a year - pleaded not guilty to the charges."
+    quote = '"I pride myself on heading for 15 years a number of successful companies," he told a Russian court.'
+    assert _of(f"{before} {quote}", quote) == "Mr Khodorkovsky"
+    # "he warned" with no closing mark before it closes no quotation
+    assert not is_quotation("Analysts doubt the plan will work, and he warned of job losses.")
+
+
 def test_a_name_and_a_verb_of_saying_inside_the_quoted_words_are_not_its_attribution() -> None:
     """seeds hand labels: '“The Secretary stressed …,” Kirby said.' had been read as the Secretary's."""
     line = "“The Secretary stressed that the burden remains on Russia to stop this assault,” Kirby said."
