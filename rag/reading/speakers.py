@@ -104,7 +104,7 @@ _BODY_WORD = "|".join(sorted(_BODIES))
 # 'playing politics' … "She's not a human shield …""): the quotation after is the subject's.
 _SAID_VERB = (
     r"(?:said|says|told|added|denied|insisted|warned|argued|claimed|admitted|stressed|explained|replied|recalled|"
-    r"wrote|asked)\b"
+    r"wrote|asked|pointed out|noted|suggested|acknowledged|predicted|maintained|believes)\b"
 )
 _PERSON_BEFORE_SAID = rf"\s*(?:[A-Z][a-zA-Z’'-]+ ){{0,3}}(?!(?:{_BODY_WORD})\b)[A-Z][a-zA-Z’'-]+,?\s+{_SAID_VERB}"
 _NAME_SAID = re.compile(rf"({_NAME})(?:,(?!{_PERSON_BEFORE_SAID})[^,.“”\"\n]{{1,80}})?,?\s+{_SAID_VERB}")
@@ -135,6 +135,8 @@ _NOT_SPEAKERS = frozenset(
     ["The", "A", "An", "It", "He", "She", "They", "We", "I", "You", "This", "That", "But", "And", "Who"]
     # pronouns of no one in particular: '"Nobody told us …"' names no speaker
     + ["Nobody", "Somebody", "Someone", "Everyone", "Everybody", "Anyone", "Anybody", "No", "Nothing", "Everything"]
+    + ["Many", "Some", "Others", "Most", "Few", "Several", "Both", "All"]  # "Many suggested …"
+    + ["So", "Thus", "Hence", "It's", "It’s", "That's", "That’s", "There's", "There’s"]
     + ["However", "Meanwhile", "Yet", "Still", "Also"]
     # adverbs that open a sentence: "Earlier, she told BBC Radio 4 …" names no one
     + ["Earlier", "Later", "Previously", "Separately", "Elsewhere", "Speaking", "Asked", "Now", "Then", "Today"]

@@ -374,3 +374,22 @@ def test_a_subject_followed_by_what_they_are_names_the_sentence_s_source_and_a_l
     quote = '"You have to remember that you don\'t have total free speech anymore," he said.'
     filler = "It was crucial that any policy was expressed clearly and enforced fairly in company policy. " * 3
     assert _of(f"{lead} {filler}{quote}", quote) == "Jeffrey Matsuura"
+
+
+def test_reported_views_name_their_source_and_quantifiers_name_no_one() -> None:
+    """BBC sentences (docs/speaker-changes-2026-11-30j.json): "pointed out", "noted", "believes",
+    "acknowledged" report their subject's words; "Many suggested …" and "It's predicted …" name
+    no one."""
+    from rag.reading.speakers import named_speaker
+
+    assert named_speaker("Lord Browne pointed out that BP was reaping the benefits of its investment.") == "Lord Browne"
+    assert (
+        named_speaker("Chief constable Mr Hayman acknowledged that binge drinking did cause problems.") == "Mr Hayman"
+    )
+    assert named_speaker("The Scottish Executive believes that the legislation should be handled by Westminster.") == (
+        "Scottish Executive"
+    )
+    assert named_speaker("Many suggested that the music industry needed to recognise the changes.") is None
+    assert named_speaker("It's predicted that by 2006 two billion people will own a mobile phone.") is None
+    # an act is no speech: "conceded defeat" reports what he did
+    assert named_speaker("Mr Kerry conceded defeat on Wednesday, abandoning last-ditch hopes in Ohio.") is None
