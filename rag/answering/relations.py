@@ -34,6 +34,9 @@ from typing import Any
 
 _TOKEN = re.compile(r"[^\W_][\w'’]*(?:[.,]\d+)*")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# A figure as news copy abbreviates its scale ("133m text messages", "$1.5bn"): its digits are the
+# figure, as `verify.numbers_in` reads them.
+_FIGURE_SCALED = re.compile(rf"({_FIGURE.pattern})(?:m|bn|tn|k)?")
 NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
@@ -130,9 +133,9 @@ def _words(text: str) -> list[_Word]:
     for m in _TOKEN.finditer(text.replace("-", " ").replace("—", " ").replace("–", " ")):
         w = m.group(0).casefold().replace("’", "'")
         value: float | None = None
-        if _FIGURE.fullmatch(w):
+        if m_fig := _FIGURE_SCALED.fullmatch(w):
             try:
-                value = float(w.replace(",", ""))
+                value = float(m_fig.group(1).replace(",", ""))
             except ValueError:  # pragma: no cover - the pattern only matches numbers
                 value = None
             if value is not None and value.is_integer() and 1900 <= value <= 2100:

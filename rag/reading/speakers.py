@@ -193,7 +193,7 @@ def inside_quotation(text: str, start: int) -> bool:
     before = text[line:start]
     for i in range(len(before) - 1, -1, -1):
         if before[i] in _MARKS:
-            if not _opens(before, i):
+            if not _opens(text, line + i):  # read in the text: the mark may be the last before `start`
                 return False
             stop = text.find("\n", start)
             rest = text[start : stop if stop >= 0 else len(text)]

@@ -218,6 +218,18 @@ def test_a_year_is_not_the_amount_a_figure_question_asks_for() -> None:
     assert bears("Some 2,000 people bought the label.", "figure", "How many people bought the label?")
 
 
+def test_a_figure_with_its_scale_abbreviated_counts_what_follows_it() -> None:
+    """BBC tech/new-year-s-texting-breaks-record.txt: "133m text messages" had counted nothing."""
+    from rag.answering.premise import bears
+
+    q = "How many texts were sent in the UK over New Year's Eve and New Year's Day?"
+    assert bears(
+        "Between midnight on 31 December and midnight on 1 January, 133m text messages were sent.", "figure", q
+    )
+    assert bears("Some 1.5bn texts were sent.", "figure", q)
+    assert not bears("Between midnight on 31 December and midnight on 1 January, 133m people were online.", "figure", q)
+
+
 def test_of_kind_takes_any_figure_whatever_noun_it_counts_but_no_year_or_the_question_s_own() -> None:
     from rag.answering.premise import bears, of_kind
 

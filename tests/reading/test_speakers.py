@@ -393,3 +393,14 @@ def test_reported_views_name_their_source_and_quantifiers_name_no_one() -> None:
     assert named_speaker("It's predicted that by 2006 two billion people will own a mobile phone.") is None
     # an act is no speech: "conceded defeat" reports what he did
     assert named_speaker("Mr Kerry conceded defeat on Wednesday, abandoning last-ditch hopes in Ohio.") is None
+
+
+def test_a_name_and_verb_just_inside_an_opening_mark_are_the_quoted_words_not_their_attribution() -> None:
+    """BBC politics/csa-chief-who-quit-still-in-job.txt: '"So Doug believes that …"' was read as
+    Doug's words; the mark just before "So" opens the quotation (docs/speaker-changes-2026-11-30k.json)."""
+    text = (
+        'Mr Johnson said: "Doug has exceeded the four years that senior civil servants are expected to stay. '
+        '"So Doug believes that we have reached the natural breakpoint at which he can hand over the reins."'
+    )
+    quote = '"So Doug believes that we have reached the natural breakpoint at which he can hand over the reins."'
+    assert _of(text, quote) == "Mr Johnson"
