@@ -246,6 +246,21 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_loopback for i in infos)
 
 
+def loopback_name(host_header: str) -> bool:
+    """Whether a `Host` header names this machine: localhost or a loopback address, any port."""
+    name = host_header.strip()
+    if name.startswith("["):  # "[::1]:8000"
+        name = name[1 : name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:  # "127.0.0.1:8000"
+        name = name.partition(":")[0]
+    if name.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def require_protection(host: str, *, protected: bool, no_auth: bool, what: str, fix: str) -> None:
     """Refuse to serve `what` on a non-loopback `host` without protection unless `no_auth`, which
     is logged as a warning.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from rag.core.access import KeyRing
+from rag.core.access import KeyRing, loopback_name
 from rag.core.errors import FairUseError
 
 Scope = MutableMapping[str, Any]
@@ -89,23 +89,6 @@ def foreign_host(host: str) -> Refusal:
         status=403,
         code="host_not_allowed",
     )
-
-
-def loopback_name(host_header: str) -> bool:
-    """Whether a `Host` header names this machine: localhost or a loopback address, any port."""
-    import ipaddress
-
-    name = host_header.strip()
-    if name.startswith("["):  # "[::1]:8000"
-        name = name[1 : name.find("]")] if "]" in name else name
-    elif name.count(":") == 1:  # "127.0.0.1:8000"
-        name = name.partition(":")[0]
-    if name.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def from_fair_use(exc: FairUseError) -> Refusal:

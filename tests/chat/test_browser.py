@@ -111,6 +111,25 @@ def test_ask_open_citation_and_upload(server: str, browser) -> None:
     page.close()
 
 
+def test_a_request_that_names_another_host_is_refused(server: str) -> None:
+    """DNS rebinding: a page on evil.example whose name points at 127.0.0.1 sends `Host:
+    evil.example`; the chat on loopback answers only requests for this machine."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server)
+    statuses = {}
+    for host in (f"127.0.0.1:{parts.port}", f"localhost:{parts.port}", f"evil.example:{parts.port}"):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn.request("GET", "/", headers={"Host": host})
+        response = conn.getresponse()
+        statuses[host.partition(":")[0]] = (response.status, response.read().decode("utf-8", "replace"))
+        conn.close()
+    assert statuses["127.0.0.1"][0] == 200 and statuses["localhost"][0] == 200
+    status, body = statuses["evil.example"]
+    assert status == 403 and "127.0.0.1" in body and "rag chat --host" in body
+
+
 def test_false_premise_is_named_and_a_bad_date_filter_is_explained(server: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)

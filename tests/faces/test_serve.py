@@ -623,7 +623,7 @@ def test_without_listed_origins_no_page_may_call_it(served) -> None:
 def test_on_loopback_a_request_must_name_this_machine(settings, robustness) -> None:
     # A page whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name as
     # Host, and a GET carries no Origin: only the Host check refuses it.
-    from rag.faces.gate import loopback_name
+    from rag.core.access import loopback_name
 
     assert [
         loopback_name(h) for h in ("127.0.0.1:8000", "localhost:8000", "[::1]:8000", "127.0.0.2", "LOCALHOST.")
