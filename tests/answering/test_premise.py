@@ -228,6 +228,10 @@ def test_a_figure_with_its_scale_abbreviated_counts_what_follows_it() -> None:
     )
     assert bears("Some 1.5bn texts were sent.", "figure", q)
     assert not bears("Between midnight on 31 December and midnight on 1 January, 133m people were online.", "figure", q)
+    # a common noun before the counted one counts too ("text messages" / "texts"); a name does not
+    q = "How many text messages were sent in the UK in 2004?"
+    assert bears("Latest figures show that 26 billion texts were sent in total in 2004.", "figure", q)
+    assert not bears("Two MSF hospitals were hit.", "figure", "How many MSF doctors were killed?")
 
 
 def test_of_kind_takes_any_figure_whatever_noun_it_counts_but_no_year_or_the_question_s_own() -> None:
