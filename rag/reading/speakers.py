@@ -107,7 +107,10 @@ _SAID_VERB = (
     r"wrote|asked|pointed out|noted|suggested|acknowledged|predicted|maintained|believes)\b"
 )
 _PERSON_BEFORE_SAID = rf"\s*(?:[A-Z][a-zA-Z’'-]+ ){{0,3}}(?!(?:{_BODY_WORD})\b)[A-Z][a-zA-Z’'-]+,?\s+{_SAID_VERB}"
-_NAME_SAID = re.compile(rf"({_NAME})(?:,(?!{_PERSON_BEFORE_SAID})[^,.“”\"\n]{{1,80}})?,?\s+{_SAID_VERB}")
+# (an aside between commas or dashes: "Lord Bingham - a senior law lord - said")
+_NAME_SAID = re.compile(
+    rf"({_NAME})(?:,(?!{_PERSON_BEFORE_SAID})[^,.“”\"\n]{{1,80}}|\s[-–—]\s[^.“”\"\n–—-]{{1,80}}\s[-–—])?,?\s+{_SAID_VERB}"
+)
 # Someone the article does not name: 'A Labour spokesman denied …', '…," a spokeswoman said.',
 # '…," said one analyst.' The quotation is theirs, shown as "A Labour spokesman said: “…”", never
 # given to a person named earlier.

@@ -404,3 +404,13 @@ def test_a_name_and_verb_just_inside_an_opening_mark_are_the_quoted_words_not_th
     )
     quote = '"So Doug believes that we have reached the natural breakpoint at which he can hand over the reins."'
     assert _of(text, quote) == "Mr Johnson"
+
+
+def test_a_subject_with_an_aside_between_dashes_names_its_own_sentence() -> None:
+    """BBC politics/clarke-defends-terror-detentions.txt: "Lord Bingham - a senior law lord - said the
+    rules were incompatible …" had no source, so an answer citing it beside "The Law Lords said …"
+    was shown "According to Law Lords: Lord Bingham …" (docs/speaker-changes-2026-11-30l.json)."""
+    from rag.reading.speakers import named_speaker
+
+    line = "Lord Bingham - a senior law lord - said the rules were incompatible with the European Convention."
+    assert named_speaker(line) == "Lord Bingham"
