@@ -84,13 +84,16 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     if reader is not None and reader.voice == COMMENT:
         return reader
     st = reader or st
-    # the same sentence in two copies of an article (syndicated) is one sentence, read in the first
+    # the same sentence in two copies of an article (syndicated) is one sentence
     quotes = list(dict.fromkeys(c.quote for c in st.citations))
     if len(quotes) > 1 and " ".join(st.text.split()) == " ".join(" ".join(quotes).split()):
         return _joined(st, texts)
-    if len(quotes) != 1 or st.text != quotes[0]:
+    if st.text not in quotes:
         return _worded(st, texts)
-    c, copies = st.citations[0], st.citations[1:]
+    # a sentence quoted as it stands, whose other copies differ by a word ("On Thursday, Lord
+    # Bingham …"), is read in the copy it quotes: its other copies' voices are not its own
+    c = next(c for c in st.citations if c.quote == st.text)
+    copies = tuple(x for x in st.citations if x is not c)
     text = texts.get(c.source)
     if text is None:
         return st

@@ -167,3 +167,16 @@ def test_a_statement_joining_sentences_shows_each_quotation_with_its_speaker(tmp
         '"We have waited three weeks for this," said Omar Sayed, a ferry captain.',
     )
     assert voiced(st, texts).speaker == "Lena Berg; Omar Sayed"
+
+
+def test_a_sentence_quoted_as_it_stands_is_read_in_its_own_copy_not_in_a_differing_one(tmp_path: Path) -> None:
+    """Seeds run: "The foreign ministry in Moscow said on Facebook that …", cited with a syndicated
+    copy worded "Russia said …", had been shown "According to Russia: The foreign ministry …"."""
+    own = "Mr Holm said the timetable would be published on Monday, according to the port office."
+    st, texts = _st(tmp_path, own)
+    other = "The council said the timetable would be published on Monday."
+    (tmp_path / "copy.txt").write_text(other, encoding="utf-8")
+    copy = Citation("copy.txt", 0, len(other), other, "Ferry", None, None, True, 1.0)
+    out = voiced(replace(st, citations=(copy, *st.citations)), texts)
+    assert out.text == own and out.voice == "quote" and out.speaker == "Mr Holm"
+    assert set(out.citations) == {copy, *st.citations}
