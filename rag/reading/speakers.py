@@ -44,7 +44,9 @@ _PRONOUN_SAID = re.compile(
 # A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …',
 # 'He told BBC News: "…', 'She said in a statement: "…' (not 'He said the man shouted: "…').
 _PRONOUN_OPENS = re.compile(
-    r"^\s*(?:He|She)\s+(?:(?:said|added|says|adds|continued|went on)\s*[:,]?|"
+    # after an opening phrase at most: 'Currently above $40 a barrel, he said: "…'
+    r"^\s*(?:[A-Z][^,“”\"\n]{0,60},\s+(?=he\b|she\b))?(?:[Hh]e|[Ss]he)\s+"
+    r"(?:(?:said|added|says|adds|continued|went on)\s*[:,]?|"
     r"(?:(?:said|added|says|wrote)\s(?:in|on|at|to)|told)\s[^:“\"]{1,40}:)\s*(?=[“\"])"
 )
 # "he said" between two parts of one quotation: '"It was thought to be like skateboarding," he said,
@@ -104,7 +106,7 @@ _BODY_WORD = "|".join(sorted(_BODIES))
 # 'playing politics' … "She's not a human shield …""): the quotation after is the subject's.
 _SAID_VERB = (
     r"(?:said|says|told|added|denied|insisted|warned|argued|claimed|admitted|stressed|explained|replied|recalled|"
-    r"wrote|asked|pointed out|noted|suggested|acknowledged|predicted|maintained|believes)\b"
+    r"wrote|asked|replies|pointed out|noted|suggested|acknowledged|predicted|maintained|believes)\b"
 )
 _PERSON_BEFORE_SAID = rf"\s*(?:[A-Z][a-zA-Z’'-]+ ){{0,3}}(?!(?:{_BODY_WORD})\b)[A-Z][a-zA-Z’'-]+,?\s+{_SAID_VERB}"
 # (an aside between commas or dashes: "Lord Bingham - a senior law lord - said")
@@ -123,6 +125,12 @@ _UNNAMED = (
 _REPORTED_CLAUSE = re.compile(r"\s+(?:[A-Z]|(?:that|the|it|he|she|they|there|this|its|his|her)\b)")
 _UNNAMED_SAID = re.compile(rf"\b{_UNNAMED},?\s+{_SAID_VERB}")
 _SAID_UNNAMED = re.compile(rf"\b{_SAYS}\s+{_UNNAMED}")
+# A quotation closed by what its speaker is, the verb after: '"…," The Spectator editor told BBC
+# Radio 4's Today programme.', '"…," the bank's chief economist said.' (what follows is the attribution)
+_ROLE_SAID = re.compile(
+    rf"[,?!…][”\"]\s+((?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+(?:[A-Z][\w&’'-]*(?:[’']s)?\s+){{0,3}}"
+    rf"(?:[a-z][\w’'-]*\s+){{0,2}}{_ROLE})\s+{_SAID_VERB}[^“”\"]*$"
+)
 # A quotation's own closing attribution to a description: '"Who can forget …?" asked the magazine.'
 _SAID_THE = re.compile(r"[,?!…][”\"]\s+" + _SAYS + r"\s+(the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*[.,]")
 # "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
@@ -283,6 +291,8 @@ _TITLES_IN_CAPITALS = frozenset(["MP", "MPs", "MSP", "MEP", "AM", "MLA", "QC", "
 
 
 _ACCORDING = re.compile(rf"\baccording to ((?:the )?{_NAME})")
+_INTRODUCES = re.compile(r"\s*:\s*[“\"]")  # 'said: "' opens the quotation the sentence gives
+_NAME_JUST_SAID = re.compile(rf"({_NAME}),?\s+{_SAID_VERB}")
 
 
 def named_speaker(sentence: str) -> str | None:
@@ -297,8 +307,16 @@ def named_speaker(sentence: str) -> str | None:
     # the subject may be followed by what they are, past the first six words ("Kaha Kiknavelidze,
     # analyst at Troika Dialog, said: …")
     m = _NAME_SAID.search(sentence)
-    if m is not None and m.start() <= len(head):
-        return _name_at(sentence, m)
+    if m is not None and m.start() <= len(head) and (name := _name_at(sentence, m)):
+        return name
+    # or anywhere, where it opens the quotation the sentence gives: "When asked …, the carmaker's
+    # chief executive Helmut Panke said: "we will …""
+    for pattern in (_NAME_JUST_SAID, _NAME_SAID):  # the name right before the verb first
+        for x in pattern.finditer(sentence):
+            if _INTRODUCES.match(sentence, x.end()) and not inside_quotation(sentence, x.start()):
+                name = _name_at(sentence, x)
+                if name:
+                    return name
     m = next((x for x in _SAID_NAME.finditer(sentence) if x.start() >= tail_at and _closes(sentence, x)), None)
     if m is not None:
         return _name_at(sentence, m)
@@ -352,6 +370,10 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     unnamed = _SAID_UNNAMED.search(sentence) or _UNNAMED_SAID.search(sentence) or _SAID_THE.search(sentence)
     if unnamed and not _REPORTED_CLAUSE.match(sentence, unnamed.end()):
         return _described(unnamed), start + unnamed.start(1)
+    # a role closing the quotation: '"…," The Spectator editor told BBC Radio 4's Today programme.'
+    role = _ROLE_SAID.search(sentence)
+    if role:
+        return _described(role), start + role.start(1)
     if _IT_SAID.search(sentence):  # "…,” it said.": a body, the subject of a sentence just before
         body = _body_before(text, start)
         if body:
@@ -550,10 +572,16 @@ _ADDING = re.compile(r"\badding\b")
 _PRONOUN = re.compile(r"\b(?:he|she|it|the [a-z]+)\b")
 
 
+def _role_cut(sentence: str) -> str:
+    """The sentence without a closing attribution to a role (`_ROLE_SAID`), its final mark kept."""
+    m = _ROLE_SAID.search(sentence)
+    return sentence[: m.start() + 2] if m else sentence
+
+
 def quoted_words(sentence: str) -> str:
     """The words a quoted sentence quotes, without its quotation marks and its "he said"."""
     core = (
-        _PRONOUN_OPENS.sub("", _IT_SAID.sub("", _PRONOUN_SAID.sub("", _PRONOUN_MID.sub(", ", sentence))))
+        _PRONOUN_OPENS.sub("", _IT_SAID.sub("", _PRONOUN_SAID.sub("", _PRONOUN_MID.sub(", ", _role_cut(sentence)))))
         .strip()
         .strip(_QUOTE_MARKS)
         .strip()

@@ -188,7 +188,9 @@ def test_a_longer_name_is_read_whole_and_no_speaker_comes_from_an_adverb_or_a_ti
     assert (
         _of(text, '"We are worried about the children sent back," she said.') == "Laura Brownlees of Save the Children"
     )
-    assert _of(text, 'Earlier, she told the programme: "We have written to the minister twice now."') is None
+    # an opening adverb is no speaker: "she" is the person the paragraph before names
+    earlier = 'Earlier, she told the programme: "We have written to the minister twice now."'
+    assert _of(text, earlier) == "Laura Brownlees of Save the Children"
     assert _of(text, '"I felt guilt in the marrow of my bones," said the Ealing North MP.') is None
 
 
@@ -230,10 +232,10 @@ def test_wrote_and_asked_attribute_and_a_description_is_the_last_resort() -> Non
         )
         is None
     )
-    assert (
-        _of(text, 'When asked about the leadership, he told the programme: "That contest is a long way away now."')
-        is None
-    )
+    # "When" opens a clause, not a name: the "he" after it is the person the sentence before names
+    # (docs/speaker-changes-2026-11-30m.json; a pronoun's gender is not read: see README)
+    asked = 'When asked about the leadership, he told the programme: "That contest is a long way away now."'
+    assert _of(f"Mr Clarke said the party was united. {asked}", asked) == "Mr Clarke"
 
 
 def test_he_said_with_no_attribution_within_reach_is_the_subject_of_the_sentence_before() -> None:
@@ -414,3 +416,25 @@ def test_a_subject_with_an_aside_between_dashes_names_its_own_sentence() -> None
 
     line = "Lord Bingham - a senior law lord - said the rules were incompatible with the European Convention."
     assert named_speaker(line) == "Lord Bingham"
+
+
+def test_a_newcomers_quotations_name_their_speakers() -> None:
+    """A newcomer's run over the BBC archive (docs/speaker-changes-2026-11-30m.json): a name that
+    opens the sentence's quotation past its first words, "replies", a pronoun after an opening
+    phrase, and a role closing the quotation."""
+    from rag.reading.speakers import attributed, named_speaker
+
+    panke = (
+        "When asked if BMW would be seeking compensation from Bosch, the carmaker's chief executive Helmut Panke "
+        'said: "we will first solve the problem before talking about who will pay".'
+    )
+    assert named_speaker(panke) == "Helmut Panke"
+    assert named_speaker("Mr Finegold replies: \"No, I'm Jewish, I wasn't a German war criminal.") == "Mr Finegold"
+    browne = 'Currently above $40 a barrel, he said: "The price of oil will be well supported above $30 a barrel."'
+    assert _of(f"Lord Browne believes oil prices will remain quite high. {browne}", browne) == "Lord Browne"
+    editor = '"I don\'t see why the prime minister has to get involved in this," The Spectator editor told BBC Radio 4.'
+    before = "However, Mr Johnson, who wrote about hostage Ken Bigley, said Mr Blair should butt out of the row."
+    assert _of(f"{before} {editor}", editor) == "The Spectator editor"
+    assert attributed(editor, "The Spectator editor") == (
+        "The Spectator editor said: “I don't see why the prime minister has to get involved in this.”"
+    )
