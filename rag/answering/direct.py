@@ -85,7 +85,8 @@ def _as_written(short: str, quote: str, start: int, end: int, *, qualify: bool) 
     elif len(_TOKEN.findall(quote, start, end)) > len(_TOKEN.findall(short)):
         return short, start, end
     if qualify:
-        start -= quote[start - 1 : start] in ("£", "$", "€") and start > 0
+        if start > 0 and quote[start - 1] in "£$€":
+            start -= 1
         if m := _QUALIFIER.search(quote[:start]):
             start = m.start()
     return quote[start:end], start, end
