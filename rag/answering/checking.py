@@ -436,7 +436,7 @@ def next_states(kept: Sequence[Checked], check: StatementChecker) -> Checked | N
             continue  # withheld at indexing: never shown
         cite = replace(last, start=s, end=e, quote=following, verified=True, support=1.0)
         st = Statement(both, (*c.statement.citations, cite), verified=True, support=1.0)
-        return Checked(st, True)
+        return Checked(voiced(st, check.texts), True)  # whose words: each statement has a voice
     return None
 
 

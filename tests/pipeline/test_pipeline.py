@@ -576,6 +576,10 @@ def test_the_sentence_after_one_that_says_a_whistleblower_names_who(make_pipelin
         "Cynthia Cooper told the jury how she had found the false accounts.",
     ]
     assert all(text[c.start : c.end] == c.quote for c in lead.citations)
+    # its voice, like every statement's (a newcomer saw null here): "Cynthia Cooper told the jury …"
+    # reports her words
+    assert (lead.voice, lead.speaker) == ("quote", "Cynthia Cooper")
+    assert a.to_dict()["statements"][0]["voice"] == "quote"
 
 
 def _judged(settings, reply, judge):
