@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from rag.core.access import is_loopback, loopback_name
+from rag.core.access import is_loopback, loopback_name, printable, request_headers
 from rag.core.limits import FairUse
 from rag.core.requestlog import ready_line
 from rag.core.settings import Settings
@@ -221,7 +221,7 @@ def build_app(pipe: Pipeline, access: ChatAccess | None = None, fair: FairUse | 
 
 def _host_check(host: str) -> dict[str, Any]:
     """FastAPI arguments for the chat's app: on loopback, requests must name this machine in `Host`
-    (`rag.faces.gate.LoopbackHost`, as `rag serve` does)."""
+    (`LoopbackHost`, as `rag serve`'s gate does)."""
     if not is_loopback(host):
         return {}
     from starlette.middleware import Middleware
@@ -239,19 +239,17 @@ class LoopbackHost:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] in ("http", "websocket"):
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-            host = headers.get("host", "")
+            host = request_headers(scope).get("host", "")
             if not loopback_name(host):
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 1008})
                     return
                 from starlette.responses import PlainTextResponse
 
-                shown = "".join(ch if ch.isprintable() else "?" for ch in host)[:200]
                 message = (
                     f"This chat listens on this machine only and answers requests for localhost or 127.0.0.1, not "
-                    f"{shown!r}: open http://127.0.0.1:PORT, or serve other machines with `rag chat --host ADDRESS` "
-                    "and logins (`rag users add`)."
+                    f"{printable(host)!r}: open http://127.0.0.1:PORT, or serve other machines with "
+                    "`rag chat --host ADDRESS` and logins (`rag users add`)."
                 )
                 await PlainTextResponse(message, status_code=403)(scope, receive, send)
                 return

@@ -246,6 +246,16 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_loopback for i in infos)
 
 
+def request_headers(scope: Any) -> dict[str, str]:
+    """An ASGI request's headers, names lower-cased (decoded as latin-1, as HTTP sends them)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def printable(value: str, limit: int = 200) -> str:
+    """A value a client sent, as a message may show it: unprintable characters as "?", at most `limit`."""
+    return "".join(ch if ch.isprintable() else "?" for ch in value)[:limit]
+
+
 def loopback_name(host_header: str) -> bool:
     """Whether a `Host` header names this machine: localhost or a loopback address, any port."""
     name = host_header.strip()

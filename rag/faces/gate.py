@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from rag.core.access import KeyRing, loopback_name
+from rag.core.access import KeyRing, loopback_name, printable, request_headers
 from rag.core.errors import FairUseError
 
 Scope = MutableMapping[str, Any]
@@ -71,7 +71,7 @@ def too_large(limit: int) -> Refusal:
 
 
 def foreign_origin(origin: str) -> Refusal:
-    shown = "".join(ch if ch.isprintable() else "?" for ch in origin)[:200]
+    shown = printable(origin)
     return Refusal(
         f"Requests from web pages at {shown!r} are not accepted: start the server with `--cors-origin {shown}` "
         "(or RAG_CORS_ORIGINS) to allow that page.",
@@ -81,7 +81,7 @@ def foreign_origin(origin: str) -> Refusal:
 
 
 def foreign_host(host: str) -> Refusal:
-    shown = "".join(ch if ch.isprintable() else "?" for ch in host)[:200]
+    shown = printable(host)
     return Refusal(
         f"This server listens on this machine only and answers requests for localhost or 127.0.0.1, not "
         f"{shown!r} (a web page that renamed this machine would be one): connect to http://127.0.0.1:PORT, "
@@ -119,7 +119,7 @@ class Gate:
 
     def check(self, scope: Scope) -> Refusal | str:
         """The refusal, or the client's name: its key id, else its address."""
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = request_headers(scope)
         if self.loopback and not loopback_name(headers.get("host", "")):
             return foreign_host(headers.get("host", ""))
         origin = headers.get("origin")
