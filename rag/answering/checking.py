@@ -28,7 +28,7 @@ from rag.answering.verify import (
     lexical_support,
     numbers_in,
 )
-from rag.answering.voice import COMMENT, cites_comment, quote_speaker, voiced
+from rag.answering.voice import COMMENT, asks_readers, cites_comment, quote_speaker, voiced
 from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
 from rag.reading.ingest import withheld_spans
@@ -91,6 +91,7 @@ class StatementChecker:
         self.answer_veto = answer_min if answer_veto is None else answer_veto
         self.seconds = 0.0  # time spent checking, for the answer's timings
         self.asked = asked_for(question)
+        self.readers = asks_readers(question)  # "What did readers say …?": their comments may answer
         self.subjects = subject_names(question)
         self.said = words_asked(question)
         self.vetoed = False  # the answer check said no to every statement (`all_vetoed`)
@@ -105,8 +106,8 @@ class StatementChecker:
         states one, and its evidence names what the question is about.
         """
         st = checked.statement
-        if st.voice == COMMENT:
-            return False  # a reader's words never answer (`rag.reading.comments`)
+        if st.voice == COMMENT and not self.readers:
+            return False  # a reader's words answer only a question about them (`rag.reading.comments`)
         if not (checked.relevant and bears(st.text, self.asked, self.question)):
             return False
         if other_year(st.text, self.question):
@@ -245,8 +246,8 @@ class StatementChecker:
         with their speaker (the words `attributed` gives), citing the sentence and, when the
         speaker is named in another, that one too (`shown_quote`)."""
         st = quote_of(line, self.texts)
-        if st is None or any(cites_comment(self.texts, c) for c in st.citations):
-            return None  # a reader's comment is never quoted as the answer
+        if st is None or (not self.readers and any(cites_comment(self.texts, c) for c in st.citations)):
+            return None  # a reader's comment is quoted as the answer only to a question about readers
         return Checked(voiced(st, self.texts), True)
 
     def attributed(self, line: SourceLine) -> str | None:
@@ -343,11 +344,19 @@ def names_any(subjects: Sequence[str], text: str) -> bool:
 
 
 def readers_last(
-    ordered: Sequence[Checked], answered: bool, *, keep: Callable[[Statement], bool], asked: str | None
+    ordered: Sequence[Checked],
+    answered: bool,
+    *,
+    keep: Callable[[Statement], bool],
+    asked: str | None,
+    readers: bool = False,
 ) -> tuple[list[Checked], bool]:
     """`StatementChecker.answer_first`'s statements with readers' comments after the article's, and
     whether one states what the question asks for: never a reader's comment, so an answer made
-    only of comments, or led by one, is not one (its statements are shown as related)."""
+    only of comments, or led by one, is not one (its statements are shown as related). A question
+    about what readers wrote (`readers`, `voice.asks_readers`) keeps the order and the answer."""
+    if readers:
+        return list(ordered), answered
     out = sorted(ordered, key=lambda c: c.statement.voice == COMMENT)  # stable: the order kept otherwise
     first = next((c for c in out if keep(c.statement)), None)
     reader_leads = bool(ordered) and asked is not None and ordered[0].statement.voice == COMMENT

@@ -58,7 +58,10 @@ _FREE = QUESTION_FRAME | frozenset(
         "account accounts version versions view views differ differs differing different difference differences "
         "contrast similar list key point points change changed changes update updates outcome "
         "react reacted reaction reactions respond responded response responses stance position opinion "
-        "happened happens involve involved involving"
+        "happened happens involve involved involving "
+        # Who wrote the comments an article prints after it: their words never name them so
+        # ("What did readers say about …?", `voice.asks_readers`)
+        "reader readers comment comments commented commenter commenters"
     )
 )
 # Titles before a name: "Senator John McCain" is McCain, "Mr Blair" is Blair.

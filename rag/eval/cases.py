@@ -34,6 +34,9 @@ KINDS = (
     "timeline",
     "comparison",
     "list",
+    # What readers wrote in the comments printed after an article (issue 28): answered by their
+    # words, each shown as "A reader wrote: …".
+    "comment",
 )
 CI_KINDS = KINDS[:8]  # the kinds `rag eval --ci` covers
 CASES_FILE = Path(__file__).resolve().parent.parent.parent / "tests" / "eval" / "cases.jsonl"

@@ -280,7 +280,10 @@ def generate(
         return not removed(st, remove_unverified=remove)
 
     checked, answered = readers_last(
-        *check.answer_first([check(st) for st in final.statements], keep=keep), keep=keep, asked=check.asked
+        *check.answer_first([check(st) for st in final.statements], keep=keep),
+        keep=keep,
+        asked=check.asked,
+        readers=check.readers,
     )
     draft = q.draft(found, gen.name, prompt_tokens=usage.prompt_tokens, notes=final.dropped)
     short = short_answer(parser.text, s.answer_style)

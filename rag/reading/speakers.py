@@ -38,14 +38,15 @@ _SAID_NAME = re.compile(rf"\b{_SAYS}\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 # warned of job losses." is no attribution.
 _PRONOUN_SAID = re.compile(
     r"(?:[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)|[,.!?…]?[”\"’],?\s+(?:he|she) "
-    r"(?:told|tells|explained|insisted|warned|argued|stressed|claimed|continued|replied|wrote))"
+    r"(?:told|tells|explained|insisted|warned|argued|stressed|claimed|continued|replied|wrote|confirmed))"
     r"\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$"
 )
 # A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …',
 # 'He told BBC News: "…', 'She said in a statement: "…' (not 'He said the man shouted: "…').
 _PRONOUN_OPENS = re.compile(
     # after an opening phrase at most: 'Currently above $40 a barrel, he said: "…'
-    r"^\s*(?:[A-Z][^,“”\"\n]{0,60},\s+(?=he\b|she\b))?(?:[Hh]e|[Ss]he)\s+"
+    # or a conjunction: 'But he added: "…'
+    r"^\s*(?:[A-Z][^,“”\"\n]{0,60},\s+(?=he\b|she\b)|(?:But|And|Yet|So)\s+(?=he\b|she\b))?(?:[Hh]e|[Ss]he)\s+"
     r"(?:(?:said|added|says|adds|continued|went on)\s*[:,]?|"
     r"(?:(?:said|added|says|wrote)\s(?:in|on|at|to)|told)\s[^:“\"]{1,40}:)\s*(?=[“\"])"
 )
@@ -106,7 +107,11 @@ _BODY_WORD = "|".join(sorted(_BODIES))
 # 'playing politics' … "She's not a human shield …""): the quotation after is the subject's.
 _SAID_VERB = (
     r"(?:said|says|told|added|denied|insisted|warned|argued|claimed|admitted|stressed|explained|replied|recalled|"
-    r"wrote|asked|replies|pointed out|noted|suggested|acknowledged|predicted|maintained|believes)\b"
+    r"wrote|asked|replies|pointed out|noted|suggested|acknowledged|predicted|maintained|believes|"
+    # (not the passive: "became the first Scot to be confirmed as a victim")
+    r"(?<!be )(?<!is )(?<!was )(?<!were )(?<!are )(?<!been )confirmed|"
+    # '"…," Mr Ebbers is reported as saying.'
+    r"(?:is|was) (?:reported|quoted) as saying)\b"
 )
 _PERSON_BEFORE_SAID = rf"\s*(?:[A-Z][a-zA-Z’'-]+ ){{0,3}}(?!(?:{_BODY_WORD})\b)[A-Z][a-zA-Z’'-]+,?\s+{_SAID_VERB}"
 # (an aside between commas or dashes: "Lord Bingham - a senior law lord - said")
@@ -127,10 +132,17 @@ _UNNAMED_SAID = re.compile(rf"\b{_UNNAMED},?\s+{_SAID_VERB}")
 _SAID_UNNAMED = re.compile(rf"\b{_SAYS}\s+{_UNNAMED}")
 # A quotation closed by what its speaker is, the verb after: '"…," The Spectator editor told BBC
 # Radio 4's Today programme.', '"…," the bank's chief economist said.' (what follows is the attribution)
-_ROLE_SAID = re.compile(
-    rf"[,?!…][”\"]\s+((?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+(?:[A-Z][\w&’'-]*(?:[’']s)?\s+){{0,3}}"
-    rf"(?:[a-z][\w’'-]*\s+){{0,2}}{_ROLE})\s+{_SAID_VERB}[^“”\"]*$"
+# (what they are: up to three capitalised words and three others that are no function word,
+# "The prime minister's official spokesman", not "the bill and the minister")
+_DESCRIPTION = (
+    rf"((?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+(?:[A-Z][\w&’'-]*(?:[’']s)?\s+){{0,3}}"
+    r"(?:(?!(?:the|a|an|and|or|but|of|in|on|at|to|for|with|who|which|that|said|says|told|has|had|have|"
+    rf"is|was|were|are|will|would)\b)[a-z][\w’'-]*\s+){{0,3}}{_ROLE})"
 )
+_ROLE_SAID = re.compile(rf"[,?!…][”\"]\s+{_DESCRIPTION}\s+{_SAID_VERB}[^“”\"]*$")
+# The same description as a sentence's subject before a quotation: 'The prime minister's official
+# spokesman said …. "…," he said.' gives the spokesman, as the article describes him.
+_DESCRIBED_SAID = re.compile(rf"\b{_DESCRIPTION},?\s+{_SAID_VERB}")
 # A quotation's own closing attribution to a description: '"Who can forget …?" asked the magazine.'
 _SAID_THE = re.compile(r"[,?!…][”\"]\s+" + _SAYS + r"\s+(the\s+[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){0,3})\s*[.,]")
 # "in Bustan al-Qasr", "from Abu Dhabi": after a preposition, a name is a place, not a person.
@@ -306,7 +318,8 @@ def named_speaker(sentence: str) -> str | None:
     tail_at = len(" ".join(words[:-12])) if len(words) > 12 else 0
     # the subject may be followed by what they are, past the first six words ("Kaha Kiknavelidze,
     # analyst at Troika Dialog, said: …")
-    m = _NAME_SAID.search(sentence)
+    # (not a name inside the words it quotes: 'The minister said: "Mr Brown said: …"')
+    m = next((x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(sentence, x.start())), None)
     if m is not None and m.start() <= len(head) and (name := _name_at(sentence, m)):
         return name
     # or anywhere, where it opens the quotation the sentence gives: "When asked …, the carmaker's
@@ -332,8 +345,9 @@ def _described(m: re.Match[str]) -> str:
 
 def _speaker_named(text: str, m: re.Match[str]) -> str | None:
     """Who an attribution match in `text` gives: the description of an unnamed source
-    (`_UNNAMED_SAID`, `_SAID_UNNAMED`), else the name (`_name_at`)."""
-    return _described(m) if m.re in (_UNNAMED_SAID, _SAID_UNNAMED) else _name_at(text, m)
+    (`_UNNAMED_SAID`, `_SAID_UNNAMED`) or of a described one (`_DESCRIBED_SAID`), else the name
+    (`_name_at`)."""
+    return _described(m) if m.re in (_UNNAMED_SAID, _SAID_UNNAMED, _DESCRIBED_SAID) else _name_at(text, m)
 
 
 def _closes(sentence: str, m: re.Match[str]) -> bool:
@@ -392,7 +406,7 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     # "said <name>" only where the name closes the attribution: in 'He said Mr Straw was "naive …"'
     # Mr Straw is who it is about, not who speaks
     found = [m for m in _SAID_NAME.finditer(before) if _closes(before, m)] + list(_NAME_SAID.finditer(before))
-    found += [*_UNNAMED_SAID.finditer(before), *_SAID_UNNAMED.finditer(before)]
+    found += [*_UNNAMED_SAID.finditer(before), *_SAID_UNNAMED.finditer(before), *_DESCRIBED_SAID.finditer(before)]
     # the nearest attribution; of two that end at one "said", the whole one ("Jeffrey Matsuura,
     # director of … at the University of Dayton, said", not "University of Dayton, said")
     for m in sorted(found, key=lambda m: (-m.end(), m.start())):

@@ -438,3 +438,27 @@ def test_a_newcomers_quotations_name_their_speakers() -> None:
     assert attributed(editor, "The Spectator editor") == (
         "The Spectator editor said: “I don't see why the prime minister has to get involved in this.”"
     )
+
+
+def test_a_conjunction_before_he_added_a_described_subject_and_verbs_after_the_closing_mark() -> None:
+    """A newcomer's run over the BBC archive (docs/speaker-changes-2026-11-30n.json): 'But he
+    added: "…' is a quotation; a "he" after "The prime minister's official spokesman said …" is the
+    spokesman as the article describes him; "is reported as saying" and "confirmed" close a
+    quotation or report their subject's words, the passive "to be confirmed" does not; a name
+    inside the words a sentence quotes is not its source."""
+    from rag.reading.speakers import is_quotation, quoted_words
+
+    added = 'But he added: "We will see what happens next week."'
+    assert is_quotation(added)
+    assert quoted_words(added) == "We will see what happens next week."
+    assert _of(f"Mr Straw spoke to reporters. {added}", added) == "Mr Straw"
+    spokesman = '"You cannot, in a modern government, take every decision in Cabinet," he said.'
+    before = "The prime minister's official spokesman said the Cabinet met every week."
+    assert _of(f"{before} {spokesman}", spokesman) == "The prime minister's official spokesman"
+    # a description holds no function word: "the minister", not "the bill and the minister"
+    assert _of(f"He read the bill and the minister said no. {spokesman}", spokesman) == "The minister"
+    ebbers = '"I did not know what was going on," Mr Ebbers is reported as saying.'
+    assert _of(f"The trial went on. {ebbers}", ebbers) == "Mr Ebbers"
+    assert named_speaker("Rover confirmed the tie-up would take place soon.") == "Rover"
+    assert named_speaker("Edinburgh architect, Dominic Stephenson, became the first Scot to be confirmed as a victim.") is None
+    assert named_speaker('The minister said: "Mr Brown said: we must act now," the aide said.') is None
