@@ -271,15 +271,21 @@ _JOINED = re.compile(
     r"(?:of|for|on|de|the)\s+(?:the\s+)?$"
 )
 # A body speaking through someone: "A spokeswoman for Royal Mail said".
-_SPEAKS_FOR = re.compile(r"\b(?:spokes(?:man|woman|person)|representative)\s+(?:for|from|of|at)\s+(?:the\s+)?$", re.I)
+# The speaker is then the spokesman as the article writes them ("A spokesman for DaimlerChrysler"),
+# not the body alone.
+_SPEAKS_FOR = re.compile(
+    r"(?:\b(?:an?|the|one|its|his|her|their)\s+(?:[a-z-]+\s+)?)?"
+    r"\b(?:spokes(?:man|woman|person)|representative)\s+(?:for|from|of|at)\s+(?:the\s+)?$",
+    re.I,
+)
 
 
 def _name_at(text: str, m: re.Match[str]) -> str | None:
     """The speaker an attribution match names in `text`: its name whole ("Laura Brownlees of Save
-    the Children", not "Children"), a body that speaks through a spokesman ("a spokeswoman for
-    Royal Mail said"); None when the name is no one's: a place after a preposition ("a GP in
-    the Upper Afan Valley, before becoming AM for Aberavon, said"), a title ("said the Ealing North
-    MP"; "Tom McCabe MSP said" is Tom McCabe)."""
+    the Children", not "Children"), a spokesman as the article writes them ("A spokeswoman for
+    Royal Mail" for "a spokeswoman for Royal Mail said"); None when the name is no one's: a place
+    after a preposition ("a GP in the Upper Afan Valley, before becoming AM for Aberavon, said"), a
+    title ("said the Ealing North MP"; "Tom McCabe MSP said" is Tom McCabe)."""
     name = _clean(m.group(1))
     if not name:
         return None
@@ -287,14 +293,19 @@ def _name_at(text: str, m: re.Match[str]) -> str | None:
     while j := _JOINED.search(text, max(0, at - 80), at):
         name, at = text[j.start() : at] + name, j.start()
     before = text[max(0, at - 60) : at]
-    if _PLACE_BEFORE.search(before) and not _SPEAKS_FOR.search(before):
+    spokesman = _SPEAKS_FOR.search(before)
+    if _PLACE_BEFORE.search(before) and not spokesman:
         return None
     words = name.split()
     if words[-1] in _TITLES_IN_CAPITALS:
         if len(words) < 3 or before.endswith(("the ", "The ")):
             return None
         words = words[:-1]
-    return _clean(" ".join(words))
+    name = _clean(" ".join(words))
+    if spokesman and name:
+        said_by = before[spokesman.start() :] + name
+        return said_by[:1].upper() + said_by[1:]
+    return name
 
 
 # Titles after a name, not part of it: "Tom McCabe MSP", "the Ealing North MP" (a body's

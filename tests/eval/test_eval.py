@@ -172,8 +172,9 @@ def test_case_file_is_valid() -> None:
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids))
     kinds = Counter(c.kind for c in cases)
-    # those five: bbc.jsonl; the answer forms: forms_seeds.jsonl and forms_bbc.jsonl
-    bbc_and_forms = {"yes_no", "alias", "paraphrase", "broad", "reason", "summary", "timeline", "comparison", "list"}
+    # those five and readers' comments: bbc.jsonl; the answer forms: forms_seeds.jsonl and forms_bbc.jsonl
+    bbc_and_forms = {"yes_no", "alias", "paraphrase", "broad", "reason", "comment"}
+    bbc_and_forms |= {"summary", "timeline", "comparison", "list"}
     assert set(kinds) | bbc_and_forms == set(KINDS)
     assert kinds["unanswerable"] >= 12 and kinds["adversarial"] >= 6
     assert {c.kind for c in cases if c.ci} == set(CI_KINDS)

@@ -460,5 +460,22 @@ def test_a_conjunction_before_he_added_a_described_subject_and_verbs_after_the_c
     ebbers = '"I did not know what was going on," Mr Ebbers is reported as saying.'
     assert _of(f"The trial went on. {ebbers}", ebbers) == "Mr Ebbers"
     assert named_speaker("Rover confirmed the tie-up would take place soon.") == "Rover"
-    assert named_speaker("Edinburgh architect, Dominic Stephenson, became the first Scot to be confirmed as a victim.") is None
+    assert (
+        named_speaker("Edinburgh architect, Dominic Stephenson, became the first Scot to be confirmed as a victim.")
+        is None
+    )
     assert named_speaker('The minister said: "Mr Brown said: we must act now," the aide said.') is None
+
+
+def test_a_spokesman_for_someone_is_the_speaker_as_the_article_writes_them() -> None:
+    """ "A spokesman for Mr Blair said …" are the spokesman's words, not Mr Blair's; a body's
+    spokesman keeps the body's name (docs/speaker-changes-2026-11-30o.json)."""
+    assert named_speaker("A spokesman for Mr Blair said the Prime Minister expected the conference to go well.") == (
+        "A spokesman for Mr Blair"
+    )
+    daimler = (
+        "A spokesman for DaimlerChrysler, parent company of Mercedes Benz, said it will have to halt some production."
+    )
+    assert named_speaker(daimler) == "A spokesman for DaimlerChrysler"
+    quote = '"We are investigating a problem with the delivery," a spokesperson from Icstis told the BBC.'
+    assert _of(quote, quote) == "A spokesperson from Icstis"
