@@ -187,7 +187,7 @@ def index_paths(
     for p in paths:
         if not p.exists():
             raise EmptyCorpusError(f"{p} does not exist: give a folder or file of articles ({KINDS}).")
-    files = list(find_articles(paths, settings.root))
+    files = list(find_articles(paths, settings.root, skip=[index_dir]))
     if not files:
         where = ", ".join(map(str, paths))
         raise EmptyCorpusError(

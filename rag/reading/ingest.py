@@ -193,9 +193,13 @@ class Found:
     stat: os.stat_result | None
 
 
-def _walk(folder: Path, rel: str = "") -> Iterator[tuple[Path, str, os.DirEntry[str]]]:
+def _walk(
+    folder: Path, rel: str = "", skip: frozenset[str] = frozenset()
+) -> Iterator[tuple[Path, str, os.DirEntry[str]]]:
     """(path, path relative to the walk's start, entry) of article files under `folder`, sorted by
-    path; hidden entries are skipped and links to folders are not followed (as `Path.rglob`)."""
+    path; hidden entries and the folders in `skip` (real paths: an index folder kept inside the
+    corpus holds the index's own .json files, not articles) are skipped, and links to folders are
+    not followed (as `Path.rglob`)."""
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
@@ -212,7 +216,8 @@ def _walk(folder: Path, rel: str = "") -> Iterator[tuple[Path, str, os.DirEntry[
         except OSError:
             continue
         if is_dir:
-            yield from _walk(folder / e.name, name)
+            if not (skip and os.path.realpath(folder / e.name) in skip):
+                yield from _walk(folder / e.name, name, skip)
         elif ok and os.path.splitext(e.name)[1].lower() in SUFFIXES and not (not rel and is_folder_note(e.name)):
             yield folder / e.name, name, e
 
@@ -243,22 +248,29 @@ def _stat(entry: os.DirEntry[str] | Path) -> os.stat_result | None:
         return None
 
 
-def find_articles(paths: Iterable[Path], root: Path) -> Iterator[Found]:
-    """The article files under the given files/folders, sorted, hidden files skipped, each with the
-    name it is indexed under (see `source_name`) and its stat.
+def find_articles(paths: Iterable[Path], root: Path, skip: Iterable[Path] = ()) -> Iterator[Found]:
+    """The article files under the given files/folders, sorted, hidden files and the folders in
+    `skip` (the index folder) left out, each once (a folder given with one of its subfolders, or
+    with one of its files, is not read twice), with the name it is indexed under (see
+    `source_name`) and its stat.
 
     Only links are resolved one by one: the other files of a folder are named from the folder's
     own resolved name (20,000 `Path.resolve` calls took 0.7 s of re-indexing one article).
     """
+    left_out = frozenset(os.path.realpath(p) for p in skip)
+    seen: set[tuple[str, str]] = set()  # (path as walked, source): a file reached twice the same way
     for p in paths:
         if p.is_dir():
             base = source_name(p, root)
-            for path, rel, entry in _walk(p):
+            for path, rel, entry in _walk(p, skip=left_out):
                 linked = entry.is_symlink()
                 source = source_name(path, root) if linked else rel if base == "." else f"{base}/{rel}"
-                yield Found(path, source, _stat(entry))
-        elif p.is_file():
-            yield Found(p, source_name(p, root), _stat(p))
+                if (str(path), source) not in seen:
+                    seen.add((str(path), source))
+                    yield Found(path, source, _stat(entry))
+        elif p.is_file() and (str(p), source := source_name(p, root)) not in seen:
+            seen.add((str(p), source))
+            yield Found(p, source, _stat(p))
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path]:

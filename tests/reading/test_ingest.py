@@ -230,3 +230,20 @@ def test_found_articles_are_named_and_ordered_as_resolving_every_path_would(tmp_
     assert "e.txt" not in by_name and ".f.txt" not in by_name and "far.txt" not in by_name
     (single,) = find_articles([root / "corpus/a/b.md"], root)
     assert single.source == "corpus/a/b.md"
+
+
+def test_a_folder_given_with_its_subfolder_is_read_once_and_an_index_inside_it_not_at_all(tmp_path: Path) -> None:
+    """A corpus named twice (a folder and one of its subfolders or files) gives each article once;
+    an index folder kept inside the corpus (its manifest and text layer are .json) is no article."""
+    from rag.reading.ingest import find_articles
+
+    corpus = tmp_path / "corpus"
+    (corpus / "tech").mkdir(parents=True)
+    (corpus / "tech/a.txt").write_text("One article.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("Another article.\n", encoding="utf-8")
+    (corpus / "index").mkdir()
+    (corpus / "index/manifest.json").write_text('{"documents": {}}', encoding="utf-8")
+    paths = [corpus, corpus / "tech", corpus / "b.txt"]
+    found = [f.source for f in find_articles(paths, tmp_path, skip=[corpus / "index"])]
+    assert found == ["corpus/b.txt", "corpus/tech/a.txt"]
+    assert "corpus/index/manifest.json" in [f.source for f in find_articles([corpus], tmp_path)]
