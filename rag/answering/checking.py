@@ -28,9 +28,10 @@ from rag.answering.verify import (
     lexical_support,
     numbers_in,
 )
-from rag.answering.voice import COMMENT, asks_readers, cites_comment, quote_speaker, voiced
+from rag.answering.voice import COMMENT, cites_comment, quote_speaker, voiced
 from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
+from rag.reading.comments import asks_readers
 from rag.reading.ingest import withheld_spans
 from rag.reading.sentences import sentence_at
 from rag.reading.speakers import attributed
@@ -121,6 +122,8 @@ class StatementChecker:
             return False
         if self.asked is not None and names_missing(self.question, f"{st.text} {self.evidence(st)}"):
             return False
+        if st.voice == COMMENT:
+            return True  # a reader's view on the topic is what a question about readers asks for
         return self.answers(st) is not False  # the model, asked, may still say it gives something else
 
     def follows(self, checked: Checked) -> bool:
@@ -354,7 +357,7 @@ def readers_last(
     """`StatementChecker.answer_first`'s statements with readers' comments after the article's, and
     whether one states what the question asks for: never a reader's comment, so an answer made
     only of comments, or led by one, is not one (its statements are shown as related). A question
-    about what readers wrote (`readers`, `voice.asks_readers`) keeps the order and the answer."""
+    about what readers wrote (`readers`, `comments.asks_readers`) keeps the order and the answer."""
     if readers:
         return list(ordered), answered
     out = sorted(ordered, key=lambda c: c.statement.voice == COMMENT)  # stable: the order kept otherwise

@@ -60,7 +60,7 @@ _FREE = QUESTION_FRAME | frozenset(
         "react reacted reaction reactions respond responded response responses stance position opinion "
         "happened happens involve involved involving "
         # Who wrote the comments an article prints after it: their words never name them so
-        # ("What did readers say about …?", `voice.asks_readers`)
+        # ("What did readers say about …?", `comments.asks_readers`)
         "reader readers comment comments commented commenter commenters"
     )
 )

@@ -23,6 +23,7 @@ from rag.core.types import Chunk, Passage, Sentence
 from rag.index.embeddings import Embedder
 from rag.index.lexical import tokenize
 from rag.index.retrieval import containment, shingles
+from rag.reading.comments import asks_readers
 
 _NEEDS_CONTEXT = ("it ", "he ", "she ", "they ", "this ", "that ", "these ", "those ", "the group ", "“", '"')
 
@@ -127,8 +128,12 @@ def scored_candidates(question: str, passages: Sequence[Passage], embedder: Embe
 
 
 def select_sentences(question: str, passages: Sequence[Passage], *, embedder: Embedder, budget: int) -> list[Candidate]:
-    """The best-scoring sentences that fit in `budget` tokens (plus needed context sentences)."""
+    """The best-scoring sentences that fit in `budget` tokens (plus needed context sentences); for a
+    question about what readers wrote (`comments.asks_readers`), only the readers' comments when the
+    passages hold some: the article's own sentences do not answer it."""
     cands = scored_candidates(question, passages, embedder)
+    if asks_readers(question) and any(c.locations[0][1].comment for c in cands):
+        cands = [c for c in cands if c.locations[0][1].comment]
     if not cands:
         return []
     by_position = {(c.locations[0][0].source, c.locations[0][1].start): c for c in cands}

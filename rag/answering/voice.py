@@ -11,12 +11,11 @@ cited too; one whose speaker cannot be told is shown as "The article quotes: “
 article's voice. A sentence of the readers' comments printed after an article
 (`rag.reading.comments`) has the voice "comment" and is shown only as "A reader wrote: “…”"; a
 statement that cites both the article and its comments keeps only the article's citations. Readers'
-words answer only a question about them (`asks_readers`); any other is answered by the article.
+words answer only a question about them (`rag.reading.comments.asks_readers`); any other is answered by the article.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from rag.answering.citations import SourceTexts
@@ -35,21 +34,6 @@ from rag.reading.speakers import (
 UNNAMED = "The article quotes"
 READER = "A reader wrote"
 COMMENT = "comment"  # the voice of a sentence of readers' comments
-
-
-# A question about what readers wrote ("What did readers say about …?", "What do the comments
-# say …?", "Have your say"): the one kind whose answer is readers' words, shown as "A reader wrote".
-# Not "reader" alone ("the blog reader site Bloglines") nor "comments" ("Ken Livingstone's comments").
-_READERS = re.compile(
-    r"\b(?:readers|commenters|(?:a|one|another) (?:reader|commenter)|comments? section|have your say|"
-    r"(?:wrote|written|emailed|e-mailed) in)\b",
-    re.I,
-)
-
-
-def asks_readers(question: str) -> bool:
-    """Whether a question asks what the articles' readers wrote (`_READERS`): their comments may answer it."""
-    return _READERS.search(question) is not None
 
 
 def cites_comment(texts: SourceTexts, c: Citation) -> bool:

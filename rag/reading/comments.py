@@ -30,6 +30,8 @@ stayed at 99.7%.
 A paragraph here is a paragraph of copy as `rag.reading.layout.parse_article` finds them (a line).
 Measured on hand labels of 48 BBC archive files (`tests/data/comment_labels.jsonl`, 6 with
 comment sections) by `scripts/comments.py`, figures in `docs/comments.json`.
+
+`asks_readers` tells a question about what readers wrote, the one kind their comments answer.
 """
 
 from __future__ import annotations
@@ -167,3 +169,18 @@ def tag_comments(sentences: Sequence[Sentence], at: int | None) -> tuple[Sentenc
     if at is None:
         return tuple(sentences)
     return tuple(replace(s, comment=True) if s.start >= at else s for s in sentences)
+
+
+# A question about what readers wrote ("What did readers say about …?", "What do the comments
+# say …?", "Have your say"): the one kind whose answer is readers' words, shown as "A reader wrote".
+# Not "reader" alone ("the blog reader site Bloglines") nor "comments" ("Ken Livingstone's comments").
+_READERS = re.compile(
+    r"\b(?:readers|commenters|(?:a|one|another) (?:reader|commenter)|comments? section|have your say|"
+    r"(?:wrote|written|emailed|e-mailed) in)\b",
+    re.I,
+)
+
+
+def asks_readers(question: str) -> bool:
+    """Whether a question asks what the articles' readers wrote (`_READERS`): their comments may answer it."""
+    return _READERS.search(question) is not None

@@ -771,13 +771,16 @@ def test_a_readers_comment_never_leads_an_answer_and_is_shown_as_a_readers(make_
     assert b.abstained and not b.statements
     assert b.related and all(s.voice == "comment" for s in b.related) and "A reader wrote" not in b.text
     # A question about what readers wrote is answered by their words, shown as a reader's.
-    pipe3, _ = make_pipeline(_reply(("far too high", comment)))
+    pipe3, gen3 = make_pipeline(_reply(("far too high", comment)))
     pipe3.index()
     c = pipe3.ask("What did readers say about the island ferry fares?")
     assert not c.abstained
     assert [(s.text, s.voice, s.speaker) for s in c.statements] == [(f"A reader wrote: “{comment}”", "comment", None)]
     assert c.statements[0].citations[0].quote == comment
     _check_contract(c, pipe3.settings.root)
+    # and the model is shown only the readers' comments, not the article's reporting
+    user = gen3.prompts[-1][-1]["content"]
+    assert "far too high" in user and "late half the time" in user and "rise by 4%" not in user
 
 
 # --- date filters say what they leave out (issue 29) ---------------------------------------
