@@ -10,7 +10,8 @@ blind sample of those changes to label by hand.
         /tmp/spk/labels.jsonl > docs/speaker-changes-2026-11-29.json
 
 A reading is what `rag.answering.voice` shows: for a quotation (a quoted sentence, or one inside a
-quotation opened before it), `speaker_of`; for any other sentence, `named_speaker`.
+quotation opened before it), `speaker_of`; for any other sentence, `named_speaker`, and for one
+that reports what "he"/"she" said (`reported_by_pronoun`), `speaker_of`.
 """
 
 from __future__ import annotations
@@ -46,7 +47,12 @@ def _reading(m: ModuleType, text: str, start: int, end: int) -> dict[str, Any]:
     if hasattr(m, "quotation_goes_on"):  # before f2721ae the count of marks needed this check too
         inside = inside and m.quotation_goes_on(text, start)
     quoted = bool(m.is_quotation(sentence) or inside)
-    return {"quotation": quoted, "speaker": m.speaker_of(text, start, end) if quoted else m.named_speaker(sentence)}
+    speaker = m.speaker_of(text, start, end) if quoted else m.named_speaker(sentence)
+    # since 2026-11-30 (ninth part) "He said anyone …" is read as '"…," he said.' is
+    if not quoted and speaker is None and hasattr(m, "reported_by_pronoun") and m.reported_by_pronoun(sentence):
+        speaker = m.speaker_of(text, start, end)
+        quoted = speaker is not None
+    return {"quotation": quoted, "speaker": speaker}
 
 
 def sample(corpus: Path, old_commit: str, n: int, out: Path, key_path: Path, seed: int) -> None:

@@ -16,6 +16,7 @@ words answer only a question about them (`rag.reading.comments.asks_readers`); a
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from rag.answering.citations import SourceTexts
@@ -28,10 +29,12 @@ from rag.reading.speakers import (
     is_quotation,
     named_speaker,
     quoted_words,
+    reported_by_pronoun,
     speaker_at,
 )
 
 UNNAMED = "The article quotes"
+QUOTATION_MARKS = '“”"'
 READER = "A reader wrote"
 COMMENT = "comment"  # the voice of a sentence of readers' comments
 
@@ -100,8 +103,14 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
         return st
     if not (is_quotation(c.quote) or inside_quotation(text, c.start)):
         speaker = named_speaker(c.quote)
+        if speaker is None and reported_by_pronoun(c.quote):
+            return _reported(st, c, copies, texts)
         return replace(st, voice="quote" if speaker else "reporting", speaker=speaker)
     found = quote_speaker(texts, c)
+    if found is None and not any(mark in c.quote for mark in QUOTATION_MARKS):
+        # the reporter's sentence with its "he says" inside ("He quit the game, he says, because
+        # …"): shown whole, never cut to a quotation it is not
+        return replace(st, voice="quote", speaker=None)
     if found is None:
         return replace(st, text=f"{UNNAMED}: “{quoted_words(c.quote)}”", voice="quote")
     speaker, named = found
@@ -109,6 +118,24 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
         return replace(st, voice="quote", speaker=speaker)
     cites = (*sorted((c, named), key=lambda x: x.start), *copies)
     return replace(st, text=attributed(c.quote, speaker), citations=cites, voice="quote", speaker=speaker)
+
+
+def _reported(st: Statement, c: Citation, copies: tuple[Citation, ...], texts: SourceTexts) -> Statement:
+    """A sentence that reports what "he"/"she" said ("He said anyone wanting to use the Mac mini …"):
+    the speaker the article names before it put in brackets after the pronoun, as editors do ("He
+    [Mr Fogg] said …"), the sentence that names them cited too; "reporting" when none can be told
+    (a pronoun is no source to show)."""
+    found = quote_speaker(texts, c)
+    if found is None:
+        return replace(st, voice="reporting", speaker=None)
+    speaker, named = found
+    at = _PRONOUN_WORD.search(c.quote).end()  # type: ignore[union-attr]  # reported_by_pronoun matched one
+    cites = (*sorted((c, named), key=lambda x: x.start), *copies) if named else st.citations
+    text = f"{c.quote[:at]} [{speaker}]{c.quote[at:]}"
+    return replace(st, text=text, citations=cites, voice="quote", speaker=speaker)
+
+
+_PRONOUN_WORD = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 
 
 def _sentences(st: Statement, texts: SourceTexts) -> list[Statement]:

@@ -37,7 +37,8 @@ _SAID_NAME = re.compile(rf"\b{_SAYS}\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 # Other verbs close a quotation only after its closing mark ('…," he told a Russian court.'); "he
 # warned of job losses." is no attribution.
 _PRONOUN_SAID = re.compile(
-    r"(?:[,.!?…]?\s*[”\"’]?,?\s+(?:he|she) (?:said|added|says)|[,.!?…]?[”\"’],?\s+(?:he|she) "
+    # (a mark before the pronoun: "schools - which he said included …" is the reporter's sentence)
+    r"(?:(?:[,.!?…]\s*[”\"’]?|[”\"’]),?\s+(?:he|she) (?:said|added|says)|[,.!?…]?[”\"’],?\s+(?:he|she) "
     r"(?:told|tells|explained|insisted|warned|argued|stressed|claimed|continued|replied|wrote|confirmed))"
     r"\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$"
 )
@@ -122,7 +123,7 @@ _NAME_SAID = re.compile(
 # '…," said one analyst.' The quotation is theirs, shown as "A Labour spokesman said: “…”", never
 # given to a person named earlier.
 _UNNAMED = (
-    rf"((?:[Aa]n?|[Oo]ne|[Aa]nother)\s+(?:[A-Z][\w’'-]*\s+|[a-z][\w’'-]*\s+){{0,3}}?"
+    rf"((?:[Aa]n?|[Oo]ne|[Aa]nother)\s+(?:[A-Z][\w’'-]*\s+|[a-z][\w’'-]*\s+){{0,4}}?"
     rf"(?:{_ROLE}|source|aide|insider|friend|colleague|witness|resident|member)s?)"
 )
 # After a verb of saying, the start of what was reported: 'A spokesman said Downing Street had no
@@ -170,6 +171,17 @@ _NOT_SPEAKERS = frozenset(
 )
 _MIN_WORDS = 5  # shorter quoted lines are headings ("‘Close to collapse’"), not speech
 SPEAKER_REACH = 400  # characters before a quoted sentence searched for its speaker
+
+
+# Reported speech whose subject is a pronoun: 'He said anyone wanting to use the Mac mini … may find
+# it odd …' reports the words of the person named before it, as '"…," he said.' quotes them.
+_PRONOUN_REPORTS = re.compile(rf"^\s*(?:(?:But|And|Yet|So)\s+)?(?:[Hh]e|[Ss]he)\s+(?:also\s+)?{_SAID_VERB}")
+
+
+def reported_by_pronoun(sentence: str) -> bool:
+    """Whether a sentence that quotes no one reports what "he"/"she" said ("He said anyone …",
+    "But she added that …"): its speaker is found as a quotation's "he" is (`speaker_at`)."""
+    return _PRONOUN_REPORTS.match(sentence) is not None and not is_quotation(sentence)
 
 
 def is_quotation(sentence: str) -> bool:
@@ -318,10 +330,14 @@ _INTRODUCES = re.compile(r"\s*:\s*[“\"]")  # 'said: "' opens the quotation the
 _NAME_JUST_SAID = re.compile(rf"({_NAME}),?\s+{_SAID_VERB}")
 
 
+_NAME_CLOSES = re.compile(rf",\s+({_NAME}),?\s+(?:has\s+|had\s+)?{_SAID_VERB}[^,.“”\"]{{0,60}}[.!?]?\s*$")
+
+
 def named_speaker(sentence: str) -> str | None:
     """The source a sentence names itself, as its subject or its closing attribution: "Kerry told
     reporters …" (within its first six words), "…, said Osama Abo Ezz." (within its last twelve),
-    "according to SAMS" (anywhere). Not a name inside what is reported: in "Sullivan told the court
+    "…, Ms Short said." (at its end), "The Trafford Centre spokeswoman said …" (what they are, as
+    its subject), "according to SAMS" (anywhere). Not a name inside what is reported: in "Sullivan told the court
     that Bernard Ebbers told him …" the speaker is Sullivan, whom a title-less subject-first reading
     finds; a name found nowhere in those places gives None."""
     words = sentence.split()
@@ -344,6 +360,14 @@ def named_speaker(sentence: str) -> str | None:
     m = next((x for x in _SAID_NAME.finditer(sentence) if x.start() >= tail_at and _closes(sentence, x)), None)
     if m is not None:
         return _name_at(sentence, m)
+    # or its closing attribution with the name first: "…, Ms Short said.", "…, Icstis told the BBC."
+    m = _NAME_CLOSES.search(sentence)
+    if m is not None and not inside_quotation(sentence, m.start()) and (name := _name_at(sentence, m)):
+        return name
+    # or what they are, as its subject: "The Trafford Centre spokeswoman said …"
+    m = _DESCRIBED_SAID.match(sentence)
+    if m is not None:
+        return _described(m)
     m = _ACCORDING.search(sentence)
     return _clean(m.group(1)) if m else None
 
@@ -381,29 +405,33 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     that attribution is the pronoun's antecedent instead.
     """
     sentence = text[start:end]
-    if not (is_quotation(sentence) or inside_quotation(text, start)) or len(sentence.split()) < _MIN_WORDS:
+    reported = _PRONOUN_REPORTS.match(sentence) is not None  # "He said anyone …": read as "…," he said.
+    if not (is_quotation(sentence) or inside_quotation(text, start) or reported) or len(sentence.split()) < _MIN_WORDS:
         return None
-    # its own attribution, outside the words it quotes ('“The Secretary stressed …,” Kirby said.')
-    own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or next(
-        (x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(sentence, x.start())), None
-    )
-    if own and _clean(own.group(1)):  # its own attribution, even one naming no one ("said the Ealing North MP")
-        name = _name_at(sentence, own)
-        return (name, start + own.start(1)) if name else None
-    # its own attribution to someone unnamed or described: '…," said a Vodafone spokesman.', '…?"
-    # asked the magazine.' ("said the spokesman" is no wrong speaker where an earlier one named him)
-    unnamed = _SAID_UNNAMED.search(sentence) or _UNNAMED_SAID.search(sentence) or _SAID_THE.search(sentence)
-    if unnamed and not _REPORTED_CLAUSE.match(sentence, unnamed.end()):
-        return _described(unnamed), start + unnamed.start(1)
-    # a role closing the quotation: '"…," The Spectator editor told BBC Radio 4's Today programme.'
-    role = _ROLE_SAID.search(sentence)
-    if role:
-        return _described(role), start + role.start(1)
-    if _IT_SAID.search(sentence):  # "…,” it said.": a body, the subject of a sentence just before
-        body = _body_before(text, start)
-        if body:
-            return body
-    if not _pronoun_said(sentence):
+    pronoun = reported or _pronoun_said(sentence)
+    # its own attribution (a sentence reported by "he" has none: 'He said Mr Brown told him …')
+    if not reported:
+        # outside the words it quotes ('“The Secretary stressed …,” Kirby said.')
+        own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or next(
+            (x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(sentence, x.start())), None
+        )
+        if own and _clean(own.group(1)):  # its own attribution, even one naming no one ("said the Ealing North MP")
+            name = _name_at(sentence, own)
+            return (name, start + own.start(1)) if name else None
+        # its own attribution to someone unnamed or described: '…," said a Vodafone spokesman.', '…?"
+        # asked the magazine.' ("said the spokesman" is no wrong speaker where an earlier one named him)
+        unnamed = _SAID_UNNAMED.search(sentence) or _UNNAMED_SAID.search(sentence) or _SAID_THE.search(sentence)
+        if unnamed and not _REPORTED_CLAUSE.match(sentence, unnamed.end()):
+            return _described(unnamed), start + unnamed.start(1)
+        # a role closing the quotation: '"…," The Spectator editor told BBC Radio 4's Today programme.'
+        role = _ROLE_SAID.search(sentence)
+        if role:
+            return _described(role), start + role.start(1)
+        if _IT_SAID.search(sentence):  # "…,” it said.": a body, the subject of a sentence just before
+            body = _body_before(text, start)
+            if body:
+                return body
+    if not pronoun:
         stop = text.find("\n", end)
         rest = text[end : stop if stop >= 0 else len(text)][:200]
         m = _closing(rest, still_open=inside_quotation(text, end))
@@ -435,15 +463,15 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
             if person not in name and origin + m.end() + p.start() >= said_ends
         ]
         if not between:
-            if _pronoun_said(sentence) and " " not in name:
+            if pronoun and " " not in name:
                 return None  # "he said" after "…, SEPA said": a body is no "he"; one word names no person
             return name, origin + m.start(1)
         # Someone was named after the attribution: "… Abu Rajab made an urgent call. “…” he said."
         # The pronoun points to that person when there is just one; otherwise no one is given.
-        if _pronoun_said(sentence) and len({person for person, _ in between}) == 1:
+        if pronoun and len({person for person, _ in between}) == 1:
             return between[-1]
         return None
-    if _pronoun_said(sentence):  # no attribution within reach: "he" is the subject of the sentence before
+    if pronoun:  # no attribution within reach: "he" is the subject of the sentence before
         s = sentence_at(text, max(0, start - 2))[0]
         m = _SUBJECT.match(text, s, start)
         name = _clean(m.group(1)) if m else None

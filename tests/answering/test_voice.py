@@ -180,3 +180,23 @@ def test_a_sentence_quoted_as_it_stands_is_read_in_its_own_copy_not_in_a_differi
     out = voiced(replace(st, citations=(copy, *st.citations)), texts)
     assert out.text == own and out.voice == "quote" and out.speaker == "Mr Holm"
     assert set(out.citations) == {copy, *st.citations}
+
+
+def test_reported_speech_by_a_pronoun_names_its_speaker_in_brackets(tmp_path: Path) -> None:
+    """'He said anyone …' is shown 'He [Ian Fogg] said anyone …', voice "quote", the sentence
+    that names him cited too (a BBC eval statement shown as reporting, bt031)."""
+    text = (
+        "Mac mini review\n\nIan Fogg, an analyst at Jupiter Research, said the machine was a good buy.\n\n"
+        "He said anyone wanting to use the Mac mini with an old monitor may find it odd.\n"
+    )
+    he = "He said anyone wanting to use the Mac mini with an old monitor may find it odd."
+    (tmp_path / "mini.txt").write_text(text, encoding="utf-8")
+    start = text.index(he)
+    c = Citation("mini.txt", start, start + len(he), he, "Mac mini review", None, None, True, 1.0)
+    st = voiced(Statement(he, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
+    assert (st.voice, st.speaker) == ("quote", "Ian Fogg")
+    assert st.text == "He [Ian Fogg] said anyone wanting to use the Mac mini with an old monitor may find it odd."
+    assert [x.quote for x in st.citations] == [
+        "Ian Fogg, an analyst at Jupiter Research, said the machine was a good buy.",
+        he,
+    ]

@@ -479,3 +479,23 @@ def test_a_spokesman_for_someone_is_the_speaker_as_the_article_writes_them() -> 
     assert named_speaker(daimler) == "A spokesman for DaimlerChrysler"
     quote = '"We are investigating a problem with the delivery," a spokesperson from Icstis told the BBC.'
     assert _of(quote, quote) == "A spokesperson from Icstis"
+
+
+def test_reported_speech_by_a_pronoun_is_the_person_named_before_and_a_long_unnamed_source() -> None:
+    """ "He said anyone …" reports the words of the person named before it, as '"…," he said.'
+    quotes them; a name inside what he reported is not its source; an unnamed source may be
+    described in four words ("a Department of Homeland Security spokeswoman")
+    (docs/speaker-changes-2026-11-30p.json)."""
+    from rag.reading.speakers import reported_by_pronoun
+
+    before = "Ian Fogg, an analyst at Jupiter Research, said the machine was a good buy."
+    he = "He said anyone wanting to use the Mac mini with an old monitor may find it odd."
+    assert reported_by_pronoun(he) and not reported_by_pronoun(before)
+    assert _of(f"{before} {he}", he) == "Ian Fogg"
+    told = "He said Mr Brown told him the tax would not rise this year."
+    assert _of(f"{before} {told}", told) == "Ian Fogg"
+    hs = (
+        '"Amit Yoran has been a valuable contributor on cyber security issues," '
+        "said a Department of Homeland Security spokeswoman."
+    )
+    assert _of(hs, hs) == "A Department of Homeland Security spokeswoman"
