@@ -175,7 +175,12 @@ SPEAKER_REACH = 400  # characters before a quoted sentence searched for its spea
 
 # Reported speech whose subject is a pronoun: 'He said anyone wanting to use the Mac mini … may find
 # it odd …' reports the words of the person named before it, as '"…," he said.' quotes them.
-_PRONOUN_REPORTS = re.compile(rf"^\s*(?:(?:But|And|Yet|So)\s+)?(?:[Hh]e|[Ss]he)\s+(?:also\s+)?{_SAID_VERB}")
+# (after an opening phrase at most: "At home he said many people were turning to …", "During an
+# interview on ITV1's This Morning she said …"; not a clause's: "firms which he says were sold …")
+_NOT_RELATIVE = r"(?<!which)(?<!who)(?<!whom)(?<!that)(?<!what)(?<!where)(?<!\bas)(?<!\bif)"
+_PRONOUN_REPORTS = re.compile(
+    rf"^\s*(?:(?:But|And|Yet|So)\s+|[A-Z][^,“”\"\n]{{0,60}}?{_NOT_RELATIVE},?\s+(?=(?:he|she)\s))?(?:[Hh]e|[Ss]he)\s+(?:also\s+)?{_SAID_VERB}"
+)
 
 
 def reported_by_pronoun(sentence: str) -> bool:

@@ -200,3 +200,15 @@ def test_reported_speech_by_a_pronoun_names_its_speaker_in_brackets(tmp_path: Pa
         "Ian Fogg, an analyst at Jupiter Research, said the machine was a good buy.",
         he,
     ]
+
+
+def test_a_reporters_sentence_with_he_says_inside_is_never_cut_to_a_quotation(tmp_path: Path) -> None:
+    """'He quit the game, he says, because …' with no one named before is shown whole, not as
+    'The article quotes: “He quit the game.”' (a newcomer's finding)."""
+    sentence = "He quit the game, he says, because he realised life was more fun than the game."
+    text = f"Online games\n\nSome players stay online for days.\n\n{sentence}\n"
+    (tmp_path / "games.txt").write_text(text, encoding="utf-8")
+    start = text.index(sentence)
+    c = Citation("games.txt", start, start + len(sentence), sentence, "Online games", None, None, True, 1.0)
+    st = voiced(Statement(sentence, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
+    assert (st.text, st.voice, st.speaker) == (sentence, "quote", None)

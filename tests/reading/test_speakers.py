@@ -464,7 +464,7 @@ def test_a_conjunction_before_he_added_a_described_subject_and_verbs_after_the_c
         named_speaker("Edinburgh architect, Dominic Stephenson, became the first Scot to be confirmed as a victim.")
         is None
     )
-    assert named_speaker('The minister said: "Mr Brown said: we must act now," the aide said.') is None
+    assert named_speaker('The minister said: "Mr Brown said: we must act now," the aide said.') == "The minister"
 
 
 def test_a_spokesman_for_someone_is_the_speaker_as_the_article_writes_them() -> None:
@@ -499,3 +499,23 @@ def test_reported_speech_by_a_pronoun_is_the_person_named_before_and_a_long_unna
         "said a Department of Homeland Security spokeswoman."
     )
     assert _of(hs, hs) == "A Department of Homeland Security spokeswoman"
+
+
+def test_a_closing_name_first_attribution_a_described_subject_and_a_pronoun_after_an_opening_phrase() -> None:
+    """A newcomer's run over the BBC archive (docs/speaker-changes-2026-11-30q.json, …-r.json):
+    "…, Ms Short said." and "The Trafford Centre spokeswoman said …" name their source; "which he
+    said included" is the reporter's sentence, not a quotation; "At home he said …" reports the
+    person named before."""
+    from rag.reading.speakers import is_quotation, reported_by_pronoun
+
+    assert named_speaker("The plan will not work, Ms Short said.") == "Ms Short"
+    assert named_speaker("Rogue diallers cost consumers millions, Icstis told the BBC.") == "Icstis"
+    assert (
+        named_speaker("The Trafford Centre spokeswoman said it was the busiest day.")
+        == "The Trafford Centre spokeswoman"
+    )
+    schools = "The schools - which he said included about 100 Muslim schools - must teach citizenship."
+    assert not is_quotation(schools) and not reported_by_pronoun(schools)
+    home = "At home he said many people were turning to the Liberal Democrats."
+    assert reported_by_pronoun(home)
+    assert _of(f"Mr Kennedy spoke in Harrogate on Friday. {home}", home) == "Mr Kennedy"
