@@ -107,8 +107,8 @@ class StatementChecker:
         states one, and its evidence names what the question is about.
         """
         st = checked.statement
-        if st.voice == COMMENT and not self.readers:
-            return False  # a reader's words answer only a question about them (`rag.reading.comments`)
+        if st.voice == COMMENT:  # a reader's words answer a question about them alone (`rag.reading.comments`)
+            return self.readers and checked.relevant  # their view on the topic: no item, no model check
         if not (checked.relevant and bears(st.text, self.asked, self.question)):
             return False
         if other_year(st.text, self.question):
@@ -122,8 +122,6 @@ class StatementChecker:
             return False
         if self.asked is not None and names_missing(self.question, f"{st.text} {self.evidence(st)}"):
             return False
-        if st.voice == COMMENT:
-            return True  # a reader's view on the topic is what a question about readers asks for
         return self.answers(st) is not False  # the model, asked, may still say it gives something else
 
     def follows(self, checked: Checked) -> bool:

@@ -414,9 +414,7 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     if not (is_quotation(sentence) or inside_quotation(text, start) or reported) or len(sentence.split()) < _MIN_WORDS:
         return None
     pronoun = reported or _pronoun_said(sentence)
-    # its own attribution (a sentence reported by "he" has none: 'He said Mr Brown told him …')
-    if not reported:
-        # outside the words it quotes ('“The Secretary stressed …,” Kirby said.')
+    if not reported:  # its own, outside its quoted words ('“…,” Kirby said.'; "He said Mr Brown told …" has none)
         own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or next(
             (x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(sentence, x.start())), None
         )
