@@ -16,7 +16,6 @@ words answer only a question about them (`rag.reading.comments.asks_readers`); a
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from rag.answering.citations import SourceTexts
@@ -24,6 +23,7 @@ from rag.core.types import Citation, Statement
 from rag.reading.comments import is_comment
 from rag.reading.sentences import sentence_at
 from rag.reading.speakers import (
+    QUOTATION_MARKS,
     attributed,
     inside_quotation,
     is_quotation,
@@ -34,7 +34,6 @@ from rag.reading.speakers import (
 )
 
 UNNAMED = "The article quotes"
-QUOTATION_MARKS = '“”"'
 READER = "A reader wrote"
 COMMENT = "comment"  # the voice of a sentence of readers' comments
 
@@ -101,12 +100,15 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     text = texts.get(c.source)
     if text is None:
         return st
+    reported = False  # "He said anyone …": its "he" found as a quotation's is, shown "He [Ian Fogg] said …"
     if not (is_quotation(c.quote) or inside_quotation(text, c.start)):
         speaker = named_speaker(c.quote)
-        if speaker is None and reported_by_pronoun(c.quote):
-            return _reported(st, c, copies, texts)
-        return replace(st, voice="quote" if speaker else "reporting", speaker=speaker)
+        if speaker is not None or not reported_by_pronoun(c.quote):
+            return replace(st, voice="quote" if speaker else "reporting", speaker=speaker)
+        reported = True
     found = quote_speaker(texts, c)
+    if found is None and reported:
+        return replace(st, voice="reporting", speaker=None)  # a pronoun is no source to show
     if found is None and not any(mark in c.quote for mark in QUOTATION_MARKS):
         # the reporter's sentence with its "he says" inside ("He quit the game, he says, because
         # …"): shown whole, never cut to a quotation it is not
@@ -118,24 +120,6 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
         return replace(st, voice="quote", speaker=speaker)
     cites = (*sorted((c, named), key=lambda x: x.start), *copies)
     return replace(st, text=attributed(c.quote, speaker), citations=cites, voice="quote", speaker=speaker)
-
-
-def _reported(st: Statement, c: Citation, copies: tuple[Citation, ...], texts: SourceTexts) -> Statement:
-    """A sentence that reports what "he"/"she" said ("He said anyone wanting to use the Mac mini …"):
-    the speaker the article names before it put in brackets after the pronoun, as editors do ("He
-    [Mr Fogg] said …"), the sentence that names them cited too; "reporting" when none can be told
-    (a pronoun is no source to show)."""
-    found = quote_speaker(texts, c)
-    if found is None:
-        return replace(st, voice="reporting", speaker=None)
-    speaker, named = found
-    at = _PRONOUN_WORD.search(c.quote).end()  # type: ignore[union-attr]  # reported_by_pronoun matched one
-    cites = (*sorted((c, named), key=lambda x: x.start), *copies) if named else st.citations
-    text = f"{c.quote[:at]} [{speaker}]{c.quote[at:]}"
-    return replace(st, text=text, citations=cites, voice="quote", speaker=speaker)
-
-
-_PRONOUN_WORD = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 
 
 def _sentences(st: Statement, texts: SourceTexts) -> list[Statement]:

@@ -179,7 +179,8 @@ SPEAKER_REACH = 400  # characters before a quoted sentence searched for its spea
 # interview on ITV1's This Morning she said …"; not a clause's: "firms which he says were sold …")
 _NOT_RELATIVE = r"(?<!which)(?<!who)(?<!whom)(?<!that)(?<!what)(?<!where)(?<!\bas)(?<!\bif)"
 _PRONOUN_REPORTS = re.compile(
-    rf"^\s*(?:(?:But|And|Yet|So)\s+|[A-Z][^,“”\"\n]{{0,60}}?{_NOT_RELATIVE},?\s+(?=(?:he|she)\s))?(?:[Hh]e|[Ss]he)\s+(?:also\s+)?{_SAID_VERB}"
+    rf"^\s*(?:(?:But|And|Yet|So)\s+|[A-Z][^,“”\"\n]{{0,60}}?{_NOT_RELATIVE},?\s+(?=(?:he|she)\s))?"
+    rf"(?:[Hh]e|[Ss]he)\s+(?:also\s+)?{_SAID_VERB}"
 )
 
 
@@ -232,19 +233,19 @@ def inside_quotation(text: str, start: int) -> bool:
     line = text.rfind("\n", 0, start) + 1
     before = text[line:start]
     for i in range(len(before) - 1, -1, -1):
-        if before[i] in _MARKS:
+        if before[i] in QUOTATION_MARKS:
             if not _opens(text, line + i):  # read in the text: the mark may be the last before `start`
                 return False
             stop = text.find("\n", start)
             rest = text[start : stop if stop >= 0 else len(text)]
-            if any(ch in _MARKS for ch in rest):
+            if any(ch in QUOTATION_MARKS for ch in rest):
                 return True
             following = text[stop:].lstrip() if stop >= 0 else ""
-            return following[:1] in _MARKS
+            return following[:1] in QUOTATION_MARKS
     return False
 
 
-_MARKS = '“”"'
+QUOTATION_MARKS = '“”"'  # the marks that open or close a quotation (not apostrophes)
 
 
 def _opens(text: str, i: int) -> bool:
@@ -604,9 +605,13 @@ def attributed(sentence: str, speaker: str) -> str:
     show en masse …", he said adding that foxes had been killed "legally".'), or that reports
     speech in the reporter's words ('But as BT handled 180 million calls a day monitoring was
     "quite a task in itself", he added.'), keeps every word, the speaker put in brackets after the
-    pronoun, as editors do: '…, he [Gavin Patterson] added.'; only words the article quotes are put
-    inside quotation marks.
+    pronoun, as editors do: '…, he [Gavin Patterson] added.'; so does reported speech whose subject
+    is the pronoun ("He [Ian Fogg] said anyone …", `reported_by_pronoun`); only words the article
+    quotes are put inside quotation marks.
     """
+    if reported_by_pronoun(sentence):  # "He said anyone …" → "He [Ian Fogg] said anyone …"
+        at = _HE_OR_SHE.search(sentence).end()  # type: ignore[union-attr]  # the match holds one
+        return f"{sentence[:at]} [{speaker}]{sentence[at:]}"
     m = _PRONOUN_SAID.search(sentence) or _IT_SAID.search(sentence)
     if m and (_ADDING.search(m.group(0)) or _reporters_words(sentence)):
         at = _PRONOUN.search(sentence, m.start()).end()  # type: ignore[union-attr]  # the match holds one
@@ -621,11 +626,12 @@ def _reporters_words(sentence: str) -> bool:
     opened before it."""
     if sentence.lstrip()[:1] in _QUOTE_MARKS:
         return False
-    return _OPENS.search(sentence) is not None or not any(ch in sentence for ch in _MARKS)
+    return _OPENS.search(sentence) is not None or not any(ch in sentence for ch in QUOTATION_MARKS)
 
 
 _ADDING = re.compile(r"\badding\b")
 _PRONOUN = re.compile(r"\b(?:he|she|it|the [a-z]+)\b")
+_HE_OR_SHE = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 
 
 def _role_cut(sentence: str) -> str:
