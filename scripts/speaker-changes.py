@@ -11,7 +11,8 @@ blind sample of those changes to label by hand.
 
 A reading is what `rag.answering.voice` shows: for a quotation (a quoted sentence, or one inside a
 quotation opened before it), `speaker_of`; for any other sentence, `named_speaker`, and for one
-that reports what "he"/"she" said (`reported_by_pronoun`), `speaker_of`.
+that reports what "he"/"she" said or thinks (`reported_by_pronoun`), `speaker_of`; for a reporter's sentence
+quoting a phrase another sentence gives a named source (`phrase_speaker`), that source.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def _reading(m: ModuleType, text: str, start: int, end: int) -> dict[str, Any]:
     if not quoted and speaker is None and hasattr(m, "reported_by_pronoun") and m.reported_by_pronoun(sentence):
         speaker = m.speaker_of(text, start, end)
         quoted = speaker is not None
+    # since 2026-11-30 (tenth part) a phrase the reporter quotes is the speaker's whom the article
+    # names for those words elsewhere ('… for "security reasons".' is Scott Stanzel's)
+    if not quoted and speaker is None and hasattr(m, "phrase_speaker") and m.phrase_speaker(text, start, end):
+        speaker = m.phrase_speaker(text, start, end)[0]
+        quoted = True
     return {"quotation": quoted, "speaker": speaker}
 
 
@@ -73,7 +79,7 @@ def sample(corpus: Path, old_commit: str, n: int, out: Path, key_path: Path, see
                         "end": s.end,
                         "sentence": text[s.start : s.end],
                         "context_before": text[max(0, s.start - 700) : s.start],
-                        "context_after": text[s.end : s.end + 300],
+                        "context_after": text[s.end : s.end + 1500],
                         "old": a,
                         "new": b,
                     }

@@ -28,6 +28,7 @@ from rag.reading.speakers import (
     inside_quotation,
     is_quotation,
     named_speaker,
+    phrase_speaker,
     quoted_words,
     reported_by_pronoun,
     speaker_at,
@@ -66,9 +67,27 @@ def quote_speaker(texts: SourceTexts, c: Citation) -> tuple[str, Citation | None
     speaker, at = found
     if c.start <= at < c.end:
         return speaker, None
+    return speaker, _naming(texts, c, text, at)
+
+
+def _naming(texts: SourceTexts, c: Citation, text: str, at: int) -> Citation:
+    """The citation of the sentence of `c`'s source `text` that holds offset `at` (a speaker's name)."""
     s, e = sentence_at(text, at)
-    return speaker, replace(
-        c, start=s, end=e, quote=text[s:e], verified=True, support=1.0, page=texts.page(c.source, s)
+    return replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0, page=texts.page(c.source, s))
+
+
+def _phrase(st: Statement, c: Citation, copies: tuple[Citation, ...], text: str, texts: SourceTexts) -> Statement:
+    """The reporter's sentence `c` quotes (its `copies` in other articles kept), with the speaker
+    of a phrase it quotes whom the article names elsewhere ('… for "security reasons" [Scott
+    Stanzel].', `phrase_speaker`) and their sentence cited; the article's reporting when none."""
+    found = phrase_speaker(text, c.start, c.end)
+    if found is None:
+        return replace(st, voice="reporting", speaker=None)
+    speaker, at, closed = found
+    cut = closed - c.start
+    cites = (*sorted((c, _naming(texts, c, text, at)), key=lambda x: x.start), *copies)
+    return replace(
+        st, text=f"{c.quote[:cut]} [{speaker}]{c.quote[cut:]}", citations=cites, voice="quote", speaker=speaker
     )
 
 
@@ -103,8 +122,10 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     reported = False  # "He said anyone …": its "he" found as a quotation's is, shown "He [Ian Fogg] said …"
     if not (is_quotation(c.quote) or inside_quotation(text, c.start)):
         speaker = named_speaker(c.quote)
-        if speaker is not None or not reported_by_pronoun(c.quote):
-            return replace(st, voice="quote" if speaker else "reporting", speaker=speaker)
+        if speaker is not None:
+            return replace(st, voice="quote", speaker=speaker)
+        if not reported_by_pronoun(c.quote):
+            return _phrase(st, c, copies, text, texts)
         reported = True
     found = quote_speaker(texts, c)
     if found is None and reported:

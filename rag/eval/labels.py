@@ -102,11 +102,17 @@ def load_voices(path: Path = LABELS_FILE) -> dict[Key, tuple[str, str | None]]:
 def same_speaker(shown: str | None, labelled: str | None) -> bool:
     """Whether a shown speaker is the labelled one: both none, or one name holds the other's
     surname ("Clara Furse" and "Ms Furse", "LSE chief executive Clara Furse"), case folded; of a
-    statement labelled with two speakers ("Paul LeClerc; John Wilkin"), either."""
+    statement labelled with two speakers ("Paul LeClerc; John Wilkin"), either; a statement shown
+    with two ("Simon Hart; Theresa May") has each of them among the labelled."""
     if not shown or not labelled:
         return not shown and not labelled
+    return all(_one_of(part, labelled) for part in shown.split(";") if part.split())
+
+
+def _one_of(shown: str, labelled: str) -> bool:
+    """Whether one shown speaker is one of the labelled ("Paul LeClerc; John Wilkin")."""
     a = shown.casefold().split()
-    for one in labelled.split(";"):  # "Paul LeClerc; John Wilkin": a statement quoting two speakers
+    for one in labelled.split(";"):
         b = one.casefold().split()
         if b and (a[-1] in b or b[-1] in a):
             return True

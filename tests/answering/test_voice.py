@@ -8,6 +8,7 @@ from pathlib import Path
 from rag.answering.citations import SourceTexts
 from rag.answering.voice import voiced
 from rag.core.types import Citation, Statement
+from rag.reading.speakers import phrase_speaker
 
 # Written for these tests; neutral facts.
 TEXT = (
@@ -212,3 +213,57 @@ def test_a_reporters_sentence_with_he_says_inside_is_never_cut_to_a_quotation(tm
     c = Citation("games.txt", start, start + len(sentence), sentence, "Online games", None, None, True, 1.0)
     st = voiced(Statement(sentence, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
     assert (st.text, st.voice, st.speaker) == (sentence, "quote", None)
+
+
+def _voiced_in(tmp_path: Path, text: str, sentence: str) -> Statement:
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    start = text.index(sentence)
+    c = Citation("a.txt", start, start + len(sentence), sentence, "A", None, None, True, 1.0)
+    return voiced(Statement(sentence, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
+
+
+def test_a_view_told_by_his_or_her_names_whose_view_it_is(tmp_path: Path) -> None:
+    """'His only misgivings were …' after the analyst's words is his view: shown 'His [Ian
+    Fogg’s] only misgivings …' (labelled a quotation of Mr Fogg's in the BBC eval, bt031)."""
+    view = "His only misgivings were over how easy other buyers would find the machine."
+    text = (
+        "Mac mini review\n\nThe machine is a good buy for iPod owners, said Ian Fogg of Jupiter Research.\n\n"
+        f"{view} Sales start in January.\n"
+    )
+    st = _voiced_in(tmp_path, text, view)
+    assert (st.voice, st.speaker) == ("quote", "Ian Fogg")
+    assert st.text == "His [Ian Fogg’s] only misgivings were over how easy other buyers would find the machine."
+    assert [x.quote for x in st.citations][-1] == view
+    # "His comments come as …" tells when, not what: the article's reporting
+    when = "His comments come as the company opens a shop in London."
+    st = _voiced_in(tmp_path, text.replace(view, when), when)
+    assert (st.text, st.voice, st.speaker) == (when, "reporting", None)
+
+
+def test_a_phrase_the_article_gives_a_named_source_is_shown_as_theirs(tmp_path: Path) -> None:
+    """The lead's 'closed "until the roof is safe"' is the spokesman's phrase quoted below: shown
+    with '[Tom Reid]' after it and his sentence cited. A two-word term ("flood barrier"), a phrase
+    the article quotes again unquoted, and one in a sentence naming its own source are not."""
+    lead = 'The castle is closed to visitors "until the roof is safe".'
+    said = 'Tom Reid, a spokesman for the trust, said: "It stays shut until the roof is safe."'
+    text = f"Castle shut\n\n{lead}\n\nStorms damaged the roof last week. {said}\n"
+    st = _voiced_in(tmp_path, text, lead)
+    assert (st.voice, st.speaker) == ("quote", "Tom Reid")
+    assert st.text == 'The castle is closed to visitors "until the roof is safe" [Tom Reid].'
+    assert [x.quote for x in st.citations] == [lead, said]
+    for sentence, rest in [
+        ('The town built a "flood barrier" last year.', 'Ann Lee said: "The flood barrier saved us."'),
+        (
+            'The town built a "barrier against the sea".',
+            'A barrier against the sea held. Ann Lee said: "A barrier against the sea saved us."',
+        ),
+    ]:
+        st = _voiced_in(tmp_path, f"Flood\n\n{sentence}\n\n{rest}\n", sentence)
+        assert (st.text, st.voice, st.speaker) == (sentence, "reporting", None)
+    # the sentence's own person is the phrase's source, not one who repeats it in reply
+    text = (
+        'Flood\n\nOn tape Mr Cole is heard asking Ms Lee if it is a "barrier against the sea".\n\n'
+        'Ms Lee replies: "No, it is no barrier against the sea."\n'
+    )
+    start = text.index("On tape")
+    assert phrase_speaker(text, start, text.index("\n", start)) is None

@@ -307,6 +307,11 @@ def test_hand_labels_score_whose_words_shown_quotations_and_comments_are(tmp_pat
     assert s.comments_as_reporting == ("A great song yes.",)
     assert same_speaker("Clara Furse", "Ms Furse") and not same_speaker("LSE", "Clara Furse")
     assert same_speaker(None, None) and not same_speaker("Kerry", None)
+    # each of two shown speakers must be labelled (a statement of Hart's quotation and May's report)
+    assert same_speaker("Simon Hart; Theresa May", "Simon Hart; Theresa May")
+    assert not same_speaker("Simon Hart; Theresa May", "Simon Hart") and same_speaker(
+        "Ms May", "Simon Hart; Theresa May"
+    )
 
 
 def test_answer_labels_are_hand_labels_of_exact_quotes() -> None:
