@@ -93,17 +93,26 @@ _ATTRIBUTION = re.compile(
 class PremiseCheck:
     """What the retrieved text lacks of the question's premises; empty when they hold."""
 
-    missing: tuple[str, ...] = ()  # names, figures and words of the question found nowhere
+    missing: tuple[str, ...] = ()  # names and words of the question found nowhere in the index
     apart: tuple[str, ...] = ()  # names the question puts together that no article does
+    unfound: tuple[str, ...] = ()  # figures the retrieved passages lack (the index is not searched for them)
 
     @property
     def holds(self) -> bool:
-        return not (self.missing or self.apart)
+        return not (self.missing or self.apart or self.unfound)
 
     def message(self) -> str:
-        """'The articles do not report ...', naming what is missing."""
+        """'The articles do not report ...', naming what is missing; a figure only the retrieved
+        passages were searched for is said missing from them, not from the articles (a newcomer
+        read "… anything about “110”" as the archive's word)."""
         if self.missing:
-            return "The articles do not report anything about " + _listing(self.missing) + "."
+            return "The articles do not report anything about " + _listing(self.missing + self.unfound) + "."
+        if self.unfound:
+            return (
+                "The passages found for this question do not report "
+                + _listing(self.unfound)
+                + "; a question that names more of the event (who, where, when) may find the article that does."
+            )
         return "The articles do not report " + _listing(self.apart) + " together, as the question assumes."
 
 
@@ -144,7 +153,7 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
         if not (named(name, hay) or all(t in vocabulary for t in tokenize(name))):
             missing.append(name)
     joined = " ".join(texts)
-    missing += _figures_missing(question, joined, numbers_in(joined))
+    unfound = _figures_missing(question, joined, numbers_in(joined))
     name_words = set(tokenize(" ".join(names)))
     # What the question is about, besides its names and figures. Bigrams of an unspaced script
     # (Chinese, Japanese) are not judged: the list of words a question may use freely is English,
@@ -157,8 +166,8 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
     have_words = set(tokenize(" ".join(texts)))
     forms = {w: {w, *_lemma_stems(_surface(question, w))} for w in words}
     missing += [_surface(question, w) for w in words if not any(f in have_words or f in vocabulary for f in forms[w])]
-    if missing:
-        return PremiseCheck(missing=tuple(dict.fromkeys(missing)))
+    if missing or unfound:
+        return PremiseCheck(missing=tuple(dict.fromkeys(missing)), unfound=tuple(unfound))
     return PremiseCheck(apart=_apart(names, texts))
 
 

@@ -412,10 +412,65 @@ def _closes(sentence: str, m: re.Match[str]) -> bool:
     return _AFTER_NAME.match(sentence, m.end(1)) is not None
 
 
+_MALE = frozenset(["Mr", "Sir", "Lord"])
+_FEMALE = frozenset(["Mrs", "Ms", "Miss", "Lady", "Baroness", "Dame"])
+_GENDERED = re.compile(r"\b(Mr|Mrs|Ms|Miss|Sir|Lord|Lady|Baroness|Dame)\.? (?:[A-Z][a-z]+ )?([A-Z][a-zA-Z’'-]+)\b")
+_HE = re.compile(r"\b(?:[Hh]e|[Hh]is|[Hh]im)\b")
+_SHE = re.compile(r"\b(?:[Ss]he|[Hh]er)\b")
+
+
+def _pronoun_gender(sentence: str) -> str | None:
+    """The sex of a sentence's speaker pronoun, "m" ("he", "his") or "f" ("she", "her"): the one of
+    its attribution ('…," she said.'), else the first in it ("His only misgivings …")."""
+    said = _PRONOUN_SAID.search(sentence) or _PRONOUN_MID.search(sentence) or _PRONOUN_OPENS.match(sentence)
+    part = said.group(0) if said else sentence
+    he, she = _HE.search(part), _SHE.search(part)
+    if he and (not she or he.start() < she.start()):
+        return "m"
+    return "f" if she else None
+
+
+def _agrees(name: str, gender: str | None, text: str) -> bool:
+    """Whether a "he"/"she" of `gender` can be `name`: not when the article gives them a title of
+    the other sex ("Ms Short" for Clare Short; "Mr" for a "she"), their own or before their surname
+    anywhere in `text`; a surname two people share with both sexes' titles tells nothing."""
+    if gender is None:
+        return True
+    surname = name.split()[-1]
+    titles = {t for t, n in _GENDERED.findall(text) if n == surname} | ({name.split()[0]} & (_MALE | _FEMALE))
+    male, female = bool(titles & _MALE), bool(titles & _FEMALE)
+    return not (male != female and (male if gender == "f" else female))
+
+
 def speaker_of(text: str, start: int, end: int) -> str | None:
     """The name of who speaks the quoted sentence `text[start:end]`, or None when it cannot be told."""
     found = speaker_at(text, start, end)
     return found[0] if found else None
+
+
+def _own_attribution(text: str, start: int, sentence: str) -> tuple[bool, tuple[str, int] | None]:
+    """The quoted sentence's own attribution (`speaker_at`): (True, its speaker and where the name
+    stands, or None where it names no one), or (False, None) when the sentence has none."""
+    own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or next(
+        (x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(sentence, x.start())), None
+    )
+    if own and _clean(own.group(1)):  # its own attribution, even one naming no one ("said the Ealing North MP")
+        name = _name_at(sentence, own)
+        return True, ((name, start + own.start(1)) if name else None)
+    # its own attribution to someone unnamed or described: '…," said a Vodafone spokesman.', '…?"
+    # asked the magazine.' ("said the spokesman" is no wrong speaker where an earlier one named him)
+    unnamed = _SAID_UNNAMED.search(sentence) or _UNNAMED_SAID.search(sentence) or _SAID_THE.search(sentence)
+    if unnamed and not _REPORTED_CLAUSE.match(sentence, unnamed.end()):
+        return True, (_described(unnamed), start + unnamed.start(1))
+    # a role closing the quotation: '"…," The Spectator editor told BBC Radio 4's Today programme.'
+    role = _ROLE_SAID.search(sentence)
+    if role:
+        return True, (_described(role), start + role.start(1))
+    if _IT_SAID.search(sentence):  # "…,” it said.": a body, the subject of a sentence just before
+        body = _body_before(text, start)
+        if body:
+            return True, body
+    return False, None
 
 
 def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
@@ -431,26 +486,11 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     if not (is_quotation(sentence) or inside_quotation(text, start) or reported) or len(sentence.split()) < _MIN_WORDS:
         return None
     pronoun = reported or _pronoun_said(sentence)
+    gender = _pronoun_gender(sentence)
     if not reported:  # its own, outside its quoted words ('“…,” Kirby said.'; "He said Mr Brown told …" has none)
-        own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or next(
-            (x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(sentence, x.start())), None
-        )
-        if own and _clean(own.group(1)):  # its own attribution, even one naming no one ("said the Ealing North MP")
-            name = _name_at(sentence, own)
-            return (name, start + own.start(1)) if name else None
-        # its own attribution to someone unnamed or described: '…," said a Vodafone spokesman.', '…?"
-        # asked the magazine.' ("said the spokesman" is no wrong speaker where an earlier one named him)
-        unnamed = _SAID_UNNAMED.search(sentence) or _UNNAMED_SAID.search(sentence) or _SAID_THE.search(sentence)
-        if unnamed and not _REPORTED_CLAUSE.match(sentence, unnamed.end()):
-            return _described(unnamed), start + unnamed.start(1)
-        # a role closing the quotation: '"…," The Spectator editor told BBC Radio 4's Today programme.'
-        role = _ROLE_SAID.search(sentence)
-        if role:
-            return _described(role), start + role.start(1)
-        if _IT_SAID.search(sentence):  # "…,” it said.": a body, the subject of a sentence just before
-            body = _body_before(text, start)
-            if body:
-                return body
+        told, own = _own_attribution(text, start, sentence)
+        if told:
+            return own
     if not pronoun:
         stop = text.find("\n", end)
         rest = text[end : stop if stop >= 0 else len(text)][:200]
@@ -480,9 +520,13 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
         between = [
             (person, origin + m.end() + p.start())
             for p, person in _persons(rest, text, origin + m.end())
-            if person not in name and origin + m.end() + p.start() >= said_ends
+            if person not in name
+            and origin + m.end() + p.start() >= said_ends
+            and (not pronoun or _agrees(person, gender, text))
         ]
         if not between:
+            if pronoun and not _agrees(name, gender, text):
+                continue  # "he said" after "Ms Taylor said": an earlier attribution may be his
             if pronoun and " " not in name:
                 return None  # "he said" after "…, SEPA said": a body is no "he"; one word names no person
             return name, origin + m.start(1)
@@ -495,7 +539,7 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
         s = sentence_at(text, max(0, start - 2))[0]
         m = _SUBJECT.match(text, s, start)
         name = _clean(m.group(1)) if m else None
-        if m and name and " " in name and name.split()[0] not in _CALENDAR:
+        if m and name and " " in name and name.split()[0] not in _CALENDAR and _agrees(name, gender, text):
             return name, m.start(1)
     return None
 

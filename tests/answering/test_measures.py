@@ -68,7 +68,7 @@ def test_a_span_of_time_in_other_units_is_the_same_figure() -> None:
     index = set(tokenize(q))  # the index holds the question's words; only the figure is judged
     assert check_premise(q, ["Krispy Kreme " + text], index).holds
     other = check_premise("What value did Krispy Kreme shed in 40 months?", ["Krispy Kreme " + text], index)
-    assert other.missing == ("40",)
+    assert other.unfound == ("40",)
 
 
 def test_a_statement_with_the_span_in_other_units_names_the_question_s_figure() -> None:

@@ -22,6 +22,17 @@ def test_a_name_the_articles_lack_is_reported_missing() -> None:
     assert pc.message() == "The articles do not report anything about “Homs”."
 
 
+def test_a_figure_the_passages_lack_is_said_missing_from_them_not_from_the_articles() -> None:
+    """Figures are looked for in the retrieved passages only: "… do not report anything about
+    “110”" read as the archive's word to a newcomer, who then found 110 in another article."""
+    pc = check_premise("Why did 110 doctors remain in the east?", PASSAGES, VOCABULARY)
+    assert not pc.holds and (pc.missing, pc.unfound) == ((), ("110",))
+    assert pc.message().startswith("The passages found for this question do not report “110”; a question")
+    pc = check_premise("Why did 110 doctors remain in Homs?", PASSAGES, VOCABULARY)
+    assert (pc.missing, pc.unfound) == (("Homs",), ("110",))
+    assert pc.message() == "The articles do not report anything about “Homs” or “110”."
+
+
 def test_an_event_word_the_articles_lack_is_reported_missing() -> None:
     pc = check_premise("How many civilians did the rebels' chemical attack kill?", PASSAGES, VOCABULARY)
     assert "chemical" in pc.missing
@@ -53,7 +64,7 @@ def test_answerable_questions_hold() -> None:
 
 def test_question_words_months_and_openers_are_not_names() -> None:
     assert question_names("Which hospital did SAMS support in October? Answer briefly.") == ["SAMS"]
-    assert check_premise("What happened to M10 on October 1?", PASSAGES, VOCABULARY).missing == ("1",)
+    assert check_premise("What happened to M10 on October 1?", PASSAGES, VOCABULARY).unfound == ("1",)
 
 
 def test_asked_for_reads_the_opening_interrogative_and_what_is_counted() -> None:

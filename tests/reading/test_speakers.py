@@ -332,8 +332,11 @@ def test_the_pronoun_s_antecedent_may_follow_what_they_are_and_be_followed_by_an
     for before, speaker in cases.items():
         assert _of(f"{before} {quote}", quote) == speaker
     # an aside that names someone else is not the subject: "who is chairing the Power Inquiry"
-    text = "Labour peer Baroness Kennedy, who is chairing the Power Inquiry, rejected it. " + quote
-    assert _of(text, quote) == "Baroness Kennedy"
+    she = quote.replace("He told", "She told")
+    text = "Labour peer Baroness Kennedy, who is chairing the Power Inquiry, rejected it. " + she
+    assert _of(text, she) == "Baroness Kennedy"
+    # and a "he" is not a baroness (issue 28: a pronoun's sex read from the titles the article gives)
+    assert _of(text.replace(she, quote), quote) is None
 
 
 def test_he_told_after_a_closing_mark_is_an_attribution_and_a_dashed_aside_keeps_the_subject() -> None:
@@ -519,3 +522,17 @@ def test_a_closing_name_first_attribution_a_described_subject_and_a_pronoun_afte
     home = "At home he said many people were turning to the Liberal Democrats."
     assert reported_by_pronoun(home)
     assert _of(f"Mr Kennedy spoke in Harrogate on Friday. {home}", home) == "Mr Kennedy"
+
+
+def test_a_pronoun_is_not_a_person_the_article_titles_as_the_other_sex() -> None:
+    """BBC politics/kilroy-names-election-seat-target.txt: a "he" after "Ms Blackman …" is not
+    hers (docs/speaker-changes-2026-11-30t2.json); a "he" after "Ms Taylor said …" is still the
+    one man named since ("Cory Doctorow, …, expressed doubts"), and a "she" is hers."""
+    quote = '"It will not stop copying," he said.'
+    text = f"Ms Blackman said the vote was close. Ms Blackman, the candidate, thanked voters. {quote}"
+    assert _of(text, quote) is None
+    text = f'"Buyers want portability," Ms Taylor said. Ann Taylor runs the shop. Cory Doctorow, of the EFF, expressed doubts. {quote}'
+    assert _of(text, quote) == "Cory Doctorow"
+    she = quote.replace(" he ", " she ")
+    text = f"Ms Taylor said buyers want portability. Ann Taylor runs the shop. {she}"
+    assert _of(text, she) == "Ann Taylor"
