@@ -27,6 +27,10 @@ class IndexMissingError(RagError):
     """The index has not been built yet."""
 
 
+class IndexOtherCorpusError(RagError):
+    """The index holds articles, none from the corpus folder the user named."""
+
+
 class IndexCorruptError(RagError):
     """The index on disk cannot be read."""
 

@@ -222,6 +222,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     pipe = Pipeline(settings)
+    if args.corpus:  # a corpus named beside an index of other articles: say so, never answer from them
+        pipe.check_corpus()
     # `ensure_index` says "No index yet: indexing …" (a warning, printed once).
     pipe.ensure_index(progress=_progress_bar("indexing", bars_wanted(args)))
     answer = pipe.ask(

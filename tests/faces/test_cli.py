@@ -266,3 +266,31 @@ def test_models_prepare_embedder_exports_the_int8_embedder_once(tmp_path, monkey
         f"-{int8.RECIPE}.onnx (int8, for RAG_EMBED_PRECISION=int8)"
     )
     assert main(["models", "--prepare", "embedder"]) == 0 and len(made) == 1  # cached
+
+
+def test_ask_with_a_corpus_the_index_does_not_hold_says_so_and_never_answers_from_another(
+    tmp_path, corpus, monkeypatch, capsys
+) -> None:
+    """`rag ask --corpus ~/other` beside an index of other articles had answered from them."""
+    import shutil
+
+    from fakes import FakeEmbedder, ScriptedGenerator
+
+    import rag.pipeline
+    from rag.faces.cli import main
+
+    real = rag.pipeline.Pipeline
+    monkeypatch.setattr(
+        rag.pipeline, "Pipeline", lambda s: real(s, embedder=FakeEmbedder(), generator=ScriptedGenerator("{}"))
+    )
+    for key, value in {"ROOT": tmp_path, "CORPUS_DIR": corpus, "INDEX_DIR": tmp_path / "index"}.items():
+        monkeypatch.setenv(f"RAG_{key}", str(value))
+    assert main(["index"]) == 0
+    other = tmp_path / "other"
+    shutil.copytree(corpus, other)
+    capsys.readouterr()
+    assert main(["ask", "--corpus", str(other), "How many doctors remain in eastern Aleppo?"]) == 2
+    err = capsys.readouterr().err
+    assert f"none of them under {other.resolve()}" in err and "--index-dir DIR" in err
+    # the corpus the index was built from is asked as before
+    assert main(["ask", "--corpus", str(corpus), "How many doctors remain in eastern Aleppo?"]) == 0
