@@ -42,8 +42,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def bars_wanted(args: argparse.Namespace) -> bool:
-    """Progress bars only for a person watching: stderr a terminal, and never with `--json`."""
-    return sys.stderr.isatty() and not getattr(args, "json", False)
+    """Progress bars only for a person watching: stderr a terminal. With `--json` too (the JSON
+    goes to stdout alone): `rag index --json` of an archive had printed nothing for ten minutes."""
+    return sys.stderr.isatty()
 
 
 def _quiet_libraries() -> None:
@@ -537,8 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if not bars_wanted(args):
-        _quiet_libraries()
+    if not bars_wanted(args) or getattr(args, "json", False):
+        _quiet_libraries()  # (a library's own bars, "Loading weights", are no one's progress)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return int(args.func(args))

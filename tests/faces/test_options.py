@@ -71,7 +71,9 @@ def test_ranges_are_checked_with_the_range_in_the_message(capsys) -> None:
     assert "(default: 127.0.0.1" in help_text and "(default: 8000)" in help_text
 
 
-def test_progress_bars_only_on_a_terminal_and_never_with_json(monkeypatch) -> None:
+def test_progress_bars_only_on_a_terminal_with_or_without_json(monkeypatch) -> None:
+    """`rag index --json` shows its bar on a terminal's stderr (the JSON goes to stdout alone)."""
+
     class Tty:
         def isatty(self) -> bool:
             return True
@@ -79,7 +81,7 @@ def test_progress_bars_only_on_a_terminal_and_never_with_json(monkeypatch) -> No
     parser = build_parser()
     monkeypatch.setattr("sys.stderr", Tty())
     assert bars_wanted(parser.parse_args(["index"]))
-    assert not bars_wanted(parser.parse_args(["index", "--json"]))
+    assert bars_wanted(parser.parse_args(["index", "--json"]))
     monkeypatch.undo()
     monkeypatch.setattr("sys.stderr", open("/dev/null", "w"))  # noqa: SIM115
     assert not bars_wanted(parser.parse_args(["index"]))
