@@ -49,6 +49,8 @@ def _reading(m: ModuleType, text: str, start: int, end: int) -> dict[str, Any]:
         inside = inside and m.quotation_goes_on(text, start)
     quoted = bool(m.is_quotation(sentence) or inside)
     speaker = m.speaker_of(text, start, end) if quoted else m.named_speaker(sentence)
+    # a sentence that names its own source is shown with voice "quote" (rag.answering.voice)
+    quoted = quoted or speaker is not None
     # since 2026-11-30 (ninth part) "He said anyone …" is read as '"…," he said.' is
     if not quoted and speaker is None and hasattr(m, "reported_by_pronoun") and m.reported_by_pronoun(sentence):
         speaker = m.speaker_of(text, start, end)

@@ -224,7 +224,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     pipe = Pipeline(settings)
     if args.corpus:  # a corpus named beside an index of other articles: say so, never answer from them
-        pipe.check_corpus()
+        from rag.pipeline.pipeline import check_corpus
+
+        check_corpus(pipe)
     # `ensure_index` says "No index yet: indexing …" (a warning, printed once).
     pipe.ensure_index(progress=_progress_bar("indexing", bars_wanted(args)))
     answer = pipe.ask(

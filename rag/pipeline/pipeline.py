@@ -115,31 +115,6 @@ class Pipeline:
         log.warning("No index yet: indexing %s first", self.settings.corpus_path)
         return self.index(progress=progress)
 
-    def check_corpus(self) -> None:
-        """Raise `IndexOtherCorpusError` when the index holds articles but none from the corpus
-        folder (`--corpus`): `rag ask --corpus ~/other` beside an `index/` built from `seeds/`
-        would answer from the seeds without a word (a newcomer's finding)."""
-        from rag.core.errors import IndexOtherCorpusError
-        from rag.reading.ingest import resolve_source
-
-        if not self.has_index():
-            return
-        docs = self.documents()
-        corpus = self.settings.corpus_path.resolve()
-        root = self.settings.root
-
-        def inside(source: str) -> bool:
-            path = resolve_source(source, root).resolve()
-            return path == corpus or corpus in path.parents
-
-        if docs and not any(inside(s) for s in docs):
-            raise IndexOtherCorpusError(
-                f"the index in {self.settings.index_path} holds {len(docs)} articles, none of them under "
-                f"{corpus}. Ask that folder through an index of its own: `rag index --corpus {corpus} "
-                f"--index-dir DIR`, then `rag ask --corpus {corpus} --index-dir DIR …`; or add it to this "
-                f"index with `rag index {corpus}`."
-            )
-
     def documents(self) -> dict[str, DocEntry]:
         """The indexed articles by source path."""
         return self.components.open()[1].documents
@@ -286,3 +261,29 @@ def _after_retrieval(
     yield from generate(
         q, found, prompt, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
     )
+
+
+def check_corpus(pipe: Pipeline) -> None:
+    """Raise `IndexOtherCorpusError` when the index holds articles but none from the corpus
+    folder (`--corpus`): `rag ask --corpus ~/other` beside an `index/` built from `seeds/`
+    would answer from the seeds without a word (a newcomer's finding)."""
+    from rag.core.errors import IndexOtherCorpusError
+    from rag.reading.ingest import resolve_source
+
+    if not pipe.has_index():
+        return
+    docs = pipe.documents()
+    corpus = pipe.settings.corpus_path.resolve()
+    root = pipe.settings.root
+
+    def inside(source: str) -> bool:
+        path = resolve_source(source, root).resolve()
+        return path == corpus or corpus in path.parents
+
+    if docs and not any(inside(s) for s in docs):
+        raise IndexOtherCorpusError(
+            f"the index in {pipe.settings.index_path} holds {len(docs)} articles, none of them under "
+            f"{corpus}. Ask that folder through an index of its own: `rag index --corpus {corpus} "
+            f"--index-dir DIR`, then `rag ask --corpus {corpus} --index-dir DIR …`; or add it to this "
+            f"index with `rag index {corpus}`."
+        )

@@ -39,7 +39,7 @@ _SAID_NAME = re.compile(rf"\b{_SAYS}\s+(?:{_TITLED}|the [\w-]+,? )?({_NAME})")
 _PRONOUN_SAID = re.compile(
     # (a mark before the pronoun: "schools - which he said included …" is the reporter's sentence)
     r"(?:(?:[,.!?…]\s*[”\"’]?|[”\"’]),?\s+(?:he|she) (?:said|added|says)|[,.!?…]?[”\"’],?\s+(?:he|she) "
-    r"(?:told|tells|explained|insisted|warned|argued|stressed|claimed|continued|replied|wrote|confirmed))"
+    r"(?:told|tells|explained|insisted|warned|argued|stressed|claimed|continued|concluded|replied|wrote|confirmed))"
     r"\b(?:,? adding\b.*|[^.”\"]*)\.?\s*$"
 )
 # A sentence that opens with the pronoun's attribution: 'He added: "Here in this constituency …',
@@ -130,6 +130,7 @@ _UNNAMED = (
 # comment' reports its own words, it does not close the quotation before it.
 _REPORTED_CLAUSE = re.compile(r"\s+(?:[A-Z]|(?:that|the|it|he|she|they|there|this|its|his|her)\b)")
 _UNNAMED_SAID = re.compile(rf"\b{_UNNAMED},?\s+{_SAID_VERB}")
+_UNNAMED_SUBJECT = re.compile(rf"\s*(?:(?:But|And|Yet|However|Meanwhile),?\s+)?{_UNNAMED},?\s+{_SAID_VERB}")
 _SAID_UNNAMED = re.compile(rf"\b{_SAYS}\s+{_UNNAMED}")
 # A quotation closed by what its speaker is, the verb after: '"…," The Spectator editor told BBC
 # Radio 4's Today programme.', '"…," the bank's chief economist said.' (what follows is the attribution)
@@ -386,8 +387,9 @@ def named_speaker(sentence: str) -> str | None:
     m = _NAME_CLOSES.search(sentence)
     if m is not None and not inside_quotation(sentence, m.start()) and (name := _name_at(sentence, m)):
         return name
-    # or what they are, as its subject: "The Trafford Centre spokeswoman said …"
-    m = _DESCRIBED_SAID.match(sentence)
+    # or what they are, as its subject: "The Trafford Centre spokeswoman said …", "But a
+    # Conservative spokeswoman said: …" (a newcomer's finding: shown as the reporter's voice)
+    m = _DESCRIBED_SAID.match(sentence) or _UNNAMED_SUBJECT.match(sentence)
     if m is not None:
         return _described(m)
     m = _ACCORDING.search(sentence)
@@ -451,8 +453,10 @@ def speaker_of(text: str, start: int, end: int) -> str | None:
 def _own_attribution(text: str, start: int, sentence: str) -> tuple[bool, tuple[str, int] | None]:
     """The quoted sentence's own attribution (`speaker_at`): (True, its speaker and where the name
     stands, or None where it names no one), or (False, None) when the sentence has none."""
+    # (read in the text: in a sentence inside a quotation opened before it, "We had what Ken
+    # Livingstone said, …" is the speaker's words, not an attribution: a newcomer's finding)
     own = next((x for x in _SAID_NAME.finditer(sentence) if _closes(sentence, x)), None) or next(
-        (x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(sentence, x.start())), None
+        (x for x in _NAME_SAID.finditer(sentence) if not inside_quotation(text, start + x.start())), None
     )
     if own and _clean(own.group(1)):  # its own attribution, even one naming no one ("said the Ealing North MP")
         name = _name_at(sentence, own)
@@ -574,7 +578,7 @@ _NOT_BODIES = frozenset(
 _IT_SAID = re.compile(
     r"[,.!?…]?\s*[”\"’],?\s+(?:it|the (?:company|firm|group|bank|airline|retailer|carrier|agency|body|union|"
     r"watchdog|regulator|organisation|organization|club|party|ministry|department|government)) "
-    r"(?:said|added|says|adds)\b[^.”\"]*\.?\s*$"
+    r"(?:said|added|says|adds|concluded|continued)\b[^.”\"]*\.?\s*$"
 )
 _BODY_SUBJECT = re.compile(
     r"((?:The )?(?!(?:" + "|".join(sorted(_NOT_SPEAKERS | _NOT_BODIES)) + r")\b)"

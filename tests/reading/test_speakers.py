@@ -536,3 +536,23 @@ def test_a_pronoun_is_not_a_person_the_article_titles_as_the_other_sex() -> None
     she = quote.replace(" he ", " she ")
     text = f"Ms Taylor said buyers want portability. Ann Taylor runs the shop. {she}"
     assert _of(text, she) == "Ann Taylor"
+
+
+def test_a_name_inside_a_quotation_opened_before_is_no_attribution_and_an_unnamed_subject_is_the_source() -> None:
+    """Newcomer's findings (docs/speaker-changes-2026-11-30u.json): in Michael Howard's quotation
+    "We had what Ken Livingstone said, …" is his words, not Livingstone's; "But a Conservative
+    spokeswoman said: …" names its source as described; '"…," it concluded.' closes a body's words."""
+    from rag.reading.speakers import named_speaker, quoted_words
+
+    inner = "We had what Ken Livingstone said and what others have said."
+    text = (
+        'Tory leader Michael Howard said it was important. "It matters that we talk with civility," he said. '
+        f'"I think it is sad. {inner} I regret it."'
+    )
+    assert _of(text, inner) == "Michael Howard"
+    assert named_speaker('But a Conservative spokeswoman said: "The posters were withdrawn."') == (
+        "A Conservative spokeswoman"
+    )
+    assert named_speaker("An Apple spokesman declined to comment.") is None
+    said = '"In the end, we tried to find what makes a gadget a gadget," it concluded.'
+    assert quoted_words(said) == "In the end, we tried to find what makes a gadget a gadget."
