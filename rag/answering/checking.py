@@ -289,10 +289,14 @@ def all_vetoed(check: StatementChecker, shown: Sequence[Checked]) -> bool:
     as related. Measured on the answers of the last BBC run (docs/answer-veto-2026-11-30.json): 6
     of 20 answered unanswerable or false-premise questions abstain ("Why did the European
     Parliament unanimously approve …?" answered "Politicians unanimously rejected the bill"), and 1
-    of 54 answerable ones (bp054); none of the seeds run's 26."""
+    of 54 answerable ones (bp054); none of the seeds run's 26. A reader's comment shown for a
+    question about readers is not put to the model, as in `leads` ("What did readers say about
+    …?" had been refused with about 30 comments in the article: the tenth part's newcomer)."""
     if check.answer_judge is None or form_of(check.question) == "yes_no":
         return False
     relevant = [c for c in shown if c.relevant]
+    if check.readers and any(c.statement.voice == COMMENT for c in relevant):
+        return False
     return bool(relevant) and all(check.answers(c.statement) is False for c in relevant)
 
 

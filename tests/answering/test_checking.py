@@ -266,3 +266,12 @@ def test_an_answer_the_model_says_no_to_throughout_is_related_not_an_answer(tmp_
     # without a judge (the fast model, RAG_ANSWER_CHECK=false) nothing changes
     check = _make(tmp_path, why)
     assert check.answer_first([check(st)], keep=lambda s: True)[1] is True
+    # a reader's comment for a question about readers is not put to the model (as in `leads`): the
+    # tenth part's newcomer had "What did readers say about …?" refused with 30 comments there
+    from rag.answering.checking import Checked
+
+    readers = "What did readers say about the convoy hit near Aleppo?"
+    comment = Checked(replace(st, voice="comment"), True)
+    for question, answered in ((readers, True), (why, False)):
+        check = _make(tmp_path, question, judge=_FixedJudge(0.1), veto=0.3)
+        assert check.answer_first([comment], keep=lambda s: True)[1] is answered
