@@ -108,7 +108,7 @@ _BODY_WORD = "|".join(sorted(_BODIES))
 # 'playing politics' … "She's not a human shield …""): the quotation after is the subject's.
 _SAID_VERB = (
     r"(?:said|says|told|added|denied|insisted|warned|argued|claimed|admitted|stressed|explained|replied|recalled|"
-    r"wrote|asked|replies|pointed out|noted|suggested|acknowledged|predicted|maintained|believes|"
+    r"wrote|asked|replies|responded(?! by)|pointed out|noted|suggested|acknowledged|predicted|maintained|believes|"
     # (not the passive: "became the first Scot to be confirmed as a victim")
     r"(?<!be )(?<!is )(?<!was )(?<!were )(?<!are )(?<!been )confirmed|"
     # '"…," Mr Ebbers is reported as saying.'
@@ -130,7 +130,9 @@ _UNNAMED = (
 # comment' reports its own words, it does not close the quotation before it.
 _REPORTED_CLAUSE = re.compile(r"\s+(?:[A-Z]|(?:that|the|it|he|she|they|there|this|its|his|her)\b)")
 _UNNAMED_SAID = re.compile(rf"\b{_UNNAMED},?\s+{_SAID_VERB}")
-_UNNAMED_SUBJECT = re.compile(rf"\s*(?:(?:But|And|Yet|However|Meanwhile),?\s+)?{_UNNAMED},?\s+{_SAID_VERB}")
+_UNNAMED_SUBJECT = re.compile(
+    rf"\s*(?:(?:But|And|Yet|However|Meanwhile),?\s+|[A-Z][^,“”\"\n]{{0,40}},\s+)?{_UNNAMED},?\s+{_SAID_VERB}"
+)
 _SAID_UNNAMED = re.compile(rf"\b{_SAYS}\s+{_UNNAMED}")
 # A quotation closed by what its speaker is, the verb after: '"…," The Spectator editor told BBC
 # Radio 4's Today programme.', '"…," the bank's chief economist said.' (what follows is the attribution)

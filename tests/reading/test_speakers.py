@@ -556,3 +556,9 @@ def test_a_name_inside_a_quotation_opened_before_is_no_attribution_and_an_unname
     assert named_speaker("An Apple spokesman declined to comment.") is None
     said = '"In the end, we tried to find what makes a gadget a gadget," it concluded.'
     assert quoted_words(said) == "In the end, we tried to find what makes a gadget a gadget."
+    # the second newcomer's: an opening phrase before the unnamed subject, and "responded"
+    assert named_speaker("On Wednesday, a Home Office spokeswoman said the review had not begun.") == (
+        "A Home Office spokeswoman"
+    )
+    assert named_speaker('But Labour spokesman Fraser Kemp responded: "Britain is working."') == "Fraser Kemp"
+    assert named_speaker("Markets responded by pushing the euro lower.") is None
