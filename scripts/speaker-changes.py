@@ -57,9 +57,9 @@ def _reading(m: ModuleType, text: str, start: int, end: int) -> dict[str, Any]:
         quoted = speaker is not None
     # since 2026-11-30 (tenth part) a phrase the reporter quotes is the speaker's whom the article
     # names for those words elsewhere ('… for "security reasons".' is Scott Stanzel's)
-    if not quoted and speaker is None and hasattr(m, "phrase_speaker") and m.phrase_speaker(text, start, end):
-        speaker = m.phrase_speaker(text, start, end)[0]
-        quoted = True
+    phrase = m.phrase_speaker(text, start, end) if not quoted and hasattr(m, "phrase_speaker") else None
+    if phrase:
+        speaker, quoted = phrase[0], True
     return {"quotation": quoted, "speaker": speaker}
 
 

@@ -418,7 +418,7 @@ def _closes(sentence: str, m: re.Match[str]) -> bool:
 
 _MALE = frozenset(["Mr", "Sir", "Lord"])
 _FEMALE = frozenset(["Mrs", "Ms", "Miss", "Lady", "Baroness", "Dame"])
-_GENDERED = re.compile(r"\b(Mr|Mrs|Ms|Miss|Sir|Lord|Lady|Baroness|Dame)\.? (?:[A-Z][a-z]+ )?([A-Z][a-zA-Z’'-]+)\b")
+_GENDERED = re.compile(rf"\b({'|'.join(sorted(_MALE | _FEMALE))})\.? (?:[A-Z][a-z]+ )?([A-Z][a-zA-Z’'-]+)\b")
 _HE = re.compile(r"\b(?:[Hh]e|[Hh]is|[Hh]im)\b")
 _SHE = re.compile(r"\b(?:[Ss]he|[Hh]er)\b")
 
@@ -492,7 +492,7 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
     if not (is_quotation(sentence) or inside_quotation(text, start) or reported) or len(sentence.split()) < _MIN_WORDS:
         return None
     pronoun = reported or _pronoun_said(sentence)
-    gender = _pronoun_gender(sentence)
+    gender = _pronoun_gender(sentence) if pronoun else None  # read only where a pronoun is resolved
     if not reported:  # its own, outside its quoted words ('“…,” Kirby said.'; "He said Mr Brown told …" has none)
         told, own = _own_attribution(text, start, sentence)
         if told:
@@ -694,16 +694,18 @@ def phrase_speaker(text: str, start: int, end: int) -> tuple[str, int, int] | No
         if len(words) < _PHRASE_WORDS or not _opens(text, m.start()):
             continue
         said = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.I)
-        if len(said.findall(text)) != 2:  # a term the article uses again ("control orders") is no one's words
+        places = list(said.finditer(text))
+        if len(places) != 2:  # a term the article uses again ("control orders") is no one's words
             continue
-        for w in said.finditer(text):
+        for w in places:
             if start <= w.start() < end or not inside_quotation(text, w.start()) or is_comment(text, w.start()):
                 continue
             s, e = sentence_at(text, w.start())
             found = speaker_at(text, s, e)
             named = None if found else named_speaker(text[s:e])  # 'Scott Stanzel … said: "The measure …"'
-            if named and text.find(named, s, e) >= 0:
-                found = named, text.find(named, s, e)
+            at = text.find(named, s, e) if named else -1
+            if named and at >= 0:
+                found = named, at
             if found and (person is None or found[0].split()[-1] in person.group(0)):
                 return found[0], found[1], m.end()
     return None
