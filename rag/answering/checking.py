@@ -28,7 +28,7 @@ from rag.answering.verify import (
     lexical_support,
     numbers_in,
 )
-from rag.answering.voice import COMMENT, cites_comment, quote_speaker, voiced
+from rag.answering.voice import COMMENT, QUOTE, cites_comment, quote_speaker, voiced
 from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
 from rag.reading.comments import asks_readers
@@ -373,7 +373,9 @@ def speaker_first(
 ) -> list[Checked]:
     """For "What did X say about Y?": when a prompt sentence in X's own words (X named by the
     article's attribution) holds more of Y's words than every shown statement that names X,
-    it is quoted first, with X added in code and the sentence that names X cited too."""
+    it is quoted first, with X added in code and the sentence that names X cited too. When no
+    shown statement is X's own words (only lines about X: "One dissenting opinion came from
+    Brian Gammage"), X's words holding as many of Y's words lead: a tie goes to what X said."""
     if check.said is None:
         return list(checked)
     speaker, topic = check.said
@@ -386,20 +388,27 @@ def speaker_first(
         words = set(tokenize(text))
         return sum(t in words for t in topic) / len(topic) if topic else 0.0
 
-    shown = [
-        on_topic(c.statement.text)
-        for c in checked
-        if keep(c.statement) and surname in _fold(f"{c.statement.text} {check.evidence(c.statement)}")
-    ]
+    naming = [c for c in checked if keep(c.statement) and _names(c, surname, check)]
+    own = [c for c in naming if _says(c, surname)]
+    # X's words shown: another line of theirs must hold more of Y; none shown: as much as any line about X.
+    floor = max((on_topic(c.statement.text) for c in own), default=-1.0)
+    least = max((on_topic(c.statement.text) for c in naming), default=0.0)
+
+    def better(score: float) -> bool:
+        return floor < score and least <= score
+
     best: tuple[float, SourceLine] | None = None
     for line in check.lines:
-        score = on_topic(line.text)
-        if score <= max(shown, default=0.0) or (best is not None and score <= best[0]):
+        score = on_topic(line.text)  # a prompt line anywhere: on Y's words, when the question has any
+        if not better(score) or (topic and score == 0.0) or (best is not None and score <= best[0]):
             continue
         found = check.attributed(line)
         if found is not None and surname in _fold(found.split(" said: ", 1)[0]):
             best = (score, line)
     lead = check.quote_line(best[1]) if best else None
+    if lead is None:  # the words right after a line that introduces X ("One dissenting opinion came from X.")
+        after = (said_next(c, check.texts) for c in naming if c not in own)
+        lead = next((c for c in after if c and _says(c, surname) and better(on_topic(c.statement.text))), None)
     if lead is None:
         return list(checked)
     return [lead, *_others(lead, checked)]
@@ -427,28 +436,59 @@ def repair(st: Statement, check: StatementChecker) -> Statement:
     return st
 
 
+def sentence_after(st: Statement, texts: SourceTexts) -> Citation | None:
+    """The article's sentence right after a statement's last cited one, cited at its exact offsets;
+    None at the article's end or when the file is gone. It may have been withheld at indexing
+    (`withheld`: asked last, as it parses the article)."""
+    if not st.citations:
+        return None
+    last = max(st.citations, key=lambda x: x.end)
+    text = texts.get(last.source)
+    if text is None:
+        return None
+    after = len(text) - len(text[last.end :].lstrip())
+    if after >= len(text):
+        return None
+    s, e = sentence_at(text, after)
+    return replace(last, start=s, end=e, quote=text[s:e], verified=True, support=1.0)
+
+
+def withheld(c: Citation, texts: SourceTexts) -> bool:
+    """Whether a citation overlaps a sentence indexing withheld (never shown)."""
+    text = texts.get(c.source) or ""
+    return any(ws < c.end and c.start < we for ws, we in withheld_spans(text))
+
+
+def said_next(c: Checked, texts: SourceTexts) -> Checked | None:
+    """The sentence after a statement's cited one, shown with its voice (a quotation with its speaker)."""
+    cite = sentence_after(c.statement, texts)
+    if cite is None or withheld(cite, texts):
+        return None
+    return Checked(voiced(Statement(cite.quote, (cite,), verified=True, support=1.0), texts), True)
+
+
+def _names(c: Checked, surname: str, check: StatementChecker) -> bool:
+    """Whether a statement or its evidence names a speaker of this (folded) surname."""
+    return surname in _fold(f"{c.statement.text} {check.evidence(c.statement)}")
+
+
+def _says(c: Checked, surname: str) -> bool:
+    """Whether a statement is the words of a speaker of this (folded) surname."""
+    return c.statement.voice == QUOTE and surname in _fold(c.statement.speaker or "")
+
+
 def next_states(kept: Sequence[Checked], check: StatementChecker) -> Checked | None:
     """The sentence after a relevant statement's cited one, when that one lacks the asked-for
     item and the next states it ("… called a whistleblower as their first witness." then "Ms
     Cooper told the jury …"): both quoted as the answer, each cited at its exact offsets."""
     for c in kept:
-        if not c.relevant or not c.statement.citations:
+        if not c.relevant or (cite := sentence_after(c.statement, check.texts)) is None:
             continue
-        last = max(c.statement.citations, key=lambda x: x.end)
-        text = check.texts.get(last.source)
-        if text is None:
+        both = f"{c.statement.text} {cite.quote}"
+        if not bears(cite.quote, check.asked, check.question) or names_missing(check.question, f"{both} {cite.title}"):
             continue
-        after = len(text) - len(text[last.end :].lstrip())
-        if after >= len(text):
+        if withheld(cite, check.texts):
             continue
-        s, e = sentence_at(text, after)
-        following = text[s:e]
-        both = f"{c.statement.text} {following}"
-        if not bears(following, check.asked, check.question) or names_missing(check.question, f"{both} {last.title}"):
-            continue
-        if any(ws < e and s < we for ws, we in withheld_spans(text)):  # parses the article: last
-            continue  # withheld at indexing: never shown
-        cite = replace(last, start=s, end=e, quote=following, verified=True, support=1.0)
         st = Statement(both, (*c.statement.citations, cite), verified=True, support=1.0)
         return Checked(voiced(st, check.texts), True)  # whose words: each statement has a voice
     return None

@@ -37,6 +37,7 @@ from rag.reading.speakers import (
 UNNAMED = "The article quotes"
 READER = "A reader wrote"
 COMMENT = "comment"  # the voice of a sentence of readers' comments
+QUOTE = "quote"  # the voice of a source's words, quoted or reported ("X said …")
 
 
 def cites_comment(texts: SourceTexts, c: Citation) -> bool:
@@ -87,7 +88,7 @@ def _phrase(st: Statement, c: Citation, copies: tuple[Citation, ...], text: str,
     cut = closed - c.start
     cites = (*sorted((c, _naming(texts, c, text, at)), key=lambda x: x.start), *copies)
     return replace(
-        st, text=f"{c.quote[:cut]} [{speaker}]{c.quote[cut:]}", citations=cites, voice="quote", speaker=speaker
+        st, text=f"{c.quote[:cut]} [{speaker}]{c.quote[cut:]}", citations=cites, voice=QUOTE, speaker=speaker
     )
 
 
@@ -123,7 +124,7 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     if not (is_quotation(c.quote) or inside_quotation(text, c.start)):
         speaker = named_speaker(c.quote)
         if speaker is not None:
-            return replace(st, voice="quote", speaker=speaker)
+            return replace(st, voice=QUOTE, speaker=speaker)
         if not reported_by_pronoun(c.quote):
             return _phrase(st, c, copies, text, texts)
         reported = True
@@ -133,14 +134,14 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     if found is None and not any(mark in c.quote for mark in QUOTATION_MARKS):
         # the reporter's sentence with its "he says" inside ("He quit the game, he says, because
         # …"): shown whole, never cut to a quotation it is not
-        return replace(st, voice="quote", speaker=None)
+        return replace(st, voice=QUOTE, speaker=None)
     if found is None:
-        return replace(st, text=f"{UNNAMED}: “{quoted_words(c.quote)}”", voice="quote")
+        return replace(st, text=f"{UNNAMED}: “{quoted_words(c.quote)}”", voice=QUOTE)
     speaker, named = found
     if named is None:
-        return replace(st, voice="quote", speaker=speaker)
+        return replace(st, voice=QUOTE, speaker=speaker)
     cites = (*sorted((c, named), key=lambda x: x.start), *copies)
-    return replace(st, text=attributed(c.quote, speaker), citations=cites, voice="quote", speaker=speaker)
+    return replace(st, text=attributed(c.quote, speaker), citations=cites, voice=QUOTE, speaker=speaker)
 
 
 def _sentences(st: Statement, texts: SourceTexts) -> list[Statement]:
@@ -171,10 +172,10 @@ def _joined(st: Statement, texts: SourceTexts) -> Statement:
             texts_out[-1] = texts_out[-1][:-1] + " " + p.text[len(prefix) :]
         else:
             texts_out.append(p.text)
-        last = p.speaker if p.voice == "quote" else None
+        last = p.speaker if p.voice == QUOTE else None
     cites = tuple(dict.fromkeys(c for p in parts for c in p.citations))
     speakers = list(dict.fromkeys(p.speaker for p in parts if p.speaker))
-    return replace(st, text=" ".join(texts_out), citations=cites, voice="quote", speaker="; ".join(speakers) or None)
+    return replace(st, text=" ".join(texts_out), citations=cites, voice=QUOTE, speaker="; ".join(speakers) or None)
 
 
 def _worded(st: Statement, texts: SourceTexts) -> Statement:
@@ -200,4 +201,4 @@ def _worded(st: Statement, texts: SourceTexts) -> Statement:
         text = st.text  # its words say whose claim it is ("…, according to SAMS.", "Ms Berg says …")
     else:
         text = f"According to {' and '.join(speakers)}: {st.text}"
-    return replace(st, text=text, citations=cites, voice="quote", speaker=said)
+    return replace(st, text=text, citations=cites, voice=QUOTE, speaker=said)

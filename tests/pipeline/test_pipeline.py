@@ -526,6 +526,36 @@ def test_what_did_x_say_about_y_puts_x_s_own_words_on_y_first(make_pipeline, cor
     assert b.statements[0].text == "Lina Haddad said the operating theatre went dark."
 
 
+# Written for this test: every line is about the gadget, so the question's topic tells no line from another.
+GADGET = (
+    "Pocket computer gets a mixed welcome\n\nThe pocket computer went on sale on Monday.\n\n"
+    "“The pocket computer is a bargain,” said Tom Fogg, an analyst at Jupiter.\n\nThe pocket computer costs £300.\n\n"
+    "One dissenting opinion came from Rita Moss, an analyst at Fenwick.\n\n"
+    "She said: “I don't think it changes anything.”\n"
+)
+
+
+def test_what_did_x_say_puts_x_s_words_before_a_line_about_x(make_pipeline, corpus) -> None:
+    (corpus / "gadget.txt").write_text(GADGET, encoding="utf-8")
+    # The model gives the line that introduces her (BBC bt022); her words follow it in the article.
+    pipe, _ = make_pipeline(
+        _reply(("dissenting", "One dissenting opinion came from Rita Moss, an analyst at Fenwick."))
+    )
+    pipe.index()
+    a = pipe.ask("What did Fenwick's Rita Moss say about the pocket computer?")
+    assert not a.abstained
+    first = a.statements[0]
+    assert (first.voice, first.speaker) == ("quote", "Rita Moss")
+    assert first.text == "Rita Moss said: “I don't think it changes anything.”"
+    # The line that names her is cited with her words, and not shown again after them.
+    assert [c.quote for c in first.citations] == [
+        "One dissenting opinion came from Rita Moss, an analyst at Fenwick.",
+        "She said: “I don't think it changes anything.”",
+    ]
+    assert a.statements[1:] == ()
+    _check_contract(a, pipe.settings.root)
+
+
 def test_warm_up_loads_the_model_and_both_embedder_ways_before_a_question(settings) -> None:
     """The chat and `rag serve` call it at start, so the first question waits for no load."""
     from fakes import FakeEmbedder, ScriptedGenerator
