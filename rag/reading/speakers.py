@@ -9,6 +9,7 @@ text, so a quoted sentence can be shown with its speaker (`attributed`), added i
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rag.reading.sentences import sentence_at
@@ -434,14 +435,22 @@ def _pronoun_gender(sentence: str) -> str | None:
     return "f" if she else None
 
 
+@functools.lru_cache(maxsize=8)
+def _titles(text: str) -> dict[str, frozenset[str]]:
+    """Each surname of an article's text and the gendered titles written before it (read once an article)."""
+    found: dict[str, set[str]] = {}
+    for title, surname in _GENDERED.findall(text):
+        found.setdefault(surname, set()).add(title)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
 def _agrees(name: str, gender: str | None, text: str) -> bool:
     """Whether a "he"/"she" of `gender` can be `name`: not when the article gives them a title of
     the other sex ("Ms Short" for Clare Short; "Mr" for a "she"), their own or before their surname
     anywhere in `text`; a surname two people share with both sexes' titles tells nothing."""
     if gender is None:
         return True
-    surname = name.split()[-1]
-    titles = {t for t, n in _GENDERED.findall(text) if n == surname} | ({name.split()[0]} & (_MALE | _FEMALE))
+    titles = _titles(text).get(name.split()[-1], frozenset()) | ({name.split()[0]} & (_MALE | _FEMALE))
     male, female = bool(titles & _MALE), bool(titles & _FEMALE)
     return not (male != female and (male if gender == "f" else female))
 
