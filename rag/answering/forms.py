@@ -75,12 +75,17 @@ _ASKING = re.compile(
 )
 
 
+# "compared" as the verb of a relative clause: what someone likened, not a request to compare
+# ("Who was the reporter that Ken Livingstone compared to a concentration camp guard?": a fact).
+_COMPARED_CLAUSE = re.compile(r"\b(?:that|whom|who|which)\s+(?:[\w'’-]+\s+){1,4}compared\b", re.I)
+
+
 def form_of(question: str) -> Form:
     """The form an answer to `question` takes; the first that matches: timeline, comparison,
     summary, yes/no ("Was it suspended or sacked?" offers answers: a fact), list, else fact."""
     if _TIMELINE.search(question):
         return "timeline"
-    if _COMPARISON.search(question):
+    if _COMPARISON.search(_COMPARED_CLAUSE.sub(" ", question)):
         return "comparison"
     if _SUMMARY.search(question):
         return "summary"

@@ -53,6 +53,9 @@ def _passages(root: Path) -> list[Passage]:
         ("Give me a timeline of the harbour bridge.", "timeline"),
         ("Compare the Port Authority and Ana Ruiz on the bridge's cost.", "comparison"),
         ("What are the differing accounts of the bridge's cost?", "comparison"),
+        ("What death toll did civil defence workers give compared with the Syrian Observatory?", "comparison"),
+        # what someone likened a person to is a fact (BBC bp001)
+        ("Who was the reporter that Ken Livingstone compared to a concentration camp guard?", "fact"),
         ("Did the bridge open late?", "yes_no"),
         ("Was the bridge opened in 2006 or 2007?", "fact"),  # offers its answers
         ("Which companies built the bridge?", "list"),
