@@ -114,11 +114,7 @@ class StatementChecker:
         if other_year(st.text, self.question):
             return False  # set in another year than the question's
         # "Who said <words>?": the statement must hold those words, not just any name.
-        if (
-            self.asked == "name"
-            and WHO_SAID.match(self.question)
-            and lexical_support(self.question, st.text, ignore=QUESTION_FRAME) < WHO_SAID_WORDS
-        ):
+        if self.asked == "name" and WHO_SAID.match(self.question) and _who_said_words(self, st.text) < WHO_SAID_WORDS:
             return False
         if self.asked is not None and names_missing(self.question, f"{st.text} {self.evidence(st)}"):
             return False
@@ -436,21 +432,24 @@ def repair(st: Statement, check: StatementChecker) -> Statement:
     return st
 
 
-def sentence_after(st: Statement, texts: SourceTexts) -> Citation | None:
-    """The article's sentence right after a statement's last cited one, cited at its exact offsets;
-    None at the article's end or when the file is gone. It may have been withheld at indexing
-    (`withheld`: asked last, as it parses the article)."""
-    if not st.citations:
-        return None
-    last = max(st.citations, key=lambda x: x.end)
-    text = texts.get(last.source)
-    if text is None:
-        return None
-    after = len(text) - len(text[last.end :].lstrip())
-    if after >= len(text):
-        return None
-    s, e = sentence_at(text, after)
-    return replace(last, start=s, end=e, quote=text[s:e], verified=True, support=1.0)
+def sentences_after(st: Statement, texts: SourceTexts) -> list[Citation]:
+    """For each article a statement cites, the sentence right after its last cited one there, cited
+    at its exact offsets; none at an article's end or when the file is gone. Each may have been
+    withheld at indexing (`withheld`: asked last, as it parses the article)."""
+    last: dict[str, Citation] = {}
+    for c in st.citations:
+        if c.source not in last or c.end > last[c.source].end:
+            last[c.source] = c
+    out = []
+    for c in last.values():
+        text = texts.get(c.source)
+        if text is None:
+            continue
+        after = len(text) - len(text[c.end :].lstrip())
+        if after < len(text):
+            s, e = sentence_at(text, after)
+            out.append(replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0))
+    return out
 
 
 def withheld(c: Citation, texts: SourceTexts) -> bool:
@@ -461,10 +460,15 @@ def withheld(c: Citation, texts: SourceTexts) -> bool:
 
 def said_next(c: Checked, texts: SourceTexts) -> Checked | None:
     """The sentence after a statement's cited one, shown with its voice (a quotation with its speaker)."""
-    cite = sentence_after(c.statement, texts)
-    if cite is None or withheld(cite, texts):
+    cite = next((x for x in sentences_after(c.statement, texts) if not withheld(x, texts)), None)
+    if cite is None:
         return None
     return Checked(voiced(Statement(cite.quote, (cite,), verified=True, support=1.0), texts), True)
+
+
+def _who_said_words(check: StatementChecker, text: str) -> float:
+    """The share of a "Who said <words>?" question's words a statement holds."""
+    return lexical_support(check.question, text, ignore=QUESTION_FRAME)
 
 
 def _names(c: Checked, surname: str, check: StatementChecker) -> bool:
@@ -480,17 +484,28 @@ def _says(c: Checked, surname: str) -> bool:
 def next_states(kept: Sequence[Checked], check: StatementChecker) -> Checked | None:
     """The sentence after a relevant statement's cited one, when that one lacks the asked-for
     item and the next states it ("… called a whistleblower as their first witness." then "Ms
-    Cooper told the jury …"): both quoted as the answer, each cited at its exact offsets."""
+    Cooper told the jury …"): both quoted as the answer, as the article writes them, each cited at
+    its exact offsets and read for its voice (a newcomer's run had a statement already shown as
+    "The article quotes: …" joined to the next and shown "According to X: The article quotes: …").
+    Not for "Who said <words>?" unless the statement holds those words: a name in the sentence
+    after another's quotation is not who said it (the same run: Guy Mansfield's sentence joined
+    to Mark Oaten's quotation answered "Who said the bill will take a decade …?")."""
     for c in kept:
-        if not c.relevant or (cite := sentence_after(c.statement, check.texts)) is None:
+        if not c.relevant or (
+            WHO_SAID.match(check.question) and _who_said_words(check, c.statement.text) < WHO_SAID_WORDS
+        ):
             continue
-        both = f"{c.statement.text} {cite.quote}"
-        if not bears(cite.quote, check.asked, check.question) or names_missing(check.question, f"{both} {cite.title}"):
-            continue
-        if withheld(cite, check.texts):
-            continue
-        st = Statement(both, (*c.statement.citations, cite), verified=True, support=1.0)
-        return Checked(voiced(st, check.texts), True)  # whose words: each statement has a voice
+        for cite in sentences_after(c.statement, check.texts):
+            own = sorted((x for x in c.statement.citations if x.source == cite.source), key=lambda x: x.start)
+            both = " ".join([*dict.fromkeys(x.quote for x in own), cite.quote])
+            if not bears(cite.quote, check.asked, check.question) or names_missing(
+                check.question, f"{both} {cite.title}"
+            ):
+                continue
+            if withheld(cite, check.texts):
+                continue
+            st = Statement(both, (*own, cite), verified=True, support=1.0)
+            return Checked(voiced(st, check.texts), True)  # whose words: each statement has a voice
     return None
 
 

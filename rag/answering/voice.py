@@ -29,6 +29,7 @@ from rag.reading.speakers import (
     is_quotation,
     named_speaker,
     phrase_speaker,
+    quotation_opening,
     quoted_words,
     reported_by_pronoun,
     speaker_at,
@@ -138,10 +139,39 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
     if found is None:
         return replace(st, text=f"{UNNAMED}: “{quoted_words(c.quote)}”", voice=QUOTE)
     speaker, named = found
-    if named is None:
-        return replace(st, voice=QUOTE, speaker=speaker)
+    if named is None:  # it names its speaker itself ('…," replied Mr Sullivan.'), from the opening mark on
+        opening = opening_sentences(c, text)
+        whole = " ".join(x.quote for x in (*opening, c))
+        return replace(st, text=whole, citations=(*opening, c, *copies), voice=QUOTE, speaker=speaker)
     cites = (*sorted((c, named), key=lambda x: x.start), *copies)
     return replace(st, text=attributed(c.quote, speaker), citations=cites, voice=QUOTE, speaker=speaker)
+
+
+# How far back a quotation's opening mark may stand for its earlier sentences to be shown with the
+# one that closes it and names its speaker (a sentence or two of the quotation, not a speech).
+OPENING_REACH = 300
+
+
+def opening_sentences(c: Citation, text: str) -> tuple[Citation, ...]:
+    """The sentences of the quotation `c` closes that stand before it, each cited at its exact
+    offsets, when it opened within `OPENING_REACH` characters in the same paragraph: the sentence
+    splitter cuts '"On that date, yes. I was lying," replied Mr Sullivan.' at its inner full stop,
+    and the closing part alone reads with a stray mark and without its start (two newcomers' runs).
+    () when `c` is no such closing part."""
+    if is_quotation(c.quote) and c.quote.lstrip()[:1] in QUOTATION_MARKS:
+        return ()  # it opens a quotation itself (one reopened at its paragraph): whole as it stands
+    mark = quotation_opening(text, c.start)
+    if mark is None or c.start - mark > OPENING_REACH:
+        return ()
+    out: list[Citation] = []
+    at = sentence_at(text, mark)[0]
+    while at < c.start:
+        s, e = sentence_at(text, at)
+        if e <= s or e > c.start:
+            return ()  # the sentences do not meet `c` at a boundary: leave it as it is
+        out.append(replace(c, start=s, end=e, quote=text[s:e]))
+        at = len(text) - len(text[e:].lstrip())
+    return tuple(out)
 
 
 def _sentences(st: Statement, texts: SourceTexts) -> list[Statement]:

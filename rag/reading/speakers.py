@@ -250,19 +250,24 @@ def inside_quotation(text: str, start: int) -> bool:
     the BBC archive), which leaves an odd count after the quotation has closed ("… bold move.
     "But it shows …" The new iPod …") and an even one inside it.
     """
+    return quotation_opening(text, start) is not None
+
+
+def quotation_opening(text: str, start: int) -> int | None:
+    """Where the quotation that `start` lies inside opens (its mark's index in `text`), or None
+    when `start` lies inside none opened earlier in its paragraph (`inside_quotation`)."""
     line = text.rfind("\n", 0, start) + 1
     before = text[line:start]
     for i in range(len(before) - 1, -1, -1):
         if before[i] in QUOTATION_MARKS:
             if not _opens(text, line + i):  # read in the text: the mark may be the last before `start`
-                return False
+                return None
             stop = text.find("\n", start)
             rest = text[start : stop if stop >= 0 else len(text)]
-            if any(ch in QUOTATION_MARKS for ch in rest):
-                return True
             following = text[stop:].lstrip() if stop >= 0 else ""
-            return following[:1] in QUOTATION_MARKS
-    return False
+            goes_on = any(ch in QUOTATION_MARKS for ch in rest) or following[:1] in QUOTATION_MARKS
+            return line + i if goes_on else None
+    return None
 
 
 QUOTATION_MARKS = '“”"'  # the marks that open or close a quotation (not apostrophes)

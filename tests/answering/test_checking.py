@@ -275,3 +275,52 @@ def test_an_answer_the_model_says_no_to_throughout_is_related_not_an_answer(tmp_
     for question, answered in ((readers, True), (why, False)):
         check = _make(tmp_path, question, judge=_FixedJudge(0.1), veto=0.3)
         assert check.answer_first([comment], keep=lambda s: True)[1] is answered
+
+
+# Written for these tests, after a newcomer's run on the BBC ID-cards articles (issue 28).
+BAR = (
+    'He said: "This has all the signs of a rushed law." '
+    "The chairman of the Bar Council, Guy Mansfield QC warned there was a real risk to the young."
+)
+
+
+def _bar(tmp_path: Path, question: str) -> tuple[StatementChecker, Citation]:
+    (tmp_path / "a.txt").write_text(BAR, encoding="utf-8")
+    end = BAR.index(" The chairman")
+    return _make(tmp_path, question), Citation("a.txt", 0, end, BAR[:end], "Bill row", None, None)
+
+
+def test_the_sentence_after_is_joined_to_the_article_s_words_not_to_a_shown_statement(tmp_path: Path) -> None:
+    """A statement already shown as "The article quotes: …" was joined as shown and read again:
+    "According to X: The article quotes: “…” The chairman …" (a newcomer's run)."""
+    from rag.answering.checking import Checked, next_states
+
+    check, quote = _bar(tmp_path, "Which lawyer warned there was a real risk to the young?")
+    # its copy in another article names the speaker the first leaves unnamed
+    copy_text = 'Mark Oaten said: "This has all the signs of a rushed law."'
+    (tmp_path / "b.txt").write_text(copy_text, encoding="utf-8")
+    copy = Citation("b.txt", 0, len(copy_text), copy_text, "ID cards", None, None)
+    shown = Statement("The article quotes: “This has all the signs of a rushed law.”", (quote, copy), voice="quote")
+    out = next_states([Checked(shown, True)], check)
+    assert out is not None
+    assert [c.quote for c in out.statement.citations] == [quote.quote, BAR[len(quote.quote) + 1 :]]
+    assert out.statement.text == (
+        "The article quotes: “This has all the signs of a rushed law.” "
+        "The chairman of the Bar Council, Guy Mansfield QC warned there was a real risk to the young."
+    )
+    assert not out.statement.text.startswith("According to")
+
+
+def test_who_said_is_not_answered_by_a_name_in_the_sentence_after_another_s_quotation(tmp_path: Path) -> None:
+    """ "Who said <words>?" answered with a quotation that lacks the words, joined to the next
+    sentence for its name, gave Guy Mansfield's sentence to Mark Oaten (a newcomer's run)."""
+    from rag.answering.checking import Checked, next_states
+
+    check, quote = _bar(tmp_path, "Who said the bill will take a decade to come into full effect?")
+    said = Statement('Mark Oaten said: "This has all the signs of a rushed law."', (quote,), voice="quote")
+    assert next_states([Checked(said, True)], check) is None
+    # a statement that holds the asked words is still joined to the sentence that names who
+    check2, _ = _bar(tmp_path, "Who warned there was a real risk to the young?")
+    words = Statement("Critics warned the rushed law was a real risk to the young.", (quote,))
+    joined = next_states([Checked(words, True)], check2)
+    assert joined is not None and joined.statement.citations[-1].quote.startswith("The chairman of the Bar Council")

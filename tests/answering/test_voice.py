@@ -267,3 +267,25 @@ def test_a_phrase_the_article_gives_a_named_source_is_shown_as_theirs(tmp_path: 
     )
     start = text.index("On tape")
     assert phrase_speaker(text, start, text.index("\n", start)) is None
+
+
+def test_the_closing_part_of_a_quotation_cut_at_its_full_stop_is_shown_from_the_opening_mark(tmp_path: Path) -> None:
+    """The splitter cuts '"On that date, yes. I was lying," replied …' at its inner full stop; the
+    closing part alone read with a stray mark and without its start (two newcomers' runs)."""
+    text = (
+        "Trial hears of lies\n\n"
+        'Asked whether he had lied to the board, he paused. "On that date, yes. I was lying," replied Mr Sullivan. '
+        "The trial is in its third week.\n"
+    )
+    (tmp_path / "trial.txt").write_text(text, encoding="utf-8")
+    tail = 'I was lying," replied Mr Sullivan.'
+    start = text.index(tail)
+    c = Citation("trial.txt", start, start + len(tail), tail, "Trial hears of lies", None, None, True, 1.0)
+    out = voiced(Statement(tail, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
+    assert out.text == '"On that date, yes. I was lying," replied Mr Sullivan.'
+    assert (out.voice, out.speaker) == ("quote", "Mr Sullivan")
+    assert [x.quote for x in out.citations] == ['"On that date, yes.', tail]
+    assert all(text[x.start : x.end] == x.quote for x in out.citations)
+    # a whole quotation that names its speaker is left as it is
+    whole, texts = _st(tmp_path, '"We have waited three weeks for this," said Omar Sayed, a ferry captain.')
+    assert voiced(whole, texts).citations == whole.citations
