@@ -556,12 +556,55 @@ def speaker_at(text: str, start: int, end: int) -> tuple[str, int] | None:
             return between[-1]
         return None
     if pronoun:  # no attribution within reach: "he" is the subject of the sentence before
-        s = sentence_at(text, max(0, start - 2))[0]
-        m = _SUBJECT.match(text, s, start)
+        s = _subject_sentence(text, start, gender) if not _another_says(sentence) else None
+        m = _SUBJECT.match(text, s, start) if s is not None else None
         name = _clean(m.group(1)) if m else None
         if m and name and " " in name and name.split()[0] not in _CALENDAR and _agrees(name, gender, text):
             return name, m.start(1)
     return None
+
+
+_PRONOUN_ASIDE = re.compile(rf"(?:,|[”\"])\s+(?:he|she)\s+{_SAID_VERB}")  # "…, he claimed, …", '…," she said'
+_CHAIN = 4  # sentences "he" may be carried back over ("X is doubtful. He designed … He thinks … "…," he says.")
+_PRONOUN_SUBJECT = {"m": re.compile(r"\s*(?:But |And )?He\b"), "f": re.compile(r"\s*(?:But |And )?She\b")}
+
+
+def _subject_sentence(text: str, start: int, gender: str | None) -> int | None:
+    """Where the sentence that names a pronoun's antecedent starts: the sentence before `start`, or,
+    over up to `_CHAIN` sentences that open with the same pronoun or are quoted words without an
+    attribution of their own (the same person's, reopened), the first before them. None when that
+    one is attributed by a pronoun itself ("Mr Blair has failed …, he claimed": its subject is not
+    who speaks, and the chain is lost)."""
+    s, e = sentence_at(text, max(0, start - 2))
+    chain = _PRONOUN_SUBJECT.get(gender or "")
+    walked = False
+    for _ in range(_CHAIN):
+        if s == 0 or chain is None or not (chain.match(text, s) or _only_words(text[s:e])):
+            break
+        s, e = sentence_at(text, max(0, s - 2))
+        walked = True
+    return None if walked and _PRONOUN_ASIDE.search(text[s:e]) else s
+
+
+_SAYING = re.compile(r"\b(?:said|says|told|added|asked|replied|shouted|yelled|cried|screamed|exclaimed)\b")
+
+
+def _another_says(sentence: str) -> bool:
+    """Whether a second verb of saying stands before a sentence's quotation ('He said the man
+    shouted: "…"'): the quoted words are that other speaker's, not the pronoun's."""
+    first = min((i for i in (sentence.find(m) for m in QUOTATION_MARKS) if i >= 0), default=len(sentence))
+    return len(_SAYING.findall(sentence[:first])) >= 2
+
+
+def _only_words(sentence: str) -> bool:
+    """Whether a sentence is quoted words alone, without an attribution of its own: it opens with
+    a quotation mark and nothing but punctuation follows its last mark ('"How much tax …?"'), or it
+    closes none (a quotation going on)."""
+    body = sentence.strip()
+    if body[:1] not in QUOTATION_MARKS:
+        return False
+    last = max(body.rfind(m) for m in QUOTATION_MARKS)
+    return last == 0 or not body[last + 1 :].strip(" .,;:!?…")
 
 
 # The person a sentence opens with, after an opening phrase at most ("Launching the initiative, Mr

@@ -562,3 +562,23 @@ def test_a_name_inside_a_quotation_opened_before_is_no_attribution_and_an_unname
     )
     assert named_speaker('But Labour spokesman Fraser Kemp responded: "Britain is working."') == "Fraser Kemp"
     assert named_speaker("Markets responded by pushing the euro lower.") is None
+
+
+def test_he_is_carried_back_over_sentences_that_open_with_he_or_are_quoted_words() -> None:
+    """'X is doubtful. He designed … He thinks … "…" "…," he says.': he is X (a newcomer's run;
+    19 BBC sentences, all read blind, docs/speaker-changes-2026-11-30x2.json)."""
+    text = (
+        "Podcasts grow\n\nBut Dana Reyes is doubtful. She designed the feed format. She thinks its power lies in "
+        'its reach.\n\n"We are the sources of the news here. "No matter how you look at it, this will not pay '
+        'much money," she says.'
+    )
+    start = text.index('"No matter')
+    assert speaker_of(text, start, len(text)) == "Dana Reyes"
+    # a chain that reaches a sentence attributed by a pronoun itself is lost: its subject is not who speaks
+    text = (
+        "Tories set out plans\n\nTom Hale has failed to tackle these problems, he claimed, saying so.\n\n"
+        '"The result is big government and higher taxes." "Worst of all, it wastes money." '
+        "The Tories, he said, can cut crime without asking people to pay more taxes."
+    )
+    start = text.index("The Tories, he said")
+    assert speaker_of(text, start, len(text)) is None
