@@ -47,12 +47,17 @@ WHO_SAID_WORDS = 0.8  # share of a "who said …" question's words its answer mu
 _WHAT_SAID = re.compile(r"^\s*what\s+(?:\w+\s+)?did\s+(.+?)\s+(?:say|tell|warn|write|mean|call)\b(.*)$", re.I | re.S)
 
 
+# Letters after a name ("Guy Mansfield QC"): the surname is the word before them.
+_POST_NOMINALS = re.compile(r"(?:,?\s+(?:QC|KC|MP|MEP|MSP|AM|OBE|MBE|CBE|KBE|DBE|PhD|Jr\.?|Sr\.?))+$")
+
+
 def words_asked(question: str) -> tuple[str, frozenset[str]] | None:
-    """For "What did <speaker> say about <topic>?": the speaker and the topic's (stemmed) words."""
+    """For "What did <speaker> say about <topic>?": the speaker (less letters after the name) and
+    the topic's (stemmed) words."""
     m = _WHAT_SAID.match(question)
     if not m or not any(w[:1].isupper() for w in m.group(1).split()):
         return None  # "what did they say": no one named
-    return m.group(1).strip(), frozenset(tokenize(m.group(2))) - QUESTION_FRAME
+    return _POST_NOMINALS.sub("", m.group(1).strip()), frozenset(tokenize(m.group(2))) - QUESTION_FRAME
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,3 +324,16 @@ def test_who_said_is_not_answered_by_a_name_in_the_sentence_after_another_s_quot
     words = Statement("Critics warned the rushed law was a real risk to the young.", (quote,))
     joined = next_states([Checked(words, True)], check2)
     assert joined is not None and joined.statement.citations[-1].quote.startswith("The chairman of the Bar Council")
+
+
+def test_what_did_x_say_reads_the_speaker_without_letters_after_the_name() -> None:
+    """ "What did Guy Mansfield QC say …?" had "QC" for his surname, so none of his words was
+    found (a newcomer's run)."""
+    from rag.answering.checking import words_asked
+
+    assert words_asked("What did Guy Mansfield QC say would happen to young Asian men?") == (
+        "Guy Mansfield",
+        frozenset({"happen", "young", "asian", "men"}),
+    )
+    assert words_asked("What did Tony Banks MP say about the ban?") == ("Tony Banks", frozenset({"ban"}))
+    assert words_asked("What did they say about the ban?") is None
