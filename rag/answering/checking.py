@@ -471,9 +471,19 @@ def said_next(c: Checked, texts: SourceTexts) -> Checked | None:
     return Checked(voiced(Statement(cite.quote, (cite,), verified=True, support=1.0), texts), True)
 
 
+_QUOTED = re.compile(r"[“\"]([^”\"]{3,})[”\"]")
+
+
 def _who_said_words(check: StatementChecker, text: str) -> float:
-    """The share of a "Who said <words>?" question's words a statement holds."""
-    return lexical_support(check.question, text, ignore=QUESTION_FRAME)
+    """The share of a "Who said <words>?" question's words a statement holds: of the words it
+    quotes, every word as written ('Who said "I should be knighted for this"?' is not answered by
+    "… has been knighted …": a newcomer's run), else of its content words (stemmed)."""
+    m = _QUOTED.search(check.question)
+    if m is None:
+        return lexical_support(check.question, text, ignore=QUESTION_FRAME)
+    asked = re.findall(r"\w+", m.group(1).casefold())
+    have = set(re.findall(r"\w+", text.casefold()))
+    return sum(w in have for w in asked) / len(asked) if asked else 0.0
 
 
 def _names(c: Checked, surname: str, check: StatementChecker) -> bool:

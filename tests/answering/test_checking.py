@@ -337,3 +337,20 @@ def test_what_did_x_say_reads_the_speaker_without_letters_after_the_name() -> No
     )
     assert words_asked("What did Tony Banks MP say about the ban?") == ("Tony Banks", frozenset({"ban"}))
     assert words_asked("What did they say about the ban?") is None
+
+
+def test_who_said_quoted_words_needs_those_words_as_written(tmp_path: Path) -> None:
+    """'Who said "I should be knighted for this"?' was answered with "… has been knighted …"
+    (a newcomer's run): of quoted words, each word counts as written."""
+    from rag.answering.checking import _who_said_words
+
+    check = _make(tmp_path, 'Who said "I should be knighted for this"?')
+    assert _who_said_words(check, "The top civil servant has been knighted in the New Year Honours.") < 0.5
+    assert _who_said_words(check, '"I should be knighted for this," said Adam Curry.') == 1.0
+    plain = _make(tmp_path, "Who said the bill will take a decade to come into full effect?")
+    assert (
+        _who_said_words(
+            plain, "It is important to remember that this bill will take a decade to come into full effect."
+        )
+        == 1.0
+    )
