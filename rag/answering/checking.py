@@ -119,7 +119,7 @@ class StatementChecker:
         if other_year(st.text, self.question):
             return False  # set in another year than the question's
         # "Who said <words>?": the statement must hold those words, not just any name.
-        if self.asked == "name" and WHO_SAID.match(self.question) and _who_said_words(self, st.text) < WHO_SAID_WORDS:
+        if self.asked == "name" and not holds_asked_words(self, st.text):
             return False
         if self.asked is not None and names_missing(self.question, f"{st.text} {self.evidence(st)}"):
             return False
@@ -233,6 +233,8 @@ class StatementChecker:
             items = [c for c in kept if c.relevant and of_kind(c.statement.text, self.asked, self.question)]
             items = [c for c in items if names_any(self.subjects, articles_text(c.statement, self.texts))]
             lead = next((c for c in items if self.answers(c.statement) is not False), None)
+        if lead is not None and not holds_asked_words(self, lead.statement.text):
+            lead = None  # "Who said <words>?" is answered by those words' speaker, in any fallback too
         if lead is None:
             return list(checked), False
         others = [c if self.follows(c) else replace(c, follows=False) for c in _others(lead, checked)]
@@ -474,6 +476,12 @@ def said_next(c: Checked, texts: SourceTexts) -> Checked | None:
 _QUOTED = re.compile(r"[“\"]([^”\"]{3,})[”\"]")
 
 
+def holds_asked_words(check: StatementChecker, text: str) -> bool:
+    """Whether a statement may answer the question as its words go: any, unless it asks "Who said
+    <words>?", whose answer holds `WHO_SAID_WORDS` of them."""
+    return not WHO_SAID.match(check.question) or _who_said_words(check, text) >= WHO_SAID_WORDS
+
+
 def _who_said_words(check: StatementChecker, text: str) -> float:
     """The share of a "Who said <words>?" question's words a statement holds: of the words it
     quotes, every word as written ('Who said "I should be knighted for this"?' is not answered by
@@ -502,13 +510,13 @@ def next_states(kept: Sequence[Checked], check: StatementChecker) -> Checked | N
     Cooper told the jury …"): both quoted as the answer, as the article writes them, each cited at
     its exact offsets and read for its voice (a newcomer's run had a statement already shown as
     "The article quotes: …" joined to the next and shown "According to X: The article quotes: …").
-    Not for "Who said <words>?" unless the statement holds those words: a name in the sentence
-    after another's quotation is not who said it (the same run: Guy Mansfield's sentence joined
-    to Mark Oaten's quotation answered "Who said the bill will take a decade …?")."""
+    Never for "Who said <words>?": who said words is told by their attribution, and a name in the
+    sentence after them is someone else (the same run: Guy Mansfield's sentence joined to Mark
+    Oaten's quotation answered "Who said the bill will take a decade …?")."""
+    if WHO_SAID.match(check.question):
+        return None
     for c in kept:
-        if not c.relevant or (
-            WHO_SAID.match(check.question) and _who_said_words(check, c.statement.text) < WHO_SAID_WORDS
-        ):
+        if not c.relevant:
             continue
         for cite in sentences_after(c.statement, check.texts):
             own = sorted((x for x in c.statement.citations if x.source == cite.source), key=lambda x: x.start)

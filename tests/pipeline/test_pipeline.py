@@ -646,6 +646,26 @@ def test_the_model_asked_rescues_an_answer_worded_otherwise(settings, corpus) ->
     assert (q, "The firm's shares closed at 412p on Friday.") in judge.asked
 
 
+def test_who_said_is_not_answered_by_another_speaker_the_model_says_yes_to(settings, corpus) -> None:
+    """ "Who said the bill will take a decade …?" was answered "Mark Oaten" with his quotation on
+    something else, which the model asked did not say no to (a newcomer's run): whatever path
+    leads, a "Who said <words>?" answer holds those words."""
+    from fakes import ScriptedJudge
+
+    (corpus / "bill.txt").write_text(
+        "Bill row\n\n"
+        '"It is important to remember that this bill will take a decade to come into full effect," a spokesman said. '
+        'Lib Dem spokesman Mark Oaten said: "This has all the signs of a rushed bill."\n',
+        encoding="utf-8",
+    )
+    reply = _reply(("Mark Oaten said", 'Lib Dem spokesman Mark Oaten said: "This has all the signs of a rushed bill."'))
+    pipe = _judged(settings, reply, ScriptedJudge(answering=["Mark Oaten"]))
+    pipe.index()
+    a = pipe.ask("Who said the bill will take a decade to come into full effect?")
+    assert a.abstained and a.direct is None
+    assert all("Mark Oaten" not in st.text for st in a.statements)
+
+
 def test_the_model_asked_can_say_a_lead_gives_something_else(settings) -> None:
     """The word rules would lead with the M10 sentence; the model, asked, says it does not give
     what is asked: the answer abstains and shows the sentence as related, not as the answer."""
