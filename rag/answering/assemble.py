@@ -79,9 +79,14 @@ class Reveal:
         self._held.clear()
 
 
+# Words the question quotes ('Who said "… free speech anymore"?') are someone's, not the asker's "now".
+_QUOTED_WORDS = re.compile(r"[“\"][^”\"]*[”\"]")
+
+
 def about_now(question: str) -> bool:
-    """Whether the question asks about the present ("now", "still", "latest", ...)."""
-    return _ABOUT_NOW.search(question) is not None
+    """Whether the question asks about the present ("now", "still", "latest", ...), outside the
+    words it quotes."""
+    return _ABOUT_NOW.search(_QUOTED_WORDS.sub(" ", question)) is not None
 
 
 def as_of(question: str, statements: Sequence[Statement]) -> str | None:

@@ -116,3 +116,12 @@ def test_a_yes_no_question_opens_with_yes_or_no_or_says_the_articles_do_not_say(
     none = assemble(draft, [Checked(BAD, True)], remove_unverified=True)
     assert none.abstained and none.text == YES_NO_ABSTAIN_TEXT
     assert abstain(DRAFT, "why").text == ABSTAIN_TEXT
+
+
+def test_words_the_question_quotes_do_not_make_it_about_now() -> None:
+    """'Who said "… free speech anymore"?' got "the question asks about the present" (a newcomer's run)."""
+    from rag.answering.assemble import about_now
+
+    assert not about_now('Who said "you don\'t have total free speech anymore"?')
+    assert not about_now("Who said “the hospital is still open”?")
+    assert about_now('Is the hospital that staff called "the last refuge" still open?')
