@@ -18,6 +18,7 @@ from typing import Any
 from rag.answering.checking import Checked
 from rag.answering.citations import answer_text
 from rag.answering.direct import cited_number, direct_answer, yes_no_answer
+from rag.answering.relations import quotes_of
 from rag.core.days import DayRange, day_number, show_date
 from rag.core.types import Answer, DateScope, Passage, Statement
 
@@ -79,14 +80,12 @@ class Reveal:
         self._held.clear()
 
 
-# Words the question quotes ('Who said "… free speech anymore"?') are someone's, not the asker's "now".
-_QUOTED_WORDS = re.compile(r"[“\"][^”\"]*[”\"]")
-
-
 def about_now(question: str) -> bool:
     """Whether the question asks about the present ("now", "still", "latest", ...), outside the
-    words it quotes."""
-    return _ABOUT_NOW.search(_QUOTED_WORDS.sub(" ", question)) is not None
+    words it quotes ('Who said "… free speech anymore"?' quotes someone's "now", `quotes_of`)."""
+    for quoted in quotes_of(question):
+        question = question.replace(quoted, " ")
+    return _ABOUT_NOW.search(question) is not None
 
 
 def as_of(question: str, statements: Sequence[Statement]) -> str | None:

@@ -34,7 +34,7 @@ from rag.index.lexical import QUESTION_FRAME, tokenize
 from rag.reading.comments import asks_readers
 from rag.reading.ingest import withheld_spans
 from rag.reading.sentences import sentence_at
-from rag.reading.speakers import attributed
+from rag.reading.speakers import attributed, without_post_nominals
 
 # Why an answer abstains when the answer check says no to each of its statements (`all_vetoed`).
 VETOED_NOTE = "the model says no statement gives what the question asks for"
@@ -47,17 +47,14 @@ WHO_SAID_WORDS = 0.8  # share of a "who said …" question's words its answer mu
 _WHAT_SAID = re.compile(r"^\s*what\s+(?:\w+\s+)?did\s+(.+?)\s+(?:say|tell|warn|write|mean|call)\b(.*)$", re.I | re.S)
 
 
-# Letters after a name ("Guy Mansfield QC"): the surname is the word before them.
-_POST_NOMINALS = re.compile(r"(?:,?\s+(?:QC|KC|MP|MEP|MSP|AM|OBE|MBE|CBE|KBE|DBE|PhD|Jr\.?|Sr\.?))+$")
-
-
 def words_asked(question: str) -> tuple[str, frozenset[str]] | None:
     """For "What did <speaker> say about <topic>?": the speaker (less letters after the name) and
     the topic's (stemmed) words."""
     m = _WHAT_SAID.match(question)
-    if not m or not any(w[:1].isupper() for w in m.group(1).split()):
-        return None  # "what did they say": no one named
-    return _POST_NOMINALS.sub("", m.group(1).strip()), frozenset(tokenize(m.group(2))) - QUESTION_FRAME
+    speaker = without_post_nominals(m.group(1)) if m else ""
+    if not any(w[:1].isupper() for w in speaker.split()):
+        return None  # "what did they say", "what did the MP say": no one named
+    return speaker, frozenset(tokenize(m.group(2) if m else "")) - QUESTION_FRAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,8 +402,8 @@ def speaker_first(
         score = on_topic(line.text)  # a prompt line anywhere: on Y's words, when the question has any
         if not better(score) or (topic and score == 0.0) or (best is not None and score <= best[0]):
             continue
-        found = check.attributed(line)
-        if found is not None and surname in _fold(found.split(" said: ", 1)[0]):
+        words = check.quote_line(line)
+        if words is not None and _says(words, surname):
             best = (score, line)
     lead = check.quote_line(best[1]) if best else None
     if lead is None:  # the words right after a line that introduces X ("One dissenting opinion came from X.")
@@ -453,9 +450,11 @@ def sentences_after(st: Statement, texts: SourceTexts) -> list[Citation]:
         if text is None:
             continue
         after = len(text) - len(text[c.end :].lstrip())
-        if after < len(text):
-            s, e = sentence_at(text, after)
-            out.append(replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0))
+        s, e = sentence_at(text, after) if after < len(text) else (0, 0)
+        if s >= c.end and e > s:  # a sentence of its own after the cited one
+            out.append(
+                replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0, page=texts.page(c.source, s))
+            )
     return out
 
 
@@ -473,7 +472,8 @@ def said_next(c: Checked, texts: SourceTexts) -> Checked | None:
     return Checked(voiced(Statement(cite.quote, (cite,), verified=True, support=1.0), texts), True)
 
 
-_QUOTED = re.compile(r"[“\"]([^”\"]{3,})[”\"]")
+# "Who said <quoted words>?" with nothing else asked: those words are the question's whole object.
+_QUOTED = re.compile(r"^\s*who\s+(?:said|says|wrote)\s*[:,]?\s*[“\"‘']([^”\"’]{3,})[”\"’']\s*\??\s*$", re.I)
 
 
 def holds_asked_words(check: StatementChecker, text: str) -> bool:
@@ -484,9 +484,9 @@ def holds_asked_words(check: StatementChecker, text: str) -> bool:
 
 def _who_said_words(check: StatementChecker, text: str) -> float:
     """The share of a "Who said <words>?" question's words a statement holds: of the words it
-    quotes, every word as written ('Who said "I should be knighted for this"?' is not answered by
-    "… has been knighted …": a newcomer's run), else of its content words (stemmed)."""
-    m = _QUOTED.search(check.question)
+    quotes as its whole object, each word as written ('Who said "I should be knighted for this"?' is
+    not answered by "… has been knighted …": a newcomer's run), else of its content words (stemmed)."""
+    m = _QUOTED.match(check.question)
     if m is None:
         return lexical_support(check.question, text, ignore=QUESTION_FRAME)
     asked = re.findall(r"\w+", m.group(1).casefold())

@@ -77,7 +77,7 @@ _ASKING = re.compile(
 
 # "compared" as the verb of a relative clause: what someone likened, not a request to compare
 # ("Who was the reporter that Ken Livingstone compared to a concentration camp guard?": a fact).
-_COMPARED_CLAUSE = re.compile(r"\b(?:that|whom|who|which)\s+(?:[\w'’-]+\s+){1,4}compared\b", re.I)
+_COMPARED_CLAUSE = re.compile(r"(?<=\w\s)(?:that|whom|who|which)\s+(?:[\w'’-]+\s+){1,4}compared\b", re.I)
 
 
 def form_of(question: str) -> Form:

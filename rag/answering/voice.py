@@ -140,7 +140,7 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
         return replace(st, text=f"{UNNAMED}: “{quoted_words(c.quote)}”", voice=QUOTE)
     speaker, named = found
     if named is None:  # it names its speaker itself ('…," replied Mr Sullivan.'), from the opening mark on
-        opening = opening_sentences(c, text)
+        opening = opening_sentences(c, text, texts)
         whole = " ".join(x.quote for x in (*opening, c))
         return replace(st, text=whole, citations=(*opening, c, *copies), voice=QUOTE, speaker=speaker)
     cites = (*sorted((c, named), key=lambda x: x.start), *copies)
@@ -148,17 +148,18 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
 
 
 # How far back a quotation's opening mark may stand for its earlier sentences to be shown with the
-# one that closes it and names its speaker (a sentence or two of the quotation, not a speech).
+# one that closes it and names its speaker (a sentence or two of the quotation, not a speech; the
+# 71 BBC sentences it reaches are in docs/quotation-openings-2026-11-30.json).
 OPENING_REACH = 300
 
 
-def opening_sentences(c: Citation, text: str) -> tuple[Citation, ...]:
+def opening_sentences(c: Citation, text: str, texts: SourceTexts | None = None) -> tuple[Citation, ...]:
     """The sentences of the quotation `c` closes that stand before it, each cited at its exact
     offsets, when it opened within `OPENING_REACH` characters in the same paragraph: the sentence
     splitter cuts '"On that date, yes. I was lying," replied Mr Sullivan.' at its inner full stop,
     and the closing part alone reads with a stray mark and without its start (two newcomers' runs).
     () when `c` is no such closing part."""
-    if is_quotation(c.quote) and c.quote.lstrip()[:1] in QUOTATION_MARKS:
+    if c.quote.lstrip()[:1] in QUOTATION_MARKS:
         return ()  # it opens a quotation itself (one reopened at its paragraph): whole as it stands
     mark = quotation_opening(text, c.start)
     if mark is None or c.start - mark > OPENING_REACH:
@@ -169,7 +170,8 @@ def opening_sentences(c: Citation, text: str) -> tuple[Citation, ...]:
         s, e = sentence_at(text, at)
         if e <= s or e > c.start:
             return ()  # the sentences do not meet `c` at a boundary: leave it as it is
-        out.append(replace(c, start=s, end=e, quote=text[s:e]))
+        page = texts.page(c.source, s) if texts is not None else c.page
+        out.append(replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0, page=page))
         at = len(text) - len(text[e:].lstrip())
     return tuple(out)
 
@@ -192,6 +194,10 @@ def _joined(st: Statement, texts: SourceTexts) -> Statement:
     newcomer's run, issue 28). Consecutive quotations of one speaker are shown as one. The voice is
     "quote" when any sentence is one, and the speakers are joined by "; "."""
     parts = _sentences(st, texts)
+    # a quotation's opening sentence the model cited beside its closing part, which is shown from
+    # the opening mark on (`opening_sentences`), is not shown twice
+    spans = [{(c.source, c.start, c.end) for c in p.citations} for p in parts]
+    parts = [p for i, p in enumerate(parts) if not any(spans[i] < spans[j] for j in range(len(parts)) if j != i)]
     if all(p.voice == "reporting" for p in parts):
         return replace(st, voice="reporting", speaker=None)
     texts_out: list[str] = []

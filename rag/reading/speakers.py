@@ -354,6 +354,16 @@ def _name_at(text: str, m: re.Match[str]) -> str | None:
 # Titles after a name, not part of it: "Tom McCabe MSP", "the Ealing North MP" (a body's
 # initials, "the LSE", "GM", speak for it and stay speakers).
 _TITLES_IN_CAPITALS = frozenset(["MP", "MPs", "MSP", "MEP", "AM", "MLA", "QC", "TD"])
+# Letters after a name in a question ("What did Guy Mansfield QC say …?"): the surname is before them.
+POST_NOMINALS = _TITLES_IN_CAPITALS | frozenset(["KC", "OBE", "MBE", "CBE", "KBE", "DBE", "PhD", "Jr", "Sr"])
+
+
+def without_post_nominals(name: str) -> str:
+    """A name without the letters after it ("Guy Mansfield QC", "Guy Mansfield, QC," → "Guy Mansfield")."""
+    words = name.strip(" ,").split()
+    while words and words[-1].strip(",.") in POST_NOMINALS:
+        words.pop()
+    return " ".join(words).strip(" ,")
 
 
 _ACCORDING = re.compile(rf"\baccording to ((?:the )?{_NAME})")
@@ -601,8 +611,8 @@ def _only_words(sentence: str) -> bool:
     a quotation mark and nothing but punctuation follows its last mark ('"How much tax …?"'), or it
     closes none (a quotation going on)."""
     body = sentence.strip()
-    if body[:1] not in QUOTATION_MARKS:
-        return False
+    if body[:1] not in QUOTATION_MARKS or _pronoun_said(body):
+        return False  # not quoted, or attributed inside ('"It is," she said, "a disaster."')
     last = max(body.rfind(m) for m in QUOTATION_MARKS)
     return last == 0 or not body[last + 1 :].strip(" .,;:!?…")
 

@@ -339,7 +339,9 @@ def test_what_did_x_say_reads_the_speaker_without_letters_after_the_name() -> No
         frozenset({"happen", "young", "asian", "men"}),
     )
     assert words_asked("What did Tony Banks MP say about the ban?") == ("Tony Banks", frozenset({"ban"}))
+    assert words_asked("What did Guy Mansfield, QC, say about the ban?") == ("Guy Mansfield", frozenset({"ban"}))
     assert words_asked("What did they say about the ban?") is None
+    assert words_asked("What did the MP say about the ban?") is None  # no one named: not "the"
 
 
 def test_who_said_quoted_words_needs_those_words_as_written(tmp_path: Path) -> None:
@@ -350,6 +352,9 @@ def test_who_said_quoted_words_needs_those_words_as_written(tmp_path: Path) -> N
     check = _make(tmp_path, 'Who said "I should be knighted for this"?')
     assert _who_said_words(check, "The top civil servant has been knighted in the New Year Honours.") < 0.5
     assert _who_said_words(check, '"I should be knighted for this," said Adam Curry.') == 1.0
+    # a quoted word inside a longer question is not its whole object: the question's words count
+    scare = _make(tmp_path, 'Who called the Home Office immigration plan "unworkable"?')
+    assert _who_said_words(scare, "Mr Smith said the rail strike was unworkable.") < 0.5
     plain = _make(tmp_path, "Who said the bill will take a decade to come into full effect?")
     assert (
         _who_said_words(

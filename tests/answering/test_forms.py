@@ -56,6 +56,7 @@ def _passages(root: Path) -> list[Passage]:
         ("What death toll did civil defence workers give compared with the Syrian Observatory?", "comparison"),
         # what someone likened a person to is a fact (BBC bp001)
         ("Who was the reporter that Ken Livingstone compared to a concentration camp guard?", "fact"),
+        ("Which two phones were compared in the review?", "comparison"),  # "Which" asks; no clause
         ("Did the bridge open late?", "yes_no"),
         ("Was the bridge opened in 2006 or 2007?", "fact"),  # offers its answers
         ("Which companies built the bridge?", "list"),

@@ -289,3 +289,18 @@ def test_the_closing_part_of_a_quotation_cut_at_its_full_stop_is_shown_from_the_
     # a whole quotation that names its speaker is left as it is
     whole, texts = _st(tmp_path, '"We have waited three weeks for this," said Omar Sayed, a ferry captain.')
     assert voiced(whole, texts).citations == whole.citations
+
+
+def test_a_quotation_cited_in_both_its_halves_is_shown_once(tmp_path: Path) -> None:
+    """The model cited both parts the splitter cut; the closing part is shown from the opening mark,
+    so the opening part alone is not shown again before it (a review of the change)."""
+    text = 'Trial hears of lies\n\n"On that date, yes. I was lying," replied Mr Sullivan. The trial goes on.\n'
+    (tmp_path / "trial.txt").write_text(text, encoding="utf-8")
+    head, tail = '"On that date, yes.', 'I was lying," replied Mr Sullivan.'
+    cites = tuple(
+        Citation("trial.txt", text.index(q), text.index(q) + len(q), q, "Trial", None, None, True, 0.9)
+        for q in (head, tail)
+    )
+    out = voiced(Statement(f"{head} {tail}", cites, True, 0.9), SourceTexts(tmp_path, {}, max_bytes=10_000))
+    assert out.text == '"On that date, yes. I was lying," replied Mr Sullivan.'
+    assert [(c.start, c.end) for c in out.citations] == [(c.start, c.end) for c in cites]
