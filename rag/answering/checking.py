@@ -33,7 +33,7 @@ from rag.core.types import Citation, Statement
 from rag.index.lexical import QUESTION_FRAME, tokenize
 from rag.reading.comments import asks_readers
 from rag.reading.ingest import withheld_spans
-from rag.reading.sentences import sentence_at
+from rag.reading.sentences import next_start, sentence_at
 from rag.reading.speakers import attributed, without_post_nominals
 
 # Why an answer abstains when the answer check says no to each of its statements (`all_vetoed`).
@@ -449,7 +449,7 @@ def sentences_after(st: Statement, texts: SourceTexts) -> list[Citation]:
         text = texts.get(c.source)
         if text is None:
             continue
-        after = len(text) - len(text[c.end :].lstrip())
+        after = next_start(text, c.end)
         s, e = sentence_at(text, after) if after < len(text) else (0, 0)
         if s >= c.end and e > s:  # a sentence of its own after the cited one
             out.append(

@@ -21,7 +21,7 @@ from dataclasses import replace
 from rag.answering.citations import SourceTexts
 from rag.core.types import Citation, Statement
 from rag.reading.comments import is_comment
-from rag.reading.sentences import sentence_at
+from rag.reading.sentences import next_start, sentence_at
 from rag.reading.speakers import (
     QUOTATION_MARKS,
     attributed,
@@ -172,7 +172,7 @@ def opening_sentences(c: Citation, text: str, texts: SourceTexts | None = None) 
             return ()  # the sentences do not meet `c` at a boundary: leave it as it is
         page = texts.page(c.source, s) if texts is not None else c.page
         out.append(replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0, page=page))
-        at = len(text) - len(text[e:].lstrip())
+        at = next_start(text, e)
     return tuple(out)
 
 

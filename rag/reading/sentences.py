@@ -145,3 +145,9 @@ def sentence_at(text: str, at: int) -> tuple[int, int]:
         if s.start <= at < s.end:
             return s.start, s.end
     return strip_span(text, start, len(text) if stop < 0 else stop)
+
+
+def next_start(text: str, end: int) -> int:
+    """The offset of the first character after `end` that is not white space (`len(text)` when none):
+    where the sentence after one ending at `end` starts."""
+    return len(text) - len(text[end:].lstrip())

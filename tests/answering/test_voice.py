@@ -134,11 +134,8 @@ def test_a_reporters_sentence_after_a_quotation_reopened_without_closing_stays_r
         'Ana Ruiz added: "Prices will fall. "But only for a while." The new ferry costs 40m euros '
         "and seats 300 people.\n"
     )
-    (tmp_path / "shops.txt").write_text(text, encoding="utf-8")
     sentence = "The new ferry costs 40m euros and seats 300 people."
-    s = text.index(sentence)
-    c = Citation("shops.txt", s, s + len(sentence), sentence, "Shops react", None, None, True, 1.0)
-    out = voiced(Statement(sentence, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
+    out = _voiced_in(tmp_path, text, sentence)
     assert (out.text, out.voice, out.speaker) == (sentence, "reporting", None)
 
 
@@ -277,11 +274,8 @@ def test_the_closing_part_of_a_quotation_cut_at_its_full_stop_is_shown_from_the_
         'Asked whether he had lied to the board, he paused. "On that date, yes. I was lying," replied Mr Sullivan. '
         "The trial is in its third week.\n"
     )
-    (tmp_path / "trial.txt").write_text(text, encoding="utf-8")
     tail = 'I was lying," replied Mr Sullivan.'
-    start = text.index(tail)
-    c = Citation("trial.txt", start, start + len(tail), tail, "Trial hears of lies", None, None, True, 1.0)
-    out = voiced(Statement(tail, (c,), True, 1.0), SourceTexts(tmp_path, {}, max_bytes=10_000))
+    out = _voiced_in(tmp_path, text, tail)
     assert out.text == '"On that date, yes. I was lying," replied Mr Sullivan.'
     assert (out.voice, out.speaker) == ("quote", "Mr Sullivan")
     assert [x.quote for x in out.citations] == ['"On that date, yes.', tail]
