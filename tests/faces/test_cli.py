@@ -263,7 +263,7 @@ def test_models_prepare_embedder_exports_the_int8_embedder_once(tmp_path, monkey
     assert main(["models", "--prepare", "embedder"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith(f"embedder: {tmp_path}/onnx/minilm-") and line.endswith(
-        f"-{int8.RECIPE}.onnx (int8, for RAG_EMBED_PRECISION=int8)"
+        f"-{int8.RECIPE}.onnx (int8: RAG_EMBED_PRECISION=auto on a CPU without native bfloat16, or =int8)"
     )
     assert main(["models", "--prepare", "embedder"]) == 0 and len(made) == 1  # cached
 

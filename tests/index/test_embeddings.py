@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 from fakes import FakeEmbedder
@@ -17,12 +20,12 @@ HASWELL = ("avx", "avx2", "fma")
 
 @pytest.mark.parametrize(
     ("flags", "expected"),
-    [(ZEN4, "bfloat16"), (SAPPHIRE_RAPIDS, "bfloat16"), (SKYLAKE_X, "float32"), (HASWELL, "float32")],
+    [(ZEN4, "bfloat16"), (SAPPHIRE_RAPIDS, "bfloat16"), (SKYLAKE_X, "int8"), (HASWELL, "int8")],
 )
-def test_auto_uses_bfloat16_only_where_the_cpu_computes_it_natively_and_int8_only_by_name(
+def test_auto_uses_bfloat16_where_the_cpu_computes_it_natively_and_int8_elsewhere(
     flags: tuple[str, ...], expected: str
 ) -> None:
-    assert bulk_precision("auto", flags) == expected  # int8's answers are not yet measured: opt-in
+    assert bulk_precision("auto", flags) == expected
 
 
 @pytest.mark.parametrize("setting", ["float32", "bfloat16", "int8"])
@@ -42,9 +45,33 @@ def test_int8_gives_the_index_another_name_so_that_it_is_embedded_again() -> Non
         "bfloat16": "all-MiniLM-L6-v2",
         "int8": f"all-MiniLM-L6-v2+{RECIPE}",
     }
-    auto = SentenceTransformerEmbedder(precision="auto")  # int8 is chosen by name only
-    assert auto.precision in ("bfloat16", "float32") and auto.name == names["float32"]
+    auto = SentenceTransformerEmbedder(precision="auto")  # the bundled model: int8 or bfloat16, by the CPU
+    assert auto.precision == ("bfloat16" if bulk_precision("auto") == "bfloat16" else "int8")
+    assert auto.name == names[auto.precision]
     assert SentenceTransformerEmbedder("/some/model", precision="int8").name == f"model+{RECIPE}"
+
+
+def test_auto_falls_back_to_float32_for_a_model_that_cannot_run_in_int8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`auto` on a CPU without native bfloat16 is int8 only for a mean-pooled BERT with onnxruntime
+    installed; another model is embedded in float32, and int8 asked for by name is kept."""
+    import rag.core.machine as machine
+    from rag.index.embeddings import bundled_model_path, int8_ready
+
+    haswell = replace(machine.cpu_info(), flags=HASWELL)
+    monkeypatch.setattr(machine, "cpu_info", lambda: haswell)
+    other = tmp_path / "other-model"
+    other.mkdir()
+    (other / "config.json").write_text('{"model_type": "xlm-roberta"}', encoding="utf-8")
+    (other / "modules.json").write_text("[]", encoding="utf-8")
+    (other / "1_Pooling").mkdir()
+    (other / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}', encoding="utf-8")
+    assert not int8_ready(str(other)) and int8_ready(bundled_model_path())
+    assert SentenceTransformerEmbedder(str(other), precision="auto").precision == "float32"
+    assert SentenceTransformerEmbedder(str(other), precision="auto").name == "other-model"
+    assert SentenceTransformerEmbedder(str(other), precision="int8").precision == "int8"
+    assert SentenceTransformerEmbedder(precision="auto").precision == "int8"
 
 
 def test_the_setting_is_validated_and_defaults_to_auto(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,6 +92,7 @@ def test_the_answer_path_embedder_stays_float32_and_the_indexer_gets_the_setting
         assert isinstance(pipe.index_embedder, SentenceTransformerEmbedder)
         assert pipe.embedder.inner.precision == "float32"
         assert pipe.index_embedder.precision == expected
+    assert bulk_precision("auto") in ("bfloat16", "int8")
 
 
 def test_cached_embedder_embeds_each_text_once_and_gives_the_same_vectors() -> None:
