@@ -9,7 +9,10 @@ take out of the answer, how many of those the labels call relevant and how many 
 it would leave. Writes the scores and the table as JSON to OUT.
 
     PYTHONPATH=$PWD .venv/bin/python scripts/relevance-judge.py \
-        docs/eval-bbc-2026-11-30f/91f7452/report.json tests/eval/bbc_labels.jsonl OUT
+        docs/eval-bbc-2026-11-30f/91f7452/report.json tests/eval/bbc_labels.jsonl OUT [SCORES]
+
+SCORES, if given, is an earlier OUT (or a list of {"id", "i", "p"}): its P(yes) are used instead
+of asking the model again (the judge is deterministic: temperature 0, the same prompt).
 """
 
 from __future__ import annotations
@@ -34,7 +37,11 @@ def auc(scored: list[tuple[float, bool]]) -> float | None:
     return round(wins / (len(pos) * len(neg)), 3)
 
 
-def main(report_path: str, labels_path: str, out_path: str) -> None:
+def main(report_path: str, labels_path: str, out_path: str, scores_path: str | None = None) -> None:
+    known: dict[tuple[str, int], float] = {}
+    if scores_path:
+        earlier = json.loads(Path(scores_path).read_text(encoding="utf-8"))
+        known = {(r["id"], r["i"]): r["p"] for r in (earlier["rows"] if isinstance(earlier, dict) else earlier)}
     judge = Pipeline(Settings()).components.answer_judge(None)
     if judge is None:
         sys.exit("the answer check is off (RAG_ANSWER_CHECK=false or the fast model): nothing to measure")
@@ -51,7 +58,9 @@ def main(report_path: str, labels_path: str, out_path: str) -> None:
             relevant = labels.get((row["id"], st["text"]))
             if relevant is None:
                 continue
-            p = round(judge.answers(row["question"], st["text"]), 3)
+            p = known.get((row["id"], i))
+            if p is None:
+                p = round(judge.answers(row["question"], st["text"]), 3)
             form = answer.get("form")
             rows.append({"id": row["id"], "form": form, "i": i, "p": p, "relevant": relevant, "text": st["text"]})
             print(row["id"], i, p, relevant, flush=True)
@@ -64,6 +73,7 @@ def main(report_path: str, labels_path: str, out_path: str) -> None:
         "report": report_path,
         "labels": labels_path,
         "judge": "answer check, default model, P(yes) (prompts/answers.txt)",
+        "scores_from": "asked now" if not scores_path else f"an earlier run of the same judge ({scores_path})",
         "auc": {name: {"n": len(g), "auc": auc([(r["p"], r["relevant"]) for r in g])} for name, g in groups.items()},
         "collapse_under": [
             {
@@ -82,4 +92,4 @@ def main(report_path: str, labels_path: str, out_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])
