@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         description="Arithmetic for embedding articles while indexing: auto = bfloat16 where the CPU has native "
         "bfloat16 (avx512_bf16/amx_bf16; vectors within 1e-4 cosine of float32), else int8 (float32 for a model "
         "that is not a mean-pooled BERT); int8 = the model exported once to ONNX and quantized, run by onnxruntime "
-        "without torch (2.7x float32's chunks/s on an idle 2-core AVX2 CPU, cosine to float32 0.995 on average, "
+        "without torch (2.3x float32's chunks/s on an idle 2-core AVX2 CPU, cosine to float32 0.992 on average, "
         "retrieval recall and answer correctness within 1 point of bfloat16). Moving to or from int8 re-embeds "
         "the index. Questions and statements are always embedded in float32.",
     )

@@ -183,9 +183,10 @@ def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = No
     (`rag.index.int8`, for a model that can be exported to it: a mean-pooled BERT, as the bundled
     one is; `SentenceTransformerEmbedder.precision` falls back to float32 for another model or
     without onnxruntime). On a CPU without native bfloat16, torch emulates bfloat16 (slower than
-    float32), and int8 gave 2.7x float32's chunks/s on an idle 2-core AVX2 machine (41.3 against
-    15.3, `rag bench --index`, docs/index-speed-2026-11-30.json) with retrieval recall and answer
-    correctness within 1 point of bfloat16's (README, "Indexing speed"). With native bfloat16
+    float32), and int8 indexed the BBC archive at 2.3x float32's chunks/s on an idle 2-core AVX2
+    machine (29.0 against 12.4, a third of the memory, retrieval recall +0.35 points: `rag bench
+    --index`, docs/index-speed-2026-11-30.json); answer correctness was within 1 point of
+    bfloat16's (README, "Indexing speed"). With native bfloat16
     int8 costs the same CPU time a chunk (README), so bfloat16 stays.
     """
     if setting != "auto":
