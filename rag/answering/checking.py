@@ -116,7 +116,7 @@ class StatementChecker:
         if other_year(st.text, self.question):
             return False  # set in another year than the question's
         # "Who said <words>?": the statement must hold those words, not just any name.
-        if self.asked == "name" and not holds_asked_words(self, st.text):
+        if self.asked == "name" and not holds_asked_words(self.question, st.text):
             return False
         if self.asked is not None and names_missing(self.question, f"{st.text} {self.evidence(st)}"):
             return False
@@ -230,7 +230,7 @@ class StatementChecker:
             items = [c for c in kept if c.relevant and of_kind(c.statement.text, self.asked, self.question)]
             items = [c for c in items if names_any(self.subjects, articles_text(c.statement, self.texts))]
             lead = next((c for c in items if self.answers(c.statement) is not False), None)
-        if lead is not None and not holds_asked_words(self, lead.statement.text):
+        if lead is not None and not holds_asked_words(self.question, lead.statement.text):
             lead = None  # "Who said <words>?" is answered by those words' speaker, in any fallback too
         if lead is None:
             return list(checked), False
@@ -476,19 +476,19 @@ def said_next(c: Checked, texts: SourceTexts) -> Checked | None:
 _QUOTED = re.compile(r"^\s*who\s+(?:said|says|wrote)\s*[:,]?\s*[“\"‘']([^”\"’]{3,})[”\"’']\s*\??\s*$", re.I)
 
 
-def holds_asked_words(check: StatementChecker, text: str) -> bool:
+def holds_asked_words(question: str, text: str) -> bool:
     """Whether a statement may answer the question as its words go: any, unless it asks "Who said
     <words>?", whose answer holds `WHO_SAID_WORDS` of them."""
-    return not WHO_SAID.match(check.question) or _who_said_words(check, text) >= WHO_SAID_WORDS
+    return not WHO_SAID.match(question) or _who_said_words(question, text) >= WHO_SAID_WORDS
 
 
-def _who_said_words(check: StatementChecker, text: str) -> float:
+def _who_said_words(question: str, text: str) -> float:
     """The share of a "Who said <words>?" question's words a statement holds: of the words it
     quotes as its whole object, each word as written ('Who said "I should be knighted for this"?' is
     not answered by "… has been knighted …": a newcomer's run), else of its content words (stemmed)."""
-    m = _QUOTED.match(check.question)
+    m = _QUOTED.match(question)
     if m is None:
-        return lexical_support(check.question, text, ignore=QUESTION_FRAME)
+        return lexical_support(question, text, ignore=QUESTION_FRAME)
     asked = re.findall(r"\w+", m.group(1).casefold())
     have = set(re.findall(r"\w+", text.casefold()))
     return sum(w in have for w in asked) / len(asked) if asked else 0.0

@@ -39,6 +39,7 @@ UNNAMED = "The article quotes"
 READER = "A reader wrote"
 COMMENT = "comment"  # the voice of a sentence of readers' comments
 QUOTE = "quote"  # the voice of a source's words, quoted or reported ("X said …")
+REPORTING = "reporting"  # the voice of the article's own reporting
 
 
 def cites_comment(texts: SourceTexts, c: Citation) -> bool:
@@ -84,7 +85,7 @@ def _phrase(st: Statement, c: Citation, copies: tuple[Citation, ...], text: str,
     Stanzel].', `phrase_speaker`) and their sentence cited; the article's reporting when none."""
     found = phrase_speaker(text, c.start, c.end)
     if found is None:
-        return replace(st, voice="reporting", speaker=None)
+        return replace(st, voice=REPORTING, speaker=None)
     speaker, at, closed = found
     cut = closed - c.start
     cites = (*sorted((c, _naming(texts, c, text, at)), key=lambda x: x.start), *copies)
@@ -131,7 +132,7 @@ def voiced(st: Statement, texts: SourceTexts) -> Statement:
         reported = True
     found = quote_speaker(texts, c)
     if found is None and reported:
-        return replace(st, voice="reporting", speaker=None)  # a pronoun is no source to show
+        return replace(st, voice=REPORTING, speaker=None)  # a pronoun is no source to show
     if found is None and not any(mark in c.quote for mark in QUOTATION_MARKS):
         # the reporter's sentence with its "he says" inside ("He quit the game, he says, because
         # …"): shown whole, never cut to a quotation it is not
@@ -198,8 +199,8 @@ def _joined(st: Statement, texts: SourceTexts) -> Statement:
     # the opening mark on (`opening_sentences`), is not shown twice
     spans = [{(c.source, c.start, c.end) for c in p.citations} for p in parts]
     parts = [p for i, p in enumerate(parts) if not any(spans[i] < spans[j] for j in range(len(parts)) if j != i)]
-    if all(p.voice == "reporting" for p in parts):
-        return replace(st, voice="reporting", speaker=None)
+    if all(p.voice == REPORTING for p in parts):
+        return replace(st, voice=REPORTING, speaker=None)
     texts_out: list[str] = []
     last: str | None = None
     for p in parts:
@@ -225,8 +226,8 @@ def _worded(st: Statement, texts: SourceTexts) -> Statement:
     parts = _sentences(st, texts)
     if not parts:
         return st
-    if all(p.voice == "reporting" for p in parts):
-        return replace(st, voice="reporting", speaker=None)
+    if all(p.voice == REPORTING for p in parts):
+        return replace(st, voice=REPORTING, speaker=None)
     speakers = list(dict.fromkeys(p.speaker for p in parts if p.speaker))
     cites = tuple(dict.fromkeys((*st.citations, *(c for p in parts for c in p.citations))))
     said = "; ".join(speakers) or None

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.answering.voice import COMMENT, QUOTE, REPORTING
+
 LABELS_FILE = Path(__file__).resolve().parent.parent.parent / "tests" / "eval" / "answer_labels.jsonl"
 PATTERNS = ("role_swap", "merged_claim", "bent_figure", "overreach", "other")
 Key = tuple[str, tuple[tuple[str, int, int], ...]]
@@ -86,7 +88,7 @@ def load_relevance(path: Path = LABELS_FILE) -> dict[Key, bool]:
     }
 
 
-VOICES = ("reporting", "quote", "comment")
+VOICES = (REPORTING, QUOTE, COMMENT)  # the voices an answer shows (`rag.answering.voice`)
 
 
 def load_voices(path: Path = LABELS_FILE) -> dict[Key, tuple[str, str | None]]:

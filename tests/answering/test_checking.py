@@ -344,18 +344,18 @@ def test_what_did_x_say_reads_the_speaker_without_letters_after_the_name() -> No
     assert words_asked("What did the MP say about the ban?") is None  # no one named: not "the"
 
 
-def test_who_said_quoted_words_needs_those_words_as_written(tmp_path: Path) -> None:
+def test_who_said_quoted_words_needs_those_words_as_written() -> None:
     """'Who said "I should be knighted for this"?' was answered with "… has been knighted …"
     (a newcomer's run): of quoted words, each word counts as written."""
     from rag.answering.checking import _who_said_words
 
-    check = _make(tmp_path, 'Who said "I should be knighted for this"?')
+    check = 'Who said "I should be knighted for this"?'
     assert _who_said_words(check, "The top civil servant has been knighted in the New Year Honours.") < 0.5
     assert _who_said_words(check, '"I should be knighted for this," said Adam Curry.') == 1.0
     # a quoted word inside a longer question is not its whole object: the question's words count
-    scare = _make(tmp_path, 'Who called the Home Office immigration plan "unworkable"?')
+    scare = 'Who called the Home Office immigration plan "unworkable"?'
     assert _who_said_words(scare, "Mr Smith said the rail strike was unworkable.") < 0.5
-    plain = _make(tmp_path, "Who said the bill will take a decade to come into full effect?")
+    plain = "Who said the bill will take a decade to come into full effect?"
     assert (
         _who_said_words(
             plain, "It is important to remember that this bill will take a decade to come into full effect."
