@@ -31,7 +31,8 @@ from rag.index.embeddings import Embedder
 
 
 def before() -> EmbedPrecision:
-    """What `embed_precision=auto` chooses, int8's baseline: bfloat16 where the CPU has it natively, else float32."""
+    """int8's baseline, the torch path: bfloat16 where the CPU has it natively, else float32 (what
+    `embed_precision=auto` chose before it chose int8 on a CPU without native bfloat16)."""
     from rag.index.embeddings import bulk_precision
 
     return "bfloat16" if bulk_precision("auto") == "bfloat16" else "float32"
