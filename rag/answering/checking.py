@@ -51,10 +51,12 @@ def words_asked(question: str) -> tuple[str, frozenset[str]] | None:
     """For "What did <speaker> say about <topic>?": the speaker (less letters after the name) and
     the topic's (stemmed) words."""
     m = _WHAT_SAID.match(question)
-    speaker = without_post_nominals(m.group(1)) if m else ""
+    if m is None:
+        return None
+    speaker = without_post_nominals(m.group(1))
     if not any(w[:1].isupper() for w in speaker.split()):
         return None  # "what did they say", "what did the MP say": no one named
-    return speaker, frozenset(tokenize(m.group(2) if m else "")) - QUESTION_FRAME
+    return speaker, frozenset(tokenize(m.group(2))) - QUESTION_FRAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,15 +399,15 @@ def speaker_first(
     def better(score: float) -> bool:
         return floor < score and least <= score
 
-    best: tuple[float, SourceLine] | None = None
+    best: tuple[float, Checked] | None = None
     for line in check.lines:
         score = on_topic(line.text)  # a prompt line anywhere: on Y's words, when the question has any
         if not better(score) or (topic and score == 0.0) or (best is not None and score <= best[0]):
             continue
         words = check.quote_line(line)
         if words is not None and _says(words, surname):
-            best = (score, line)
-    lead = check.quote_line(best[1]) if best else None
+            best = (score, words)
+    lead = best[1] if best else None
     if lead is None:  # the words right after a line that introduces X ("One dissenting opinion came from X.")
         after = (said_next(c, check.texts) for c in naming if c not in own)
         lead = next((c for c in after if c and _says(c, surname) and better(on_topic(c.statement.text))), None)
@@ -450,7 +452,9 @@ def sentences_after(st: Statement, texts: SourceTexts) -> list[Citation]:
         if text is None:
             continue
         after = next_start(text, c.end)
-        s, e = sentence_at(text, after) if after < len(text) else (0, 0)
+        if after == len(text):
+            continue  # the cited sentence ends its article
+        s, e = sentence_at(text, after)
         if s >= c.end and e > s:  # a sentence of its own after the cited one
             out.append(
                 replace(c, start=s, end=e, quote=text[s:e], verified=True, support=1.0, page=texts.page(c.source, s))

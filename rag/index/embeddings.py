@@ -186,8 +186,8 @@ def bulk_precision(setting: EmbedPrecision, cpu_flags: Sequence[str] | None = No
     float32), and int8 indexed the BBC archive at 2.3x float32's chunks/s on an idle 2-core AVX2
     machine (29.0 against 12.4, a third of the memory, retrieval recall +0.35 points: `rag bench
     --index`, docs/index-speed-2026-11-30.json); answer correctness was within 1 point of
-    bfloat16's (README, "Indexing speed"). With native bfloat16
-    int8 costs the same CPU time a chunk (README), so bfloat16 stays.
+    bfloat16's (README, "Indexing speed"). With native bfloat16 int8 costs the same CPU time a
+    chunk (README), so bfloat16 stays.
     """
     if setting != "auto":
         return setting
