@@ -41,6 +41,12 @@ VETOED_NOTE = "the model says no statement gives what the question asks for"
 # Share of the question's words a prompt sentence must hold to be quoted as the answer when the
 # model's statements miss the asked-for item (measured on the eval: see `answer_first`).
 SELECT_AGAIN_MIN = 0.6
+# The prompt sentences put to the answer check before an item question abstains, and the P(yes)
+# one needs to be quoted as the answer (`judged_line`). Of the BBC pairs of
+# docs/answer-check-2026-11-29.json whose sentence holds an item of the asked kind (148 answers,
+# 64 others), from 0.7 the model affirms 43% of the answers and 1 of the 64 others (0.6: 55% and 3).
+JUDGED_LINES = 3
+JUDGED_MIN = 0.7
 WHO_SAID = re.compile(r"^\s*who\s+(?:said|says|told|warned|described|called)\b", re.I)
 WHO_SAID_WORDS = 0.8  # share of a "who said …" question's words its answer must hold
 # "What did <speaker> say (about <topic>)?": the answer is the speaker's own words on the topic.
@@ -232,6 +238,10 @@ class StatementChecker:
             items = [c for c in kept if c.relevant and of_kind(c.statement.text, self.asked, self.question)]
             items = [c for c in items if names_any(self.subjects, articles_text(c.statement, self.texts))]
             lead = next((c for c in items if self.answers(c.statement) is not False), None)
+        if lead is None:
+            t = time.perf_counter()
+            lead = judged_line(self, {c.statement.text.casefold() for c in kept})
+            self.seconds += time.perf_counter() - t
         if lead is not None and not holds_asked_words(self.question, lead.statement.text):
             lead = None  # "Who said <words>?" is answered by those words' speaker, in any fallback too
         if lead is None:
@@ -320,6 +330,39 @@ def select_again(check: StatementChecker, shown: set[str]) -> Checked | None:
         if score is not None and (best is None or (lexical, score) > best[:2]):
             best = (lexical, score, line)
     return check.quote_line(best[2]) if best else None
+
+
+def judged_line(check: StatementChecker, shown: set[str]) -> Checked | None:
+    """The prompt sentence the model affirms gives what the question asks for, when neither its
+    statements nor the word-based fallbacks found one: the last step before an item question
+    abstains (issue 23: a sentence that holds the answer in other words than the question's was
+    shown under "Related, not an answer").
+
+    The candidates hold an item of the asked kind (`of_kind`), are not set in another year
+    (`other_year`) and stand in an article that names the question's subjects; the
+    `JUDGED_LINES` that address the question best are put to the answer check, and the first with
+    P(yes) of at least `JUDGED_MIN` is quoted as the answer. None without an answer judge or when
+    no candidate passes.
+    """
+    if check.answer_judge is None or check.asked is None:
+        return None
+    ranked: list[tuple[float, int, Checked]] = []
+    for i, line in enumerate(check.lines):
+        if line.text.casefold() in shown or other_year(line.text, check.question):
+            continue
+        if not of_kind(line.text, check.asked, check.question):
+            continue
+        quoted_line = check.quote_line(line)
+        if quoted_line is None or not names_any(check.subjects, articles_text(quoted_line.statement, check.texts)):
+            continue
+        title = line.locations[0][0].title if line.locations else ""
+        ranked.append((addresses_question(check.question, line.text, title, check.verifier.embedder), -i, quoted_line))
+    for _, _, candidate in sorted(ranked, key=lambda r: r[:2], reverse=True)[:JUDGED_LINES]:
+        if not holds_asked_words(check.question, candidate.statement.text):
+            continue
+        if check.answer_judge.answers(check.question, candidate.statement.text) >= JUDGED_MIN:
+            return candidate
+    return None
 
 
 def _answers_as_worded(check: StatementChecker, line: SourceLine, text: str) -> float | None:

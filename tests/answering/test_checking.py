@@ -362,3 +362,28 @@ def test_who_said_quoted_words_needs_those_words_as_written() -> None:
         )
         == 1.0
     )
+
+
+def test_a_prompt_sentence_the_model_affirms_is_the_answer_before_an_abstention(tmp_path: Path) -> None:
+    """BBC bb040: "How much feta cheese do the Danes produce annually?" was refused with "Denmark
+    is … producing about 30,000 tonnes a year" shown as related (there "Danes" is not read as
+    Denmark, so that case stays refused). The model wrote no statement; the
+    answer check, asked of the prompt's sentences that hold a figure, gives the answer, but only
+    from `JUDGED_MIN` and only in an article that names the question's subject."""
+    text = "Feta\n\nDenmark makes about 30,000 tonnes a year and exports it to Greece. The Danish firm Arla is large."
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    start = text.index("Denmark")
+    first = Sentence(start, text.index(" The Danish"), text[start : text.index(" The Danish")])
+    second = Sentence(first.end + 1, len(text), text[first.end + 1 :])
+    chunk = Chunk("a:0", "a", "a.txt", 0, text, 0, len(text), (first, second), title="Feta")
+    lines = (SourceLine(1, first.text, ((chunk, first),)), SourceLine(2, second.text, ((chunk, second),)))
+
+    def lead(question: str, p: float) -> str | None:
+        check = _make(tmp_path, question, lines=lines, judge=_FixedJudge(p), relevance=0.0, veto=0.3)
+        ordered, answered = check.answer_first([], keep=lambda st: True)
+        return ordered[0].statement.text if answered else None
+
+    question = "How much feta does Denmark produce annually?"
+    assert lead(question, 0.8) == first.text  # the one sentence with a figure, quoted as it stands
+    assert lead(question, 0.6) is None  # unsure enough to abstain: 5% of non-answers pass at 0.6
+    assert lead("How much feta does Bulgaria produce annually?", 0.9) is None  # the article never names it
