@@ -8,6 +8,7 @@ scripted generator. The steps after retrieval (prompt, generation and checking) 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from rag.answering.assemble import abstain, date_scope, with_scope
 from rag.answering.conversation import is_follow_up, rewrite
 from rag.answering.forms import BROAD, form_of
+from rag.answering.prompting import BuiltPrompt
 from rag.answering.verify import Judge, Verifier
 from rag.core.settings import Settings
 from rag.core.types import Answer, Citation
@@ -245,8 +247,12 @@ def _after_retrieval(
     if not relevant(found, settings=s):
         yield Done(abstain(q.draft(found, gen.name), "retrieval found nothing relevant"))
         return
-    prompt = make_prompt(q, found, settings=s, embedder=pipe.embedder)
     texts = source_texts(manifest, settings=s, layer=pipe.components.texts())
+
+    @functools.cache
+    def prompt() -> BuiltPrompt:  # built when a refusal or the model needs it, not for a composed answer
+        return make_prompt(q, found, settings=s, embedder=pipe.embedder)
+
     refusal = premise_refusal(q, found, prompt, texts, model=gen.name)
     if refusal is not None:
         yield Done(refusal)
@@ -259,7 +265,7 @@ def _after_retrieval(
     yield Stage("generating")
     verifier, answer_judge = pipe.verifier(model), pipe.components.answer_judge(model)
     yield from generate(
-        q, found, prompt, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
+        q, found, prompt(), texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
     )
 
 

@@ -6,7 +6,7 @@ statement resolved to its citations and checked before it is shown.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag.answering.assemble import ITEM_NOTE, Draft, Reveal, about_now, abstain, assemble, removed
@@ -162,20 +162,22 @@ def premise_of(question: str, found: Retrieval, texts: SourceTexts) -> PremiseCh
 
 
 def premise_refusal(
-    q: Question, found: Retrieval, prompt: BuiltPrompt, texts: SourceTexts, *, model: str
+    q: Question, found: Retrieval, prompt: Callable[[], BuiltPrompt], texts: SourceTexts, *, model: str
 ) -> Answer | None:
     """The abstention when the question's premise (its names, figures, events) is not in the
-    passages, with the prompt's related sentences; None when the premise holds."""
+    passages, with the prompt's related sentences; None when the premise holds. `prompt` builds
+    the prompt (once) only when a refusal needs its sentences: a summary, timeline or comparison
+    is composed without it (`compose_broad`)."""
     premise = premise_of(q.searched, found, texts)
     if premise.holds:
         return _opposite_refusal(q, found, prompt, texts, model=model)
     draft = q.draft(found, model)
-    related = quoted(q.searched, prompt.lines, texts, limit=RELATED_LIMIT)
+    related = quoted(q.searched, prompt().lines, texts, limit=RELATED_LIMIT)
     return abstain(draft, "the question's premise is not in the articles", text=premise.message(), related=related)
 
 
 def _opposite_refusal(
-    q: Question, found: Retrieval, prompt: BuiltPrompt, texts: SourceTexts, *, model: str
+    q: Question, found: Retrieval, prompt: Callable[[], BuiltPrompt], texts: SourceTexts, *, model: str
 ) -> Answer | None:
     """The abstention when the passages report the opposite of the event the question presupposes
     (`opposite.opposite`), with the sentence that does shown as related; None otherwise."""
@@ -183,9 +185,9 @@ def _opposite_refusal(
     found_opposite = opposite(q.searched, passages)
     if found_opposite is None:
         return None
-    lines = [line for line in prompt.lines if line.text == found_opposite.sentence]
+    lines = [line for line in prompt().lines if line.text == found_opposite.sentence]
     related = [st for line in lines[:1] if (st := shown_quote(line, texts)) is not None]
-    related = related or quoted(q.searched, prompt.lines, texts, limit=RELATED_LIMIT)
+    related = related or quoted(q.searched, prompt().lines, texts, limit=RELATED_LIMIT)
     return abstain(q.draft(found, model), OPPOSITE_NOTE, text=found_opposite.message(), related=related)
 
 

@@ -695,6 +695,8 @@ def test_a_summary_is_composed_from_the_articles_sentences_without_the_model(mak
     a = events[-1].answer
     assert gen.prompts == []  # no model call: every statement is an article's sentence as it stands
     assert a.form == "summary" and a.to_dict()["form"] == "summary" and not a.abstained
+    # nor a prompt built for it: its time is the composition's (a comparison had shown 9.86 s as "prompt_s")
+    assert "prompt_s" not in a.timings and a.timings["compose_s"] > 0
     assert 3 <= len(a.statements) <= settings.broad_statements
     assert len({st.citations[0].source for st in a.statements}) >= 2
     assert [e.statement for e in events if isinstance(e, StatementReady)] == list(a.statements)
