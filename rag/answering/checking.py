@@ -520,6 +520,7 @@ def said_next(c: Checked, texts: SourceTexts) -> Checked | None:
 
 
 # "Who said <quoted words>?" with nothing else asked: those words are the question's whole object.
+_QUOTATION = re.compile(r"[“\"]([^”\"]{3,})[”\"]")  # double marks: an apostrophe opens no quotation
 _QUOTED = re.compile(r"^\s*who\s+(?:said|says|wrote)\s*[:,]?\s*[“\"‘']([^”\"’]{3,})[”\"’']\s*\??\s*$", re.I)
 
 
@@ -533,12 +534,23 @@ def _who_said_words(question: str, text: str) -> float:
     """The share of a "Who said <words>?" question's words a statement holds: of the words it
     quotes as its whole object, each word as written ('Who said "I should be knighted for this"?' is
     not answered by "… has been knighted …": a newcomer's run), else of its content words (stemmed)."""
-    m = _QUOTED.match(question)
-    if m is None:
+    asked = _quoted_words(question)
+    if not asked:
         return lexical_support(question, text, ignore=QUESTION_FRAME)
-    asked = re.findall(r"\w+", m.group(1).casefold())
     have = set(re.findall(r"\w+", text.casefold()))
-    return sum(w in have for w in asked) / len(asked) if asked else 0.0
+    return sum(w in have for w in asked) / len(asked)
+
+
+def _quoted_words(question: str) -> list[str]:
+    """The words a "Who said …?" question quotes, as written: its whole quoted object, or the
+    quotations of at least three words inside it ('Who said Dortmund's losses were "the bill for
+    their mismanagement…"?' is answered by the sentence that holds those words and names Dortmund
+    only in its article: a newcomer's run); a one-word scare quote ("unworkable") is not one."""
+    m = _QUOTED.match(question)
+    if m is not None:
+        return re.findall(r"\w+", m.group(1).casefold())
+    spans = [re.findall(r"\w+", span.casefold()) for span in _QUOTATION.findall(question)]
+    return [w for span in spans if len(span) >= 3 for w in span]
 
 
 def _names(c: Checked, surname: str, check: StatementChecker) -> bool:

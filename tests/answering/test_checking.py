@@ -347,7 +347,7 @@ def test_what_did_x_say_reads_the_speaker_without_letters_after_the_name() -> No
 def test_who_said_quoted_words_needs_those_words_as_written() -> None:
     """'Who said "I should be knighted for this"?' was answered with "… has been knighted …"
     (a newcomer's run): of quoted words, each word counts as written."""
-    from rag.answering.checking import _who_said_words
+    from rag.answering.checking import WHO_SAID_WORDS, _who_said_words
 
     check = 'Who said "I should be knighted for this"?'
     assert _who_said_words(check, "The top civil servant has been knighted in the New Year Honours.") < 0.5
@@ -355,6 +355,11 @@ def test_who_said_quoted_words_needs_those_words_as_written() -> None:
     # a quoted word inside a longer question is not its whole object: the question's words count
     scare = 'Who called the Home Office immigration plan "unworkable"?'
     assert _who_said_words(scare, "Mr Smith said the rail strike was unworkable.") < 0.5
+    # a quotation of several words is what was said: the words around it are the article's context
+    dortmund = 'Who said Dortmund\'s losses were "the bill for their mismanagement…"?'
+    halser = '"This is the bill for their mismanagement over the past years," said HVB analyst Peter-Thilo Halser.'
+    assert _who_said_words(dortmund, halser) == 1.0
+    assert _who_said_words(dortmund, "Dortmund's losses were blamed on the club's bill for wages.") < WHO_SAID_WORDS
     plain = "Who said the bill will take a decade to come into full effect?"
     assert (
         _who_said_words(
