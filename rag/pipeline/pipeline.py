@@ -262,10 +262,11 @@ def _after_retrieval(
         if composed is not None:
             yield from composed
             return
+    built = prompt()  # before "generating": the stage says the model is writing
     yield Stage("generating")
     verifier, answer_judge = pipe.verifier(model), pipe.components.answer_judge(model)
     yield from generate(
-        q, found, prompt(), texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
+        q, found, built, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
     )
 
 
