@@ -33,7 +33,7 @@ from typing import Literal
 
 from rag.answering.measures import YEAR, fits, measure_of, same_span
 from rag.answering.relations import normalize
-from rag.answering.verify import ALIASES, name_in, names_in, numbers_in
+from rag.answering.verify import aliases, name_in, names_in, numbers_in
 from rag.index.lexical import QUESTION_FRAME, tokenize, unspaced
 from rag.reading.sentences import split_sentences
 
@@ -193,8 +193,9 @@ def _lemma_stems(word: str) -> list[str]:
 
 
 def warm_up() -> None:
-    """Load the word forms' dictionary now rather than on the first question."""
+    """Load the word forms' dictionary and the demonyms now rather than on the first question."""
     _lemma_stems("paid")
+    aliases("france")
 
 
 def _spaced(text: str) -> str:
@@ -212,7 +213,8 @@ def named(name: str, hay: str) -> bool:
 
     The whole name or each of its words (`name_in`), with titles left out ("Senator John McCain"
     is named by "senator John McCain" and by "Mr McCain"), hyphens read as spaces, and a person's
-    surname alone ("Judy Boynton" by "Ms Boynton"); "US" by "American" comes from `ALIASES`.
+    surname alone ("Judy Boynton" by "Ms Boynton"); "US" by "American" and a country by its
+    demonym come from `verify.aliases`.
     """
     words = _bare_words(name)
     bare = " ".join(words)
@@ -260,7 +262,7 @@ def _names(name: str, other: str) -> bool:
     """
     whole = normalize(other).rstrip(".")
     key = normalize(name).rstrip(".")
-    if any(whole == a or whole.endswith(" " + a) for a in ALIASES.get(key, (key,))):
+    if any(whole == a or whole.endswith(" " + a) for a in aliases(key)):
         return True
     words = _bare_words(name)
     tail = " ".join(_spaced(other).split()[-len(words) :])

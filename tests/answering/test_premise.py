@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answering.premise import check_premise, question_names
+from rag.answering.premise import check_premise, names_missing, question_names
 from rag.index.lexical import tokenize
 
 PASSAGES = [
@@ -157,6 +157,23 @@ def test_names_match_the_articles_other_forms_of_them() -> None:
     assert check_premise("How much was paid to Ms Boynton?", ARCHIVE, ARCHIVE_VOCABULARY).holds
     # "US" for "American"
     assert check_premise("What did US officials say about the talks?", ARCHIVE, ARCHIVE_VOCABULARY).holds
+
+
+def test_a_country_is_named_by_its_demonym_and_a_demonym_by_its_country() -> None:
+    """Issue 23: "a demonym such as American for US". The BBC feta article says "Denmark" and
+    "Danish"; a statement about "German unemployment" names Germany (BBC bb047)."""
+    from rag.answering.checking import names_any
+    from rag.answering.verify import aliases
+
+    feta = "The German and Danish governments argue that feta does not relate to a specific area."
+    texts = [feta, "Feta is made in Greece."]
+    vocabulary = frozenset(tokenize(" ".join(texts)))
+    assert check_premise("How much feta does Denmark make?", texts, vocabulary).holds
+    assert names_missing("How many were unemployed in Germany?", "German unemployment rose to 5.037 million.") == []
+    assert names_any(["Netherlands"], "the Dutch parliament voted") and not names_any(["Belgium"], "the Dutch vote")
+    assert set(aliases("france")) == {"france", "french"} and aliases("nowhere land") == ("nowhere land",)
+    # a people's plural is not a demonym of the table: "the Danes" stays unread (BBC bb040)
+    assert not names_any(["Danes"], feta)
 
 
 def test_a_capital_that_opens_the_question_is_not_a_name() -> None:
