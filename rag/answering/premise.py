@@ -26,6 +26,7 @@ first statement of an answer is the answer. Pure functions over text; no model c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from typing import Literal
 
 from rag.answering.measures import YEAR, fits, measure_of, same_span
 from rag.answering.relations import normalize
-from rag.answering.verify import aliases, name_in, names_in, numbers_in
+from rag.answering.verify import ALIASES, name_found, name_in, names_in, numbers_in
 from rag.index.lexical import QUESTION_FRAME, tokenize, unspaced
 from rag.reading.sentences import split_sentences
 
@@ -208,17 +209,43 @@ def _bare_words(name: str) -> list[str]:
     return [w for w in _spaced(name).split() if w.casefold().strip(".") not in _TITLES] or name.split()
 
 
+def aliases(key: str) -> tuple[str, ...]:
+    """The forms that name a normalized name in the gates: "us" is also "american" and
+    "washington" (`verify.ALIASES`); a country is also named by its demonym and a demonym by its
+    country ("denmark"/"danish", "france"/"french", "netherlands"/"dutch": the 237 demonyms of the
+    `countryinfo` package); any other name by itself alone. Not in the verifier's exact name
+    check: there "Russian" for "Russia" let a wrong ordinal through on the calibration labels
+    (s055, "the second consecutive day" for "the fourth"), which no number check reads."""
+    return ALIASES.get(key) or _demonyms().get(key, (key,))
+
+
+@functools.cache
+def _demonyms() -> dict[str, tuple[str, ...]]:
+    """Country ↔ demonym, both ways, normalized ("france" → ("france", "french"))."""
+    from countryinfo import CountryInfo
+
+    pairs: dict[str, set[str]] = {}
+    for info in CountryInfo.all().values():
+        name, demonym = info.get("name"), info.get("demonym")
+        if not name or not demonym:
+            continue
+        country, people = normalize(name).rstrip("."), normalize(demonym).rstrip(".")
+        pairs.setdefault(country, {country}).add(people)
+        pairs.setdefault(people, {people}).add(country)
+    return {k: tuple(sorted(v)) for k, v in pairs.items()}
+
+
 def named(name: str, hay: str) -> bool:
     """Whether a normalized text names the question's `name` in any of the article's forms of it.
 
     The whole name or each of its words (`name_in`), with titles left out ("Senator John McCain"
     is named by "senator John McCain" and by "Mr McCain"), hyphens read as spaces, and a person's
     surname alone ("Judy Boynton" by "Ms Boynton"); "US" by "American" and a country by its
-    demonym come from `verify.aliases`.
+    demonym come from `aliases`.
     """
     words = _bare_words(name)
     bare = " ".join(words)
-    if name_in(bare, hay):
+    if name_in(bare, hay) or any(name_found(a, hay) for a in aliases(normalize(bare).rstrip("."))):
         return True
     return len(words) >= 2 and len(words[-1]) > 2 and name_in(words[-1], hay)
 

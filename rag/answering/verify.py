@@ -13,7 +13,6 @@ unit-tested, and the thresholds are calibrated on `tests/eval/support_labels.jso
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -163,33 +162,9 @@ def names_in(text: str) -> list[str]:
     return names
 
 
-def aliases(key: str) -> tuple[str, ...]:
-    """The forms that name a normalized name: "us" is also "american" and "washington"
-    (`ALIASES`); a country is also named by its demonym and a demonym by its country
-    ("denmark"/"danish", "france"/"french", "netherlands"/"dutch": the 237 demonyms of the
-    `countryinfo` package); any other name by itself alone."""
-    return ALIASES.get(key) or _demonyms().get(key, (key,))
-
-
-@functools.cache
-def _demonyms() -> dict[str, tuple[str, ...]]:
-    """Country ↔ demonym, both ways, normalized ("france" → ("france", "french"))."""
-    from countryinfo import CountryInfo
-
-    pairs: dict[str, set[str]] = {}
-    for info in CountryInfo.all().values():
-        name, demonym = info.get("name"), info.get("demonym")
-        if not name or not demonym:
-            continue
-        country, people = _norm(name).rstrip("."), _norm(demonym).rstrip(".")
-        pairs.setdefault(country, {country}).add(people)
-        pairs.setdefault(people, {people}).add(country)
-    return {k: tuple(sorted(v)) for k, v in pairs.items()}
-
-
 def name_found(name: str, haystack: str) -> bool:
     key = _norm(name).rstrip(".")
-    for alias in aliases(key):
+    for alias in ALIASES.get(key, (key,)):
         if re.search(r"(?<!\w)" + re.escape(alias), haystack):
             return True
     # "Russian" for "Russia", "Syria's" for "Syria": a shared stem of at least 5 letters.

@@ -265,9 +265,7 @@ def _after_retrieval(
     built = prompt()  # before "generating": the stage says the model is writing
     yield Stage("generating")
     verifier, answer_judge = pipe.verifier(model), pipe.components.answer_judge(model)
-    yield from generate(
-        q, found, built, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge
-    )
+    yield from generate(q, found, built, texts, settings=s, generator=gen, verifier=verifier, answer_judge=answer_judge)
 
 
 def check_corpus(pipe: Pipeline) -> None:

@@ -163,7 +163,7 @@ def test_a_country_is_named_by_its_demonym_and_a_demonym_by_its_country() -> Non
     """Issue 23: "a demonym such as American for US". The BBC feta article says "Denmark" and
     "Danish"; a statement about "German unemployment" names Germany (BBC bb047)."""
     from rag.answering.checking import names_any
-    from rag.answering.verify import aliases
+    from rag.answering.premise import aliases
 
     feta = "The German and Danish governments argue that feta does not relate to a specific area."
     texts = [feta, "Feta is made in Greece."]
