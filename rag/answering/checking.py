@@ -222,26 +222,7 @@ class StatementChecker:
         if self.asked is None:
             return no_item_first(self, checked, keep)
         kept = [c for c in checked if keep(c.statement)]
-        lead = next((c for c in kept if self.leads(c)), None)
-        if lead is None:
-            t = time.perf_counter()
-            lead = select_again(self, {c.statement.text.casefold() for c in kept}) or next_states(kept, self)
-            self.seconds += time.perf_counter() - t
-            if lead is not None and self.answers(lead.statement) is False:
-                lead = None  # the model says it does not give what is asked: related, not an answer
-        if lead is None and self.answer_judge is not None:
-            # The words differ from the question's: the model is asked, statement by statement, of
-            # those that hold an item of the asked kind (`of_kind`: "for an unspecified sum" gives no
-            # price) in an article that names the question's subject; the first it does not say no
-            # to leads ("70 … planes" for "How many jets"; unsure counts: "About 20,000 people have
-            # been banned" for "Roughly how many players did Valve ban?" has P(yes) 0.44).
-            items = [c for c in kept if c.relevant and of_kind(c.statement.text, self.asked, self.question)]
-            items = [c for c in items if names_any(self.subjects, articles_text(c.statement, self.texts))]
-            lead = next((c for c in items if self.answers(c.statement) is not False), None)
-        if lead is None:
-            t = time.perf_counter()
-            lead = judged_line(self, {c.statement.text.casefold() for c in kept})
-            self.seconds += time.perf_counter() - t
+        lead = next((c for c in kept if self.leads(c)), None) or fallback_lead(self, kept)
         if lead is not None and not holds_asked_words(self.question, lead.statement.text):
             lead = None  # "Who said <words>?" is answered by those words' speaker, in any fallback too
         if lead is None:
@@ -276,6 +257,33 @@ class StatementChecker:
     def verify(self, st: Statement) -> Statement:
         """The statement verified against its citations and the text around them."""
         return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))
+
+
+def fallback_lead(check: StatementChecker, kept: Sequence[Checked]) -> Checked | None:
+    """The answer of an item question when no kept statement `leads`: a prompt sentence that
+    states the item (`select_again`) or the sentence after a statement (`next_states`), unless
+    the model says no to it; else, with an answer judge, the first statement holding an item of
+    the asked kind that the model does not say no to; else a prompt sentence it affirms
+    (`judged_line`). None: the answer abstains."""
+    t = time.perf_counter()
+    lead = select_again(check, {c.statement.text.casefold() for c in kept}) or next_states(kept, check)
+    check.seconds += time.perf_counter() - t
+    if lead is not None and check.answers(lead.statement) is False:
+        lead = None  # the model says it does not give what is asked: related, not an answer
+    if lead is None and check.answer_judge is not None:
+        # The words differ from the question's: the model is asked, statement by statement, of
+        # those that hold an item of the asked kind (`of_kind`: "for an unspecified sum" gives no
+        # price) in an article that names the question's subject; the first it does not say no
+        # to leads ("70 … planes" for "How many jets"; unsure counts: "About 20,000 people have
+        # been banned" for "Roughly how many players did Valve ban?" has P(yes) 0.44).
+        items = [c for c in kept if c.relevant and of_kind(c.statement.text, check.asked, check.question)]
+        items = [c for c in items if names_any(check.subjects, articles_text(c.statement, check.texts))]
+        lead = next((c for c in items if check.answers(c.statement) is not False), None)
+    if lead is None:
+        t = time.perf_counter()
+        lead = judged_line(check, {c.statement.text.casefold() for c in kept})
+        check.seconds += time.perf_counter() - t
+    return lead
 
 
 def no_item_first(
