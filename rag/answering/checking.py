@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from rag.answering.citations import RawStatement, SourceTexts, resolve
 from rag.answering.forms import form_of
-from rag.answering.premise import asked_for, bears, named, names_missing, of_kind, other_year, subject_names
+from rag.answering.premise import asked_for, bears, named, names_missing, of_kind, other_year, spaced, subject_names
 from rag.answering.prompting import SourceLine
 from rag.answering.relations import normalize
 from rag.answering.verify import (
@@ -131,11 +131,12 @@ class StatementChecker:
         return self.answers(st) is not False  # the model, asked, may still say it gives something else
 
     def follows(self, checked: Checked) -> bool:
-        """Whether a statement may follow the first: its evidence names the question's subjects, it is
-        not set in another year (`other_year`), and for an item question it states one (figures
-        from the BBC hand labels: README, issue 23)."""
+        """Whether a statement may follow the first: its article names the question's subjects and
+        its evidence the question's figures (`unnamed`), it is not set in another year
+        (`other_year`), and for an item question it states one (figures from the BBC hand
+        labels: README, issue 23)."""
         st = checked.statement
-        if names_missing(self.question, f"{st.text} {self.evidence(st)}") or other_year(st.text, self.question):
+        if unnamed(self, st) or other_year(st.text, self.question):
             return False
         return self.asked is None or self.bears(checked)
 
@@ -257,6 +258,19 @@ class StatementChecker:
     def verify(self, st: Statement) -> Statement:
         """The statement verified against its citations and the text around them."""
         return self.verifier.verify(st, Evidence.around(st.citations, self.texts.get, self.context_chars))
+
+
+def unnamed(check: StatementChecker, st: Statement) -> list[str]:
+    """What of the question a later statement's evidence lacks (`names_missing`), less the names
+    its cited articles hold elsewhere: "An ex-chief financial officer at Boeing has received a
+    four-month jail sentence" follows an answer about Michael Sears, whom its article names a
+    sentence later. On the hand labels of the `91f7452` BBC run, this lets 13 of the 67 statements
+    moved beside the answer follow it, 7 of them labelled relevant (README, twelfth part)."""
+    missing = names_missing(check.question, f"{st.text} {check.evidence(st)}")
+    if not missing:
+        return missing
+    hay = spaced(normalize(articles_text(st, check.texts)))
+    return [m for m in missing if not (m in check.subjects and named(m, hay))]
 
 
 def fallback_lead(check: StatementChecker, kept: Sequence[Checked]) -> Checked | None:

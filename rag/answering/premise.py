@@ -146,7 +146,7 @@ def check_premise(question: str, texts: Sequence[str], vocabulary: Collection[st
         vocabulary: every stemmed word of the index: a word the retrieved passages lack but the
             index has is taken as retrieval's miss, not as a false premise.
     """
-    hay = _spaced(normalize(" ".join(texts)))
+    hay = spaced(normalize(" ".join(texts)))
     question = _ATTRIBUTION.sub(" ", question)
     names = _without_opening_word(question_names(question), question, " ".join(texts))
     missing: list[str] = []
@@ -199,14 +199,14 @@ def warm_up() -> None:
     aliases("france")
 
 
-def _spaced(text: str) -> str:
+def spaced(text: str) -> str:
     """Hyphens as spaces: "cash-for-honours" and "cash for honours" are one phrase."""
     return re.sub(r"(?<=\w)[-‐–](?=\w)", " ", text)
 
 
 def _bare_words(name: str) -> list[str]:
     """A name's words without its titles, hyphens as spaces ("Senator John McCain" → John, McCain)."""
-    return [w for w in _spaced(name).split() if w.casefold().strip(".") not in _TITLES] or name.split()
+    return [w for w in spaced(name).split() if w.casefold().strip(".") not in _TITLES] or name.split()
 
 
 def aliases(key: str) -> tuple[str, ...]:
@@ -292,12 +292,12 @@ def _names(name: str, other: str) -> bool:
     if any(whole == a or whole.endswith(" " + a) for a in aliases(key)):
         return True
     words = _bare_words(name)
-    tail = " ".join(_spaced(other).split()[-len(words) :])
+    tail = " ".join(spaced(other).split()[-len(words) :])
     if name_in(" ".join(words), normalize(tail)):
         return True
-    if len(words) >= 2 and normalize(_spaced(other).split()[-1]) == normalize(words[-1]):
+    if len(words) >= 2 and normalize(spaced(other).split()[-1]) == normalize(words[-1]):
         return True
-    return len(words) >= 2 and _within(_stems(words), _stems(_spaced(other).split()))
+    return len(words) >= 2 and _within(_stems(words), _stems(spaced(other).split()))
 
 
 def _stems(words: Sequence[str]) -> list[str]:
@@ -518,7 +518,7 @@ def names_missing(question: str, evidence: str) -> list[str]:
     "How many children were killed in the bombing of the M10 hospital?" is not answered by a
     toll whose sentence, article title and lead-in never name M10.
     """
-    hay = _spaced(normalize(evidence))
+    hay = spaced(normalize(evidence))
     missing = [n for n in subject_names(question) if not named(n, hay)]
     # The question's own figures too ("homes in Qaryat al-Nur 50", "in 10 days"), years aside:
     # a sentence about "Qaryat al-Nur 150" does not answer for "Qaryat al-Nur 50".
@@ -532,7 +532,7 @@ def names_missing(question: str, evidence: str) -> list[str]:
         if (
             m
             and numbers_in(m.group(1)) <= have
-            and not re.search(r"(?<!\w)" + re.escape(_spaced(normalize(phrase))) + r"(?![\d])", hay)
+            and not re.search(r"(?<!\w)" + re.escape(spaced(normalize(phrase))) + r"(?![\d])", hay)
         ):
             missing.append(phrase)
     return missing

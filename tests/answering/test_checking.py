@@ -392,3 +392,23 @@ def test_a_prompt_sentence_the_model_affirms_is_the_answer_before_an_abstention(
     assert lead(question, 0.8) == first.text  # the one sentence with a figure, quoted as it stands
     assert lead(question, 0.6) is None  # unsure enough to abstain: 5% of non-answers pass at 0.6
     assert lead("How much feta does Bulgaria produce annually?", 0.9) is None  # the article never names it
+
+
+def test_a_later_statement_follows_when_its_article_names_the_subject_elsewhere(tmp_path: Path) -> None:
+    """BBC bb032: "An ex-chief financial officer at Boeing has received a four-month jail sentence"
+    was moved beside the answer about Michael Sears, whom its article names only a sentence later."""
+    from rag.answering.checking import Checked
+
+    text = (
+        "Boeing jail\\n\\nAn ex-chief financial officer at Boeing has received a four-month jail sentence. "
+        + "x " * 200
+        + "Michael Sears admitted his guilt."
+    )
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    first = text[text.index("An ex") : text.index(" x ")]
+    cite = Citation("a.txt", text.index("An ex"), text.index(" x "), first, "Boeing jail", None, None)
+    check = _make(tmp_path, "How long a prison sentence did Michael Sears receive?", context=0)
+    assert check.follows(Checked(Statement(first, (cite,), True, 1.0), True))
+    (tmp_path / "b.txt").write_text(text.replace("Michael Sears", "Mr Smith"), encoding="utf-8")
+    other = replace(cite, source="b.txt")
+    assert not check.follows(Checked(Statement(first, (other,), True, 1.0), True))  # no article names him
