@@ -107,7 +107,7 @@ class StatementChecker:
         self.said = words_asked(question)
         self.vetoed = False  # the answer check said no to every statement (`all_vetoed`)
         self._done: dict[str, Checked] = {}
-        self._answers: dict[str, bool | None] = {}
+        self._p_yes: dict[str, float] = {}  # by folded text: a sentence is judged once
         self._evidence: dict[tuple[Citation, ...], str] = {}
 
     def leads(self, checked: Checked) -> bool:
@@ -176,13 +176,18 @@ class StatementChecker:
         """
         if self.answer_judge is None:
             return None
-        key = st.text.casefold()
-        if key not in self._answers:
-            t = time.perf_counter()
-            p = self.answer_judge.answers(self.question, st.text)
-            self._answers[key] = True if p >= self.answer_min else False if p < self.answer_veto else None
-            self.seconds += time.perf_counter() - t
-        return self._answers[key]
+        t = time.perf_counter()
+        p = self.p_yes(st.text)
+        self.seconds += time.perf_counter() - t
+        return True if p >= self.answer_min else False if p < self.answer_veto else None
+
+    def p_yes(self, text: str) -> float:
+        """The answer check's P(yes) for a sentence, asked once per text (an answer judge needed)."""
+        assert self.answer_judge is not None
+        key = text.casefold()
+        if key not in self._p_yes:
+            self._p_yes[key] = self.answer_judge.answers(self.question, text)
+        return self._p_yes[key]
 
     def _states_item(self, st: Statement) -> bool:
         """Whether a statement holds the asked-for figure or date next to the question's subject (its
@@ -279,8 +284,9 @@ def fallback_lead(check: StatementChecker, kept: Sequence[Checked]) -> Checked |
     the model says no to it; else, with an answer judge, the first statement holding an item of
     the asked kind that the model does not say no to; else a prompt sentence it affirms
     (`judged_line`). None: the answer abstains."""
+    shown = {c.statement.text.casefold() for c in kept}
     t = time.perf_counter()
-    lead = select_again(check, {c.statement.text.casefold() for c in kept}) or next_states(kept, check)
+    lead = select_again(check, shown) or next_states(kept, check)
     check.seconds += time.perf_counter() - t
     if lead is not None and check.answers(lead.statement) is False:
         lead = None  # the model says it does not give what is asked: related, not an answer
@@ -295,7 +301,7 @@ def fallback_lead(check: StatementChecker, kept: Sequence[Checked]) -> Checked |
         lead = next((c for c in items if check.answers(c.statement) is not False), None)
     if lead is None:
         t = time.perf_counter()
-        lead = judged_line(check, {c.statement.text.casefold() for c in kept})
+        lead = judged_line(check, shown)
         check.seconds += time.perf_counter() - t
     return lead
 
@@ -382,7 +388,7 @@ def judged_line(check: StatementChecker, shown: set[str]) -> Checked | None:
     for _, _, candidate in sorted(ranked, key=lambda r: r[:2], reverse=True)[:JUDGED_LINES]:
         if not holds_asked_words(check.question, candidate.statement.text):
             continue
-        if check.answer_judge.answers(check.question, candidate.statement.text) >= JUDGED_MIN:
+        if check.p_yes(candidate.statement.text) >= JUDGED_MIN:  # a sentence vetoed before is not asked again
             return candidate
     return None
 

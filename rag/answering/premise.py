@@ -245,7 +245,8 @@ def named(name: str, hay: str) -> bool:
     """
     words = _bare_words(name)
     bare = " ".join(words)
-    if name_in(bare, hay) or any(name_found(a, hay) for a in aliases(normalize(bare).rstrip("."))):
+    key = normalize(bare).rstrip(".")
+    if name_in(bare, hay) or any(name_found(a, hay) for a in aliases(key) if a != key):
         return True
     return len(words) >= 2 and len(words[-1]) > 2 and name_in(words[-1], hay)
 
