@@ -12,7 +12,7 @@ from dataclasses import replace
 from urllib.parse import quote as urlquote
 from urllib.parse import unquote
 
-from rag.answering.assemble import capped_note, scope_sentence
+from rag.answering.assemble import YES_NO_UNSETTLED_TEXT, capped_note, scope_sentence
 from rag.core.days import show_date
 from rag.core.types import Answer, Citation, DirectAnswer, Passage, Statement
 from rag.reading.formats import split_key
@@ -175,6 +175,8 @@ def answer_html(a: Answer) -> str:
         body = f'<ul class="form-{a.form}">{items}</ul>'
     else:
         body = f"<p>{' '.join(statement_html(st, numbers) for st in a.statements)}</p>"
+    if a.form == "yes_no" and a.direct is None:  # shown sentences, none of which says yes or no
+        body = f'<p class="unsettled">{esc(YES_NO_UNSETTLED_TEXT)}</p>{body}'
     if a.as_of:
         body = f'<p class="as-of">As of {esc(show_date(a.as_of))}:</p>{body}'
     if a.capped is not None:

@@ -25,6 +25,10 @@ from rag.core.types import Answer, DateScope, Passage, Statement
 ABSTAIN_TEXT = "The indexed articles do not answer this question."
 # The same, for a yes/no question: "Yes", "No" or "The articles do not say" (issue 24).
 YES_NO_ABSTAIN_TEXT = "The articles do not say."
+# The first line of a yes/no answer that shows sentences none of which settles it (`yes_no_answer`
+# found no "Yes" or "No"): without it the reader was left to guess why no Yes or No was given
+# (the eleventh newcomer).
+YES_NO_UNSETTLED_TEXT = "The articles do not say yes or no outright. What they report:"
 # Words that ask about the present. Not "remain": "How many doctors remain?" is asked of the
 # articles, and an "As of" on every such answer is noise.
 _ABOUT_NOW = re.compile(r"\b(now|currently|current|today|still|at present|latest|these days|any ?more)\b", re.I)
@@ -211,6 +215,8 @@ def assemble(
     direct = settle(short, statements, draft.standalone or draft.question)
     if direct is not None:
         text = f"{direct.text} [{cited_number(direct, numbers)}]\n\n{text}"
+    elif draft.form == "yes_no":
+        text = f"{YES_NO_UNSETTLED_TEXT}\n\n{text}"
     question = draft.standalone or draft.question
     date = as_of(question, statements)
     notes = draft.notes

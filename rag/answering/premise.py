@@ -114,12 +114,15 @@ class PremiseCheck:
                 + _listing(self.unfound)
                 + "; a question that names more of the event (who, where, when) may find the article that does."
             )
-        return "The articles do not report " + _listing(self.apart) + " together, as the question assumes."
+        # "and": with "or" the line read as if neither name were reported (the eleventh newcomer)
+        return (
+            f"No article found for this question names {_listing(self.apart, 'and')} together, as the question assumes."
+        )
 
 
-def _listing(items: Sequence[str]) -> str:
+def _listing(items: Sequence[str], last: str = "or") -> str:
     quoted = [f"“{x}”" for x in items]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {last} " + quoted[-1]
 
 
 def question_names(question: str) -> list[str]:

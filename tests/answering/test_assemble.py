@@ -7,6 +7,7 @@ from dataclasses import replace
 from rag.answering.assemble import (
     ABSTAIN_TEXT,
     YES_NO_ABSTAIN_TEXT,
+    YES_NO_UNSETTLED_TEXT,
     Draft,
     Reveal,
     abstain,
@@ -116,6 +117,13 @@ def test_a_yes_no_question_opens_with_yes_or_no_or_says_the_articles_do_not_say(
     none = assemble(draft, [Checked(BAD, True)], remove_unverified=True)
     assert none.abstained and none.text == YES_NO_ABSTAIN_TEXT
     assert abstain(DRAFT, "why").text == ABSTAIN_TEXT
+    # a shown sentence that settles nothing ("Was it closed?"): the answer says so before it
+    unsettled = assemble(
+        replace(draft, question="Was the M10 hospital closed?"), [Checked(lead, True)], remove_unverified=True
+    )
+    assert unsettled.direct is None and not unsettled.abstained
+    assert unsettled.text == f"{YES_NO_UNSETTLED_TEXT}\n\nThe M10 hospital was hit [1]"
+    assert YES_NO_UNSETTLED_TEXT not in assemble(DRAFT, [Checked(GOOD, True)], remove_unverified=True).text
 
 
 def test_words_the_question_quotes_do_not_make_it_about_now() -> None:

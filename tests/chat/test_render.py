@@ -120,6 +120,12 @@ def test_the_direct_answer_is_a_bold_line_with_its_words_marked_in_the_quote() -
     # an offset outside the quote marks nothing rather than the wrong words
     bad = Answer("How many?", "x", a.statements, False, direct=DirectAnswer("30 doctors", c, 90, 95))
     assert "answer-words" not in render.answer_html(bad)
+    # a yes/no answer: "Yes" in bold when a sentence settles it, else a line that says none does
+    unsettled = '<p class="unsettled">The articles do not say yes or no outright. What they report:</p>'
+    yes_no = Answer("Do doctors remain?", "x", a.statements, False, form="yes_no")
+    assert render.answer_html(yes_no).count(unsettled) == 1
+    assert unsettled not in render.answer_html(replace(yes_no, direct=replace(direct, text="Yes")))
+    assert unsettled not in render.answer_html(replace(yes_no, form="fact"))
 
 
 def test_a_timeline_is_a_dated_list_with_each_date_composed_in_code() -> None:

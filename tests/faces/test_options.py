@@ -85,3 +85,20 @@ def test_progress_bars_only_on_a_terminal_with_or_without_json(monkeypatch) -> N
     monkeypatch.undo()
     monkeypatch.setattr("sys.stderr", open("/dev/null", "w"))  # noqa: SIM115
     assert not bars_wanted(parser.parse_args(["index"]))
+
+
+def test_without_a_terminal_indexing_progress_is_a_plain_line_now_and_then(capsys) -> None:
+    """A log or a pipe gets "indexing: 3 of 10 files (30%), 0 s" lines, not silence and not a bar."""
+    from rag.faces.cli import _progress_bar
+
+    quiet = _progress_bar("indexing", False, every_s=3600)
+    for done in range(11):
+        quiet(done, 10, f"a{done}.txt")
+    assert capsys.readouterr().err.splitlines() == ["indexing: 10 of 10 files (100%), 0 s"]  # the end only
+    often = _progress_bar("indexing", False, every_s=0)
+    often(3, 10, "a.txt")
+    often(1_000, 1_500, "b.txt")
+    assert capsys.readouterr().err.splitlines() == [
+        "indexing: 3 of 10 files (30%), 0 s",
+        "indexing: 1,000 of 1,500 files (67%), 0 s",
+    ]
