@@ -48,6 +48,21 @@ _ACQUIT = _forms("acquit", "acquits", "acquitted", "cleared")
 _CONVICT = _forms("convict", "convicts", "convicted", "found guilty")
 _CONFIRM = _forms("confirm", "confirms", "confirmed", "admit", "admits", "admitted")
 _DENY = _forms("deny", "denies", "denied")
+# A departure is forced or chosen, not both ("Why did X sack Y?" / "Y left his post": BBC bw031).
+_SACK = _forms("sack", "sacks", "sacked", "sacking", "fired", "dismiss", "dismisses", "dismissed", "ousted")
+_RESIGN = _forms(
+    "resign",
+    "resigns",
+    "resigned",
+    "resigning",
+    "quit",
+    "quits",
+    "stepped down",
+    "steps down",
+    "stood down",
+    "left his post",
+    "left her post",
+)
 OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (_ACCEPT, _REJECT),
     (_REJECT, _ACCEPT),
@@ -60,6 +75,8 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (_CONVICT, _ACQUIT),
     (_CONFIRM, _DENY),
     (_DENY, _CONFIRM),
+    (_SACK, _RESIGN),
+    (_RESIGN, _SACK),
 )
 
 

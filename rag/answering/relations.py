@@ -110,7 +110,9 @@ _CAUSE_CLAIMED = re.compile(
     r"therefore|thus)\b",
     re.IGNORECASE,
 )
-_CAUSE_STATED = re.compile(
+# A cause stated in a sentence ("because", "blamed … on", "after"): also what a why-question's
+# answer leads with (`rag.answering.checking.reason_first`).
+CAUSE_STATED = re.compile(
     r"\b(because|due to|as a result|lead(?:s|ing)? to|led to|caus\w*|result\w*|in order to|so that|therefore|thus|"
     r"reason\w*|blam\w*|prompt\w*|spark\w*|forc\w*|after|following|since|amid)\b",
     re.IGNORECASE,
@@ -314,7 +316,7 @@ def one_sentence_check(
 def cause_check(statement: str, cited: str) -> str | None:
     """A cause ("because", "leading to", ...) the cited text does not state."""
     m = _CAUSE_CLAIMED.search(statement)
-    if m and not _CAUSE_STATED.search(cited):
+    if m and not CAUSE_STATED.search(cited):
         return f"states a cause (“{m.group(0)}”) that the cited text does not"
     return None
 

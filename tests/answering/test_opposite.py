@@ -76,3 +76,17 @@ def test_no_false_premise_from_a_negation_that_is_conditional_about_others_or_of
     assert opposite(q, [other_word]) is None  # "comment" is not the question's
     # a negated question presupposes no event that a negation contradicts
     assert opposite("Why did the Home Office not abolish the mandatory life sentence?", [HOME_OFFICE]) is None
+
+
+def test_a_departure_reported_as_chosen_is_the_opposite_of_a_sacking_and_the_reverse() -> None:
+    """BBC eval bw031: "Why did the Department of Homeland Security sack Amit Yoran?"; he quit."""
+    left = [
+        "Cyber security chief resigns",
+        "Mr Yoran left his post abruptly, giving one day's notice to bosses at the Department of Homeland Security.",
+    ]
+    found = opposite("Why did the Department of Homeland Security sack Amit Yoran?", [left])
+    assert found is not None and found.verb == "sack" and found.sentence == left[1]
+    sacked = ["Chief sacked", "The Department of Homeland Security sacked Amit Yoran on Friday."]
+    assert opposite("Why did Amit Yoran resign from the Department of Homeland Security?", [sacked]) is not None
+    # both reported (he quit before he could be sacked): the event is in the text, not judged false
+    assert opposite("Why did the Department of Homeland Security sack Amit Yoran?", [[*left, *sacked[1:]]]) is None
