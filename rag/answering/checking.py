@@ -136,7 +136,7 @@ class StatementChecker:
         """Whether a statement may follow the first: its article names the question's subjects and
         its evidence the question's figures (`unnamed`), it is not set in another year
         (`other_year`), and for an item question it states one (figures from the BBC hand
-        labels: README, issue 23)."""
+        labels: docs/answering-on-an-archive.md)."""
         st = checked.statement
         if unnamed(self, st) or other_year(st.text, self.question):
             return False
@@ -272,7 +272,7 @@ def unnamed(check: StatementChecker, st: Statement) -> list[str]:
     its cited articles hold elsewhere: "An ex-chief financial officer at Boeing has received a
     four-month jail sentence" follows an answer about Michael Sears, whom its article names a
     sentence later. On the hand labels of the `91f7452` BBC run, this lets 13 of the 67 statements
-    moved beside the answer follow it, 7 of them labelled relevant (README, twelfth part)."""
+    moved beside the answer follow it, 7 of them labelled relevant (docs/answering-on-an-archive.md, twelfth part)."""
     missing = names_missing(check.question, f"{st.text} {check.evidence(st)}")
     if not missing:
         return missing

@@ -12,7 +12,7 @@ abolished" for "Why did the Home Office decide to abolish …?", `negated`).
 
 The opposites are pairs of news verbs whose outcomes exclude each other (`OPPOSITES`), as word
 forms, so that no stemmer's guess decides; a question without one of them is never judged here.
-Measured on the BBC and seeds eval cases (README, "Answering on an archive nobody here wrote").
+Measured on the BBC and seeds eval cases (docs/answering-on-an-archive.md).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def negated(question: str, subjects: Sequence[str], sentences: Sequence[str]) ->
 
     Measured on the retrieved passages of the last BBC (235 cases) and seeds (149) runs: it fired
     on 2 questions, both false premises the answers had answered, and on no answerable one
-    (README, issue 23)."""
+    (docs/answering-on-an-archive.md)."""
     if re.search(r"\b(?:not|never|no longer)\b|n[’']t\b", question, re.I):
         return None  # "Why did X not …?" presupposes no event a negation contradicts
     names = {w for n in subjects for w in tokenize(n)}

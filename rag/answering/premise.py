@@ -391,7 +391,7 @@ def _modifiers(question: str) -> list[str]:
     """The (stemmed) common nouns before the counted one: "text" in "How many text messages …", "power"
     in "How many Xbox power cords …" (the article's "26 billion texts", "14 million power cables");
     not a name ("MSF" in "How many MSF doctors"). On the hand-labelled statements of both eval sets
-    this makes 2 statements bear the figure, both labelled relevant (README, issue 23)."""
+    this makes 2 statements bear the figure, both labelled relevant (docs/answering-on-an-archive.md)."""
     m = _HOW_MANY.search(question)
     words = m.group(1).split()[:-1] if m else []
     return [t for w in words if w[:1].islower() for t in tokenize(w)]
@@ -423,7 +423,7 @@ def bears(statement: str, kind: Asked | None, question: str) -> bool:
     Doctors Without Borders"); a date is a weekday, month, year or "last week"; a name is one the
     question does not already use, in any form (title and surname), and not a weekday or a
     nationality: on the hand-labelled BBC statements this took 7 statements of who-questions, all
-    labelled irrelevant (README, issue 23).
+    labelled irrelevant (docs/answering-on-an-archive.md).
     """
     if kind is None:
         return True
@@ -480,7 +480,7 @@ def other_year(statement: str, question: str) -> bool:
     election in 2001" for "… the May 2005 general election"). A year a figure is measured against
     or counted from sets no time ("compared with $1.13bn in the same period in 2003", "since Labour
     came to power in 1997"). On the hand-labelled statements of both eval sets this took 4
-    statements, all labelled irrelevant (README, issue 23)."""
+    statements, all labelled irrelevant (docs/answering-on-an-archive.md)."""
     asked = _years(question)
     said = _years(_REFERENCE_YEAR.sub(" ", statement))
     return bool(asked and said) and not said & asked

@@ -412,3 +412,41 @@ def test_a_later_statement_follows_when_its_article_names_the_subject_elsewhere(
     (tmp_path / "b.txt").write_text(text.replace("Michael Sears", "Mr Smith"), encoding="utf-8")
     other = replace(cite, source="b.txt")
     assert not check.follows(Checked(Statement(first, (other,), True, 1.0), True))  # no article names him
+
+
+def test_a_why_question_leads_with_the_sentence_that_states_a_cause(tmp_path: Path) -> None:
+    """BBC bw001: "Why has Standard Life cut the bonuses …?" was answered with background ("Profits
+    made in good years are kept in reserve …"); the article's "The insurer blamed the cuts on poor
+    share returns" was in the prompt. A sentence stating a cause leads; without one, or for a
+    question that asks no "why", the model's order stays."""
+    from rag.answering.checking import Checked
+
+    text = (
+        "Standard Life cuts bonuses\n\nStandard Life is to cut bonuses on its with-profits policies. "
+        "Profits are kept in reserve in good years. The insurer blamed the cuts on poor share returns."
+    )
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    sentences = [s.strip() + "." for s in text.split("\n\n")[1].split(".") if s.strip()]
+    spans = [Sentence(text.index(s), text.index(s) + len(s), s) for s in sentences]
+    chunk = Chunk("a:0", "a", "a.txt", 0, text, 0, len(text), tuple(spans), title="Standard Life cuts bonuses")
+    lines = tuple(SourceLine(i + 1, s.text, ((chunk, s),)) for i, s in enumerate(spans))
+    cite = Citation("a.txt", spans[1].start, spans[1].end, spans[1].text, chunk.title, None, None)
+    background = Checked(Statement(spans[1].text, (cite,), True, 1.0), True)
+
+    def first(question: str, checked: list[Checked]) -> str:
+        check = _make(tmp_path, question, lines=lines, relevance=0.3)
+        ordered, answered = check.answer_first(checked, keep=lambda st: True)
+        assert answered
+        return ordered[0].statement.text
+
+    why = "Why has Standard Life cut the bonuses on its with-profits policies?"
+    assert first(why, [background]) == sentences[2]  # quoted from the prompt, before the model's
+    assert (
+        first("What has Standard Life done to the bonuses on its with-profits policies?", [background]) == sentences[1]
+    )
+    # the model's first already states a cause: kept
+    cause = "Standard Life cut bonuses because share returns were poor."
+    assert first(why, [replace(background, statement=replace(background.statement, text=cause))]) == cause
+    # an article that never names Standard Life gives no lead
+    (tmp_path / "a.txt").write_text(text.replace("Standard Life", "Aviva"), encoding="utf-8")
+    assert first(why, [background]) == sentences[1]
