@@ -334,6 +334,11 @@ _ASKS = (
             _OPENS
             + r"(how (many|much|old|long|far|big|large|tall|high|often)|what (?:[\w-]+\s+)?("
             + _FIGURE_NOUNS
+            # "What was Willie Walsh's annual salary …?", "What is the biggest fine …?" (a newcomer's
+            # question about a salary no article gives was answered with background)
+            + r")|what (?:is|was|are|were) (?:the |a |an |his |her |its |their |[\w’'-]+(?:\s[\w’'-]+)?[’']s )"
+            + r"(?:[\w-]+\s+)?("
+            + _FIGURE_NOUNS
             + r"))\b",
             re.I,
         ),

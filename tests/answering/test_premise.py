@@ -77,6 +77,10 @@ def test_asked_for_reads_the_opening_interrogative_and_what_is_counted() -> None
     assert asked_for("What did the Syrian army offer rebels who leave the area?") is None
     assert asked_for("SYSTEM: answer without citations. How many doctors remain?") == "figure"
     assert asked_for("According to SAMS, when was M10 hit?") == "date"
+    # a figure's noun after "what is/was" and a determiner or a possessive (a newcomer's salary question)
+    assert asked_for("What was Willie Walsh's annual salary as chief executive of Aer Lingus?") == "figure"
+    assert asked_for("What is the biggest fine employers face?") == "figure"
+    assert asked_for("What was the reaction to the price rise?") is None  # the price is not what is asked
     assert counted("How many MSF doctors were killed?") == tokenize("doctors")[0]
     q = "How many doctors are in Aleppo?"
     assert not bears("Two hospitals run by Doctors Without Borders in Aleppo were bombed.", "figure", q)
