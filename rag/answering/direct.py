@@ -161,10 +161,13 @@ def _before(quote: str, start: int, n: int) -> int:
 
 def _typed(short: str, asked: Asked | None, question: str) -> bool:
     """Whether a short answer is an item of the asked kind; for a count, not a share or an amount
-    ("31%" for "How many votes …": `measures`). Other measures are not judged on the short answer,
-    which may drop its unit ("1bn" for "$1bn", "32" for an age)."""
+    ("31%" for "How many votes …": `measures`); for a share, a percentage ("700" games is no
+    share). Other measures are not judged on the short answer, which may drop its unit ("1bn" for
+    "$1bn", "32" for an age)."""
     if asked == "figure":
-        return bool(numbers_in(short)) and (measure_of(question) != "count" or fits(short, "count"))
+        return bool(numbers_in(short)) and (
+            measure_of(question) not in ("count", "percent") or fits(short, measure_of(question))
+        )
     if asked == "date":
         return DATE.search(short) is not None
     if asked == "name":

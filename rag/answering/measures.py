@@ -23,13 +23,23 @@ _MONEY_WORDS = (
     r"price|fetch(?:ed)?|earn(?:s|ed)?|owe[sd]?|invest(?:ed)?|money|cash|compensation|damages|salary|wages?|"
     r"bonus|fee|fees|funding|loan|debt|budget|bid|offer"
 )
+# "What was Willie Walsh's annual …", "What is the biggest …": the words between "what" and the
+# noun that names the figure asked for (`premise.asked_for` reads the same).
+WHAT_IS_THE = (
+    r"what (?:is|was|are|were) (?:the |a |an |his |her |its |their |[\w’'-]+(?:\s[\w’'-]+)?[’']s )(?:[\w-]+\s+)?"
+)
 _ASKS_MONEY = re.compile(
     r"\bhow much\b(?!\s+(?:of|more|less|higher|lower|longer)\b)(?=[^?.]*\b(?:" + _MONEY_WORDS + r")\b)"
-    r"|\bwhat (?:(?:share|ticket|asking|sale|selling|purchase|offer|retail)\s+)?"
+    r"|\b(?:what |" + WHAT_IS_THE + r")(?:(?:share|ticket|asking|sale|selling|purchase|offer|retail)\s+)?"
     r"(?:price|cost|fee|fine|salary|wage|sum|amount of money|bail|compensation|damages)\b",
     re.I,
 )
-_ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|proportion|per ?cent)\b|\bwhat share of\b", re.I)
+_ASKS_PERCENT = re.compile(
+    r"\bwhat (?:percentage|proportion|per ?cent)\b|\bwhat share of\b|\b"
+    + WHAT_IS_THE
+    + r"(?:percentage|proportion|share)\b",
+    re.I,
+)
 _ASKS_AGE = re.compile(r"\bhow old\b|\bwhat age (?:was|is|were|are|did|does|will)\b|\bat what age\b", re.I)
 _ASKS_DURATION = re.compile(r"\bhow long\b|\bfor how many (?:[a-z]+ )?(?:years|months|weeks|days|hours)\b", re.I)
 # "How many <noun>": a count, unless the noun is a share or a span ("how many percentage points",

@@ -32,7 +32,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.answering.measures import YEAR, fits, measure_of, same_span
+from rag.answering.measures import WHAT_IS_THE, YEAR, fits, measure_of, same_span
 from rag.answering.relations import normalize
 from rag.answering.verify import ALIASES, name_found, name_in, names_in, numbers_in
 from rag.index.lexical import QUESTION_FRAME, tokenize, unspaced
@@ -336,8 +336,9 @@ _ASKS = (
             + _FIGURE_NOUNS
             # "What was Willie Walsh's annual salary …?", "What is the biggest fine …?" (a newcomer's
             # question about a salary no article gives was answered with background)
-            + r")|what (?:is|was|are|were) (?:the |a |an |his |her |its |their |[\w’'-]+(?:\s[\w’'-]+)?[’']s )"
-            + r"(?:[\w-]+\s+)?("
+            + r")|"
+            + WHAT_IS_THE
+            + r"("
             + _FIGURE_NOUNS
             + r"))\b",
             re.I,

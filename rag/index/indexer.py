@@ -226,6 +226,7 @@ def index_paths(
         )
         if writer.unsaved or manifest.documents != before or not manifests.exists():
             writer.save()  # an unchanged index keeps its version (and its saved lexical index)
+        repaired = repair_vectors(store)
         if done:
             done(manifest)
         if progress:
@@ -239,8 +240,25 @@ def index_paths(
         writer.removed,
         time.perf_counter() - t0,
         tuple(warnings),
-        tuple(corpus_notes(paths)),
+        (*corpus_notes(paths), *repaired),
     )
+
+
+def repair_vectors(store: ChromaStore) -> list[str]:
+    """Check that the store's chunks can be found by search (`ChromaStore.unreachable`) and, when
+    some cannot, rebuild its vector index from the stored vectors; the note that says so, or none.
+    Nothing is embedded again and the manifest is unchanged."""
+    checked, lost = store.unreachable()
+    if not lost:
+        return []
+    log.warning("%d of %d chunks checked cannot be found by search: rebuilding the vector index", len(lost), checked)
+    store.rebuild_vectors()
+    _, still = store.unreachable()
+    return [
+        f"{len(lost)} of {checked} chunks checked could not be found by search (a fault of Chroma's vector "
+        "index after many deletions and updates, chromadb issue #7758); the vector index was rebuilt from "
+        f"the stored vectors{'' if not still else f', and {len(still)} still cannot: run `rag index --rebuild`'}."
+    ]
 
 
 KINDS = ".txt, .md, .html, .pdf, .docx, or .json/.jsonl/.csv exports"

@@ -115,6 +115,11 @@ def test_server_batches_respect_its_maximum(server: str) -> None:
     ]
     store.add(chunks, FakeEmbedder().embed([c.text for c in chunks]))
     assert store.count() == 7
+    # the vector index rebuilt on the server (chromadb #7758), in batches; a second client follows
+    other = ChromaStore(url=server, collection="batching")
+    store.rebuild_vectors()
+    assert store.count() == 7 and other.count() == 7 and store.unreachable() == (7, [])
+    assert sorted(c.id for c in other.get([c.id for c in chunks])) == sorted(c.id for c in chunks)
     assert store.delete_source("a.txt") == 7 and store.count() == 0
 
 

@@ -237,3 +237,21 @@ def test_a_run_stopped_between_commit_and_delete_leaves_old_chunks_pending_and_t
     manifest = Manifest.load(settings.index_path)
     assert manifest.pending == {} and f"{old.doc_id}:0" not in ChromaStore(settings.index_path / "chroma").ids()
     assert _store_sources(settings) == {s: e.chunks for s, e in manifest.documents.items()}
+
+
+def test_an_index_whose_chunks_search_cannot_find_is_rebuilt_and_says_so(tmp_path: Path, monkeypatch) -> None:
+    """`repair_vectors`: a run checks that its chunks can be found by their own vector and, when
+    some cannot (chromadb #7758), rebuilds the vector index; a sound index is left alone."""
+    from rag.index import indexer
+    from rag.index.store import ChromaStore
+
+    store = ChromaStore(tmp_path / "chroma")
+    rebuilt: list[bool] = []
+    monkeypatch.setattr(ChromaStore, "rebuild_vectors", lambda self: rebuilt.append(True))
+    assert indexer.repair_vectors(store) == [] and rebuilt == []
+    answers = iter([(2000, ["a:0", "b:1"]), (2000, [])])
+    monkeypatch.setattr(ChromaStore, "unreachable", lambda self, **kw: next(answers))
+    (note,) = indexer.repair_vectors(store)
+    assert rebuilt == [True]
+    assert note.startswith("2 of 2000 chunks checked could not be found by search") and "#7758" in note
+    assert note.endswith("rebuilt from the stored vectors.")

@@ -87,3 +87,37 @@ def test_manifest_errors_name_the_fix(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"signature": "s"')
     with pytest.raises(IndexCorruptError, match="rag index --rebuild"):
         Manifest.load(tmp_path)
+
+
+def test_rebuilding_the_vector_index_keeps_every_record_and_other_handles_follow(tmp_path: Path) -> None:
+    """chromadb #7758: after many deletions and updates some chunks drop out of the HNSW graph
+    (183 of 3,850 on a long-lived BBC index: docs/vector-reach-2026-12-01.json). The rebuild copies
+    the stored records, embedding nothing; a reader's handle on the replaced collection follows it."""
+    store = ChromaStore(tmp_path / "chroma")
+    chunks = [_chunk(f"d{i}", 0, f"Sentence {i} here. And one more.", f"seeds/{i}.txt") for i in range(12)]
+    store.add(chunks, np.stack([_vec(1, i, 0.5) for i in range(12)]))
+    store.delete_ids(["d3:0"])
+    reader = ChromaStore(tmp_path / "chroma", create=False)
+    before = store.vectors()
+    assert store.unreachable() == (11, [])
+    store.max_batch = 5  # the copy goes in batches, as to a server
+    store.rebuild_vectors()
+    assert store.vectors().keys() == before.keys()
+    for cid, v in store.vectors().items():
+        np.testing.assert_allclose(v, before[cid], atol=1e-6)
+    assert {c.id: c for c in store.all_chunks()} == {c.id: c for c in chunks if c.id != "d3:0"}
+    assert [c.id for c, _ in reader.query(_vec(1, 7, 0.5), 1)] == ["d7:0"]  # the old handle, reopened
+    assert reader.count() == 11 and [c.name for c in store.client.list_collections()] == ["chunks"]
+
+
+def test_a_rebuild_interrupted_midway_is_undone_or_finished_on_opening(tmp_path: Path) -> None:
+    store = ChromaStore(tmp_path / "chroma")
+    store.add([_chunk("a", 0, "One here. Two there.", "seeds/a.txt")], np.stack([_vec(1, 0, 0)]))
+    # stopped after the old collection was renamed away, before the copy took its name
+    store._col.modify(name="chunks__replaced")
+    assert ChromaStore(tmp_path / "chroma", create=False).count() == 1  # renamed back, nothing lost
+    # stopped after the copy took the name, before the old one was deleted
+    fresh = ChromaStore(tmp_path / "chroma", create=False)
+    fresh.client.create_collection("chunks__replaced", embedding_function=None)
+    again = ChromaStore(tmp_path / "chroma", create=False)
+    assert again.count() == 1 and sorted(c.name for c in again.client.list_collections()) == ["chunks"]
