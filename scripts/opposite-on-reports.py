@@ -16,13 +16,14 @@ from pathlib import Path
 
 def main(pairs: list[str]) -> None:
     from rag.answering.opposite import opposite
+    from rag.eval.cases import load_cases
     from rag.reading.sentences import split_sentences
 
     out = []
     for pair in pairs:
         report_path, cases_path = pair.split(":")
         report = json.loads(Path(report_path).read_text(encoding="utf-8"))
-        cases = {c["id"]: c for c in map(json.loads, Path(cases_path).read_text(encoding="utf-8").splitlines())}
+        cases = {c.id: c for c in load_cases(Path(cases_path))}
         fired = []
         for row in report["rows"]:
             case = cases.get(row["id"])
@@ -32,9 +33,9 @@ def main(pairs: list[str]) -> None:
                 [p.get("title") or "", *(p["text"][s.start : s.end] for s in split_sentences(p["text"]))]
                 for p in row["answer"]["passages"]
             ]
-            found = opposite(case["question"], passages)
+            found = opposite(case.question, passages)
             if found is not None:
-                right = bool(case.get("should_abstain"))
+                right = case.should_abstain
                 fired.append({"id": row["id"], "right": right, "verb": found.verb, "sentence": found.sentence})
         out.append(
             {

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 
-def _holds(text: str, facts: list[list[str]]) -> bool:
+def _holds(text: str, facts: tuple[tuple[str, ...], ...]) -> bool:
     low = text.casefold()
     return bool(facts) and all(any(a.casefold() in low for a in alts) for alts in facts)
 
@@ -27,6 +27,7 @@ def main(pairs: list[str]) -> None:
     from rag.answering.relations import CAUSE_STATED
     from rag.answering.verify import addresses_question
     from rag.core.settings import Settings
+    from rag.eval.cases import load_cases
     from rag.index.embeddings import SentenceTransformerEmbedder
     from rag.reading.sentences import split_sentences
 
@@ -36,13 +37,13 @@ def main(pairs: list[str]) -> None:
     for pair in pairs:
         report_path, cases_path = pair.split(":")
         report = json.loads(Path(report_path).read_text(encoding="utf-8"))
-        cases = {c["id"]: c for c in map(json.loads, Path(cases_path).read_text(encoding="utf-8").splitlines())}
+        cases = {c.id: c for c in load_cases(Path(cases_path))}
         rows = []
         for row in report["rows"]:
             question, answer = row["question"], row["answer"]
             if not question.lower().startswith("why") or answer["abstained"]:
                 continue
-            facts = cases[row["id"]].get("answer_facts") or []
+            facts = cases[row["id"]].answer_facts
             first = answer["statements"][0]["text"] if answer["statements"] else ""
             lead = None
             if not CAUSE_STATED.search(first):
@@ -74,7 +75,9 @@ def main(pairs: list[str]) -> None:
                 "report": report_path,
                 "why_questions_answered": len(rows),
                 "lead_changed": len(changed),
-                "answerable_now_right": sum(bool(r["new_lead_holds_answer"]) for r in changed if not r["should_abstain"]),
+                "answerable_now_right": sum(
+                    bool(r["new_lead_holds_answer"]) for r in changed if not r["should_abstain"]
+                ),
                 "answerable_missed_before": sum(not r["answered_before"] for r in rows if not r["should_abstain"]),
                 "rows": rows,
             }

@@ -165,9 +165,8 @@ def _typed(short: str, asked: Asked | None, question: str) -> bool:
     share). Other measures are not judged on the short answer, which may drop its unit ("1bn" for
     "$1bn", "32" for an age)."""
     if asked == "figure":
-        return bool(numbers_in(short)) and (
-            measure_of(question) not in ("count", "percent") or fits(short, measure_of(question))
-        )
+        measure = measure_of(question)
+        return bool(numbers_in(short)) and (measure not in ("count", "percent") or fits(short, measure))
     if asked == "date":
         return DATE.search(short) is not None
     if asked == "name":
