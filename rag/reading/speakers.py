@@ -23,7 +23,11 @@ _ROLE = (
     r"captain|singer|actor|actress|producer|editor|professor|governor|commissioner|chancellor|ambassador|"
     r"mayor|senator|adviser|advisor|consultant|researcher|owner|spokesperson)"
 )
-_TITLED = rf"(?:(?:the |its |his |her |their )?(?:[A-Z][\w&’'-]*(?:[’']s)? ){{0,2}}(?:[a-z][\w’'-]* ){{0,2}}{_ROLE},? )"
+# The title may go on with what the role is of: "said BA director of commercial planning, Robert Boyle".
+_TITLED = (
+    rf"(?:(?:the |its |his |her |their )?(?:[A-Z][\w&’'-]*(?:[’']s)? ){{0,2}}(?:[a-z][\w’'-]* ){{0,2}}{_ROLE}"
+    rf"(?: (?:of|for) (?:the )?(?:[a-z][\w’'-]* ){{0,2}}[a-z][\w’'-]*)?,? )"
+)
 # Verbs of saying written before their speaker: '…," said X', '…," replied Mr Sullivan.'
 # The others ("warned", "argued") take an object as often ("MPs warned Mr Blair about …"), so they
 # name a speaker only where they close a quotation or a clause: after a comma or a closing mark.

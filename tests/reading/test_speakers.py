@@ -83,6 +83,12 @@ def test_a_job_title_between_said_and_the_name_is_not_the_speaker() -> None:
     assert speaker_of(text, 0, len(text)) == "Clara Furse"
     assert named_speaker(text) == "Clara Furse"
     assert named_speaker('"It is a good deal," said the firm\'s spokesman, Nick Davies.') == "Nick Davies"
+    # the role may say what it is of (a newcomer's BBC question: BA's Saudi flights)
+    boyle = '"It is a difficult one to make," said BA director of commercial planning, Robert Boyle.'
+    assert named_speaker(boyle) == "Robert Boyle"
+    assert speaker_of(f'{boyle} "However, the routes do not make a profit."', len(boyle) + 1, len(boyle) + 44) == (
+        "Robert Boyle"
+    )
     # lower-case words that are no job title: no name is taken from what was said
     assert named_speaker("The report said shares in Google rose sharply on the news of the deal.") is None
 
