@@ -50,6 +50,8 @@ def _passages(root: Path) -> list[Passage]:
     [
         ("Summarize what happened to the harbour bridge.", "summary"),
         ("What do the articles say about the harbour bridge?", "summary"),
+        ("What is going on between the two ferry companies?", "summary"),
+        ("What is the row over the bridge's cost about?", "summary"),
         ("Give me a timeline of the harbour bridge.", "timeline"),
         ("Compare the Port Authority and Ana Ruiz on the bridge's cost.", "comparison"),
         ("What are the differing accounts of the bridge's cost?", "comparison"),
@@ -98,6 +100,16 @@ def test_a_summary_quotes_several_articles_exactly_and_never_says_a_thing_twice(
     assert sum(st.citations[0].source == "harbour-a.txt" for st in out) <= 2  # a few per article
     # A quotation whose speaker is named elsewhere is not shown as the article's words.
     assert not any(t.startswith('"We were promised') for t in texts)
+
+
+def test_a_summary_takes_each_articles_lead_first(tmp_path: Path) -> None:
+    # The best-scored sentence of harbour-a is about the opening; its lead, the plan's approval, is
+    # the article's main point and is taken first (one sentence an article here).
+    out = _compose(tmp_path, "summary", "Summarize the harbour bridge opening to traffic.", per_article=1)
+    assert [st.text for st in out] == [
+        "The city council approved the harbour bridge plan in March 2003 after a long debate.",
+        "The harbour bridge cost 40m euros, according to the Port Authority.",
+    ]
 
 
 def test_a_timeline_is_in_date_order_with_each_date_from_its_sentence(tmp_path: Path) -> None:
