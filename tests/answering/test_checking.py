@@ -450,3 +450,22 @@ def test_a_why_question_leads_with_the_sentence_that_states_a_cause(tmp_path: Pa
     # an article that never names Standard Life gives no lead
     (tmp_path / "a.txt").write_text(text.replace("Standard Life", "Aviva"), encoding="utf-8")
     assert first(why, [background]) == sentences[1]
+
+
+def test_who_said_answers_hold_the_asked_words_at_least_as_a_paraphrase() -> None:
+    from rag.answering.checking import WHO_SAID_FLOOR, holds_asked_words
+
+    # BBC bt021: the question paraphrases around what was said; 3 of its 7 content words are held
+    q = "Who called the Mac mini Apple's bravest move yet?"
+    evans = '"It\'s the bravest move they have made yet," said Jonny Evans, news editor at Macworld magazine.'
+    assert not holds_asked_words(q, evans)  # not enough to lead as it stands …
+    assert holds_asked_words(q, evans, least=WHO_SAID_FLOOR)  # … but a fallback may answer with it
+    # another speaker's words on something else never answer (a newcomer's run)
+    oaten = 'Lib Dem spokesman Mark Oaten said: "This has all the signs of a rushed bill."'
+    assert not holds_asked_words(
+        "Who said the bill will take a decade to come into full effect?", oaten, least=WHO_SAID_FLOOR
+    )
+    # quoted words are what was said, as written, on every path
+    knighted = "Sir John Gieve has been knighted in the New Year Honours."
+    assert not holds_asked_words('Who said "I should be knighted for this"?', knighted, least=WHO_SAID_FLOOR)
+    assert holds_asked_words("How many people live in Aleppo?", oaten)  # any statement for other questions

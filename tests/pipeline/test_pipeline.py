@@ -806,7 +806,7 @@ def test_a_readers_comment_never_leads_an_answer_and_is_shown_as_a_readers(make_
     # The model puts the reader's words first; the article's reporting leads instead.
     pipe, _ = make_pipeline(_reply(("far too high", comment), ("rise by 4%", fact)))
     pipe.index()
-    events = list(pipe.stream("What is happening to the island ferry fares?"))
+    events = list(pipe.stream("What will happen to the island ferry fares?"))
     shown = [e.statement for e in events if isinstance(e, StatementReady)]
     a = next(e for e in events if isinstance(e, Done)).answer
     assert not a.abstained
@@ -819,7 +819,7 @@ def test_a_readers_comment_never_leads_an_answer_and_is_shown_as_a_readers(make_
     # Only the reader's words: no answer, the comment shown as related, as a reader's.
     pipe2, _ = make_pipeline(_reply(("far too high", comment)))
     pipe2.index()
-    b = pipe2.ask("What is happening to the island ferry fares?")
+    b = pipe2.ask("What will happen to the island ferry fares?")
     assert b.abstained and not b.statements
     assert b.related and all(s.voice == "comment" for s in b.related) and "A reader wrote" not in b.text
     # A question about what readers wrote is answered by their words, shown as a reader's.
