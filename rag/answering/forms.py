@@ -206,12 +206,13 @@ def _preference(c: Candidate, form: Form) -> tuple[bool, float]:
     summary-*); the leads' second sentences too were 4 up and 3 down on the held-out ones."""
     if form == "timeline":
         return (_when(c.text) is None, -c.score)
-    if form == "summary" and is_lead(*c.locations[0]):
-        return (False, float(c.passage_rank) - 1e3)
-    return (form == "summary", -c.score)
+    if form == "summary":
+        lead = _is_lead(*c.locations[0])
+        return (not lead, float(c.passage_rank) if lead else -c.score)
+    return (False, -c.score)
 
 
-def is_lead(chunk: Chunk, sentence: Sentence) -> bool:
+def _is_lead(chunk: Chunk, sentence: Sentence) -> bool:
     """Whether a sentence is its article's first after the headline (the lead of a news story)."""
     if chunk.ordinal != 0:
         return False
